@@ -1,0 +1,60 @@
+# LiveTrader — the two commands of the README are `make run` and `make test`.
+# Both create or update the virtual environment from requirements.lock by themselves,
+# with uv when it is on PATH and pip otherwise.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+ARGS ?=
+
+# uv does not read the system CA store on every machine (STACK.md); point it at Debian's bundle.
+CA_BUNDLE := /etc/ssl/certs/ca-certificates.crt
+ifneq ($(wildcard $(CA_BUNDLE)),)
+export SSL_CERT_FILE ?= $(CA_BUNDLE)
+endif
+# Imports of the stack take ~9 s instead of ~2.5 s without precompiled bytecode.
+export UV_COMPILE_BYTECODE := 1
+
+.PHONY: run test lint typecheck imports unit coverage-check clean venv
+
+venv: $(STAMP)
+
+$(STAMP): requirements.lock pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@if command -v uv >/dev/null 2>&1; then \
+		echo "installing with uv"; \
+		uv pip sync --python $(BIN)/python --only-binary ta-lib requirements.lock && \
+		uv pip install --python $(BIN)/python --no-deps -e . ; \
+	else \
+		echo "installing with pip"; \
+		$(BIN)/python -m pip install --quiet --only-binary ta-lib -r requirements.lock && \
+		$(BIN)/python -m pip install --quiet --no-deps -e . ; \
+	fi
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/livetrader-gui $(ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check livetrader_gui tests bench
+	$(BIN)/ruff format --check livetrader_gui tests bench
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+imports: $(STAMP)
+	$(BIN)/lint-imports
+
+unit: $(STAMP)
+	QT_QPA_PLATFORM=offscreen LANG=C.UTF-8 $(BIN)/pytest --cov --cov-report=term $(ARGS)
+
+# Domain and persistence are the ground everything stands on: keep their branch coverage high.
+coverage-check: $(STAMP)
+	$(BIN)/coverage report --fail-under=90 --skip-covered \
+		--include='livetrader_gui/domain/*,livetrader_gui/adapters/persistence/*'
+
+test: lint typecheck imports unit coverage-check
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov

@@ -1,0 +1,80 @@
+"""The domain model: entities, value objects, state machines and errors (standard library only)."""
+
+from livetrader_gui.domain.account import Account, AccountStatus
+from livetrader_gui.domain.audit import AuditEntry
+from livetrader_gui.domain.backtest import BacktestMetrics, BacktestResult
+from livetrader_gui.domain.errors import DomainError, IllegalTransitionError, InvalidValueError
+from livetrader_gui.domain.instrument import (
+    KRX_STOCK_TICKS,
+    Instrument,
+    PriceRounding,
+    TickBand,
+    TickTable,
+)
+from livetrader_gui.domain.market import Candle, Quote
+from livetrader_gui.domain.orders import (
+    Fill,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    TradeDirection,
+    new_client_order_id,
+)
+from livetrader_gui.domain.paper import PaperTradingSession
+from livetrader_gui.domain.position import Position
+from livetrader_gui.domain.prerequisites import (
+    PreRequisiteCheck,
+    PrerequisiteItem,
+    PrerequisiteKind,
+)
+from livetrader_gui.domain.risk import RiskStatus
+from livetrader_gui.domain.session import (
+    ExecutionMode,
+    LiveTradingSession,
+    SessionStatus,
+    TradingState,
+)
+from livetrader_gui.domain.signals import SignalReason, SignalStatus, TradingSignal
+from livetrader_gui.domain.strategy import RiskConfig, RiskControls, Strategy
+
+__all__ = [
+    "KRX_STOCK_TICKS",
+    "Account",
+    "AccountStatus",
+    "AuditEntry",
+    "BacktestMetrics",
+    "BacktestResult",
+    "Candle",
+    "DomainError",
+    "ExecutionMode",
+    "Fill",
+    "IllegalTransitionError",
+    "Instrument",
+    "InvalidValueError",
+    "LiveTradingSession",
+    "Order",
+    "OrderRequest",
+    "OrderStatus",
+    "OrderType",
+    "PaperTradingSession",
+    "Position",
+    "PreRequisiteCheck",
+    "PrerequisiteItem",
+    "PrerequisiteKind",
+    "PriceRounding",
+    "Quote",
+    "RiskConfig",
+    "RiskControls",
+    "RiskStatus",
+    "SessionStatus",
+    "SignalReason",
+    "SignalStatus",
+    "Strategy",
+    "TickBand",
+    "TickTable",
+    "TradeDirection",
+    "TradingSignal",
+    "TradingState",
+    "new_client_order_id",
+]

@@ -1,0 +1,78 @@
+"""Market data: quotes and candles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from livetrader_gui.domain.errors import InvalidValueError
+from livetrader_gui.domain.values import aware, non_negative, positive, symbol_code
+
+
+@dataclass(frozen=True, slots=True)
+class Quote:
+    """The best bid and ask and the last trade of an instrument at ``at``."""
+
+    symbol: str
+    bid: Decimal
+    ask: Decimal
+    last: Decimal
+    at: datetime
+    volume: Decimal = Decimal(0)
+
+    def __post_init__(self) -> None:
+        symbol = symbol_code(self.symbol)
+        object.__setattr__(self, "symbol", symbol)
+        object.__setattr__(self, "bid", positive(self.bid, f"{symbol} bid"))
+        object.__setattr__(self, "ask", positive(self.ask, f"{symbol} ask"))
+        object.__setattr__(self, "last", positive(self.last, f"{symbol} last price"))
+        object.__setattr__(self, "volume", non_negative(self.volume, f"{symbol} volume"))
+        aware(self.at, f"{symbol} quote time")
+        if self.bid > self.ask:
+            raise InvalidValueError(f"{symbol} quote is crossed: bid {self.bid} > ask {self.ask}")
+
+    @property
+    def price(self) -> Decimal:
+        """Return the last traded price (the seed's ``quote.price``)."""
+        return self.last
+
+    @property
+    def mid(self) -> Decimal:
+        """Return the midpoint of bid and ask."""
+        return (self.bid + self.ask) / 2
+
+
+@dataclass(frozen=True, slots=True)
+class Candle:
+    """Open, high, low, close and volume of one interval that starts at ``start``."""
+
+    symbol: str
+    start: datetime
+    open: Decimal
+    high: Decimal
+    low: Decimal
+    close: Decimal
+    volume: Decimal
+    interval: timedelta = timedelta(minutes=1)
+
+    def __post_init__(self) -> None:
+        symbol = symbol_code(self.symbol)
+        object.__setattr__(self, "symbol", symbol)
+        label = f"{symbol} candle at {self.start}"
+        aware(self.start, f"{symbol} candle start")
+        for field in ("open", "high", "low", "close"):
+            object.__setattr__(self, field, positive(getattr(self, field), f"{label}: {field}"))
+        object.__setattr__(self, "volume", non_negative(self.volume, f"{label}: volume"))
+        if self.interval <= timedelta(0):
+            raise InvalidValueError(f"{label}: interval must be positive")
+        if self.high < max(self.open, self.close) or self.low > min(self.open, self.close):
+            raise InvalidValueError(
+                f"{label}: high {self.high} and low {self.low} must enclose "
+                f"open {self.open} and close {self.close}"
+            )
+
+    @property
+    def end(self) -> datetime:
+        """Return the instant the candle closes (exclusive)."""
+        return self.start + self.interval

@@ -1,0 +1,244 @@
+"""Orders, their checked life cycle, and the fills that execute them."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from enum import Enum
+
+from livetrader_gui.domain.errors import IllegalTransitionError, InvalidValueError
+from livetrader_gui.domain.values import aware, non_negative, positive, symbol_code, text
+
+
+class TradeDirection(Enum):
+    """Buy or sell."""
+
+    BUY = "BUY"
+    SELL = "SELL"
+
+    @property
+    def sign(self) -> int:
+        """Return +1 for a buy and -1 for a sell."""
+        return 1 if self is TradeDirection.BUY else -1
+
+
+class OrderType(Enum):
+    """How the order is priced."""
+
+    MARKET = "MARKET"
+    LIMIT = "LIMIT"
+
+
+class OrderStatus(Enum):
+    """Where an order is in its life.
+
+    ``PENDING_SUBMIT`` means recorded here and possibly sent: until the broker confirms, the
+    outcome is unknown and is resolved by asking the broker, never by sending again.
+    """
+
+    PENDING_SUBMIT = "PENDING_SUBMIT"
+    SUBMITTED = "SUBMITTED"
+    PARTIALLY_FILLED = "PARTIALLY_FILLED"
+    FILLED = "FILLED"
+    CANCELLED = "CANCELLED"
+    REJECTED = "REJECTED"
+    EXPIRED = "EXPIRED"
+
+    @property
+    def is_terminal(self) -> bool:
+        """Tell whether nothing more can happen to an order in this status."""
+        return self in _TERMINAL
+
+
+_TERMINAL = frozenset(
+    {OrderStatus.FILLED, OrderStatus.CANCELLED, OrderStatus.REJECTED, OrderStatus.EXPIRED}
+)
+_ORDER_EDGES: dict[OrderStatus, frozenset[OrderStatus]] = {
+    # A broker looked up after a lost answer may report any state, so PENDING_SUBMIT reaches all.
+    OrderStatus.PENDING_SUBMIT: frozenset(OrderStatus) - {OrderStatus.PENDING_SUBMIT},
+    OrderStatus.SUBMITTED: frozenset(
+        {
+            OrderStatus.PARTIALLY_FILLED,
+            OrderStatus.FILLED,
+            OrderStatus.CANCELLED,
+            OrderStatus.REJECTED,
+            OrderStatus.EXPIRED,
+        }
+    ),
+    OrderStatus.PARTIALLY_FILLED: frozenset(
+        {
+            OrderStatus.PARTIALLY_FILLED,
+            OrderStatus.FILLED,
+            OrderStatus.CANCELLED,
+            OrderStatus.EXPIRED,
+        }
+    ),
+    OrderStatus.FILLED: frozenset(),
+    OrderStatus.CANCELLED: frozenset(),
+    OrderStatus.REJECTED: frozenset(),
+    OrderStatus.EXPIRED: frozenset(),
+}
+
+
+def new_client_order_id() -> str:
+    """Return a fresh client order id, unique across restarts and machines."""
+    return f"LT-{uuid.uuid4().hex}"
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRequest:
+    """What is sent to a broker: the immutable part of an order."""
+
+    client_order_id: str
+    symbol: str
+    direction: TradeDirection
+    order_type: OrderType
+    quantity: Decimal
+    limit_price: Decimal | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "client_order_id", text(self.client_order_id, "client order id", max_length=64)
+        )
+        object.__setattr__(self, "symbol", symbol_code(self.symbol))
+        object.__setattr__(self, "quantity", positive(self.quantity, "order quantity"))
+        if self.order_type is OrderType.LIMIT:
+            if self.limit_price is None:
+                raise InvalidValueError("a limit order needs a limit price")
+            object.__setattr__(self, "limit_price", positive(self.limit_price, "limit price"))
+        elif self.limit_price is not None:
+            raise InvalidValueError("a market order must not carry a limit price")
+
+
+@dataclass(frozen=True, slots=True)
+class Fill:
+    """One execution of (part of) an order; ``fill_id`` is unique per broker."""
+
+    fill_id: str
+    client_order_id: str
+    symbol: str
+    direction: TradeDirection
+    quantity: Decimal
+    price: Decimal
+    at: datetime
+    commission: Decimal = Decimal(0)
+    tax: Decimal = Decimal(0)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "fill_id", text(self.fill_id, "fill id", max_length=96))
+        object.__setattr__(self, "symbol", symbol_code(self.symbol))
+        object.__setattr__(self, "quantity", positive(self.quantity, "fill quantity"))
+        object.__setattr__(self, "price", positive(self.price, "fill price"))
+        object.__setattr__(self, "commission", non_negative(self.commission, "commission"))
+        object.__setattr__(self, "tax", non_negative(self.tax, "tax"))
+        aware(self.at, "fill time")
+
+    @property
+    def gross_value(self) -> Decimal:
+        """Return quantity times price, before fees."""
+        return self.quantity * self.price
+
+    @property
+    def fees(self) -> Decimal:
+        """Return commission plus tax."""
+        return self.commission + self.tax
+
+
+@dataclass(eq=False, slots=True)
+class Order:
+    """An order and what the broker has said about it."""
+
+    request: OrderRequest
+    created_at: datetime
+    session_id: str | None = None
+    status: OrderStatus = OrderStatus.PENDING_SUBMIT
+    broker_order_id: str | None = None
+    filled_quantity: Decimal = Decimal(0)
+    average_fill_price: Decimal | None = None
+    reject_reason: str | None = None
+    updated_at: datetime | None = None
+    fill_ids: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        aware(self.created_at, "order creation time")
+        if self.updated_at is None:
+            self.updated_at = self.created_at
+        if not Decimal(0) <= self.filled_quantity <= self.request.quantity:
+            raise InvalidValueError(
+                f"order {self.client_order_id}: filled quantity {self.filled_quantity} "
+                f"outside 0..{self.request.quantity}"
+            )
+
+    @property
+    def client_order_id(self) -> str:
+        """Return the id this app gave the order."""
+        return self.request.client_order_id
+
+    @property
+    def symbol(self) -> str:
+        """Return the instrument's symbol."""
+        return self.request.symbol
+
+    @property
+    def remaining_quantity(self) -> Decimal:
+        """Return the quantity still to fill."""
+        return self.request.quantity - self.filled_quantity
+
+    def _move(self, target: OrderStatus, at: datetime, detail: str = "") -> None:
+        if target not in _ORDER_EDGES[self.status]:
+            raise IllegalTransitionError(
+                f"order {self.client_order_id}", self.status.value, target.value, detail
+            )
+        self.status = target
+        self.updated_at = aware(at, "order update time")
+
+    def mark_submitted(self, broker_order_id: str, at: datetime) -> None:
+        """Record that the broker accepted the order under *broker_order_id*."""
+        self._move(OrderStatus.SUBMITTED, at)
+        self.broker_order_id = text(broker_order_id, "broker order id", max_length=96)
+
+    def apply_fill(self, fill: Fill) -> bool:
+        """Apply *fill*; return False, changing nothing, if it was applied before."""
+        if fill.client_order_id != self.client_order_id:
+            raise InvalidValueError(
+                f"fill {fill.fill_id} belongs to order {fill.client_order_id}, "
+                f"not {self.client_order_id}"
+            )
+        if fill.fill_id in self.fill_ids:
+            return False
+        if fill.direction is not self.request.direction or fill.symbol != self.symbol:
+            raise InvalidValueError(
+                f"fill {fill.fill_id} does not match order {self.client_order_id}"
+            )
+        if fill.quantity > self.remaining_quantity:
+            raise InvalidValueError(
+                f"fill {fill.fill_id} of {fill.quantity} exceeds the {self.remaining_quantity} "
+                f"left on order {self.client_order_id}"
+            )
+        new_filled = self.filled_quantity + fill.quantity
+        target = (
+            OrderStatus.FILLED
+            if new_filled == self.request.quantity
+            else OrderStatus.PARTIALLY_FILLED
+        )
+        self._move(target, fill.at)
+        previous_value = (self.average_fill_price or Decimal(0)) * self.filled_quantity
+        self.average_fill_price = (previous_value + fill.gross_value) / new_filled
+        self.filled_quantity = new_filled
+        self.fill_ids.add(fill.fill_id)
+        return True
+
+    def mark_cancelled(self, at: datetime) -> None:
+        """Record that the order was cancelled (what filled before stays filled)."""
+        self._move(OrderStatus.CANCELLED, at)
+
+    def mark_rejected(self, reason: str, at: datetime) -> None:
+        """Record that the broker refused the order, and why."""
+        self._move(OrderStatus.REJECTED, at)
+        self.reject_reason = text(reason, "reject reason", max_length=500)
+
+    def mark_expired(self, at: datetime) -> None:
+        """Record that the order lapsed (a day order at the close)."""
+        self._move(OrderStatus.EXPIRED, at)

@@ -1,0 +1,84 @@
+"""Positions, derived from fills."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from livetrader_gui.domain.errors import InvalidValueError
+from livetrader_gui.domain.orders import Fill, TradeDirection
+from livetrader_gui.domain.values import positive, symbol_code
+
+
+@dataclass(eq=False, slots=True)
+class Position:
+    """A long holding of one instrument, built up and run down by fills.
+
+    Strategies here are long-only (KRX retail accounts cannot short), so a sell larger than the
+    holding is an error, not a short position. ``realized_pnl`` is net of fees and taxes.
+    """
+
+    symbol: str
+    quantity: Decimal = Decimal(0)
+    average_price: Decimal = Decimal(0)
+    realized_pnl: Decimal = Decimal(0)
+    fees_paid: Decimal = Decimal(0)
+    last_price: Decimal | None = None
+    opened_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        self.symbol = symbol_code(self.symbol)
+        if self.quantity < 0:
+            raise InvalidValueError(f"{self.symbol} position quantity must not be negative")
+
+    @property
+    def is_flat(self) -> bool:
+        """Tell whether nothing is held."""
+        return self.quantity == 0
+
+    @property
+    def cost_basis(self) -> Decimal:
+        """Return quantity times average entry price."""
+        return self.quantity * self.average_price
+
+    @property
+    def market_value(self) -> Decimal:
+        """Return quantity times the last price (entry price while none is known)."""
+        return self.quantity * (
+            self.last_price if self.last_price is not None else self.average_price
+        )
+
+    @property
+    def unrealized_pnl(self) -> Decimal:
+        """Return the gain or loss of the open quantity at the last price."""
+        return self.market_value - self.cost_basis
+
+    def mark(self, price: Decimal) -> None:
+        """Update the last price used to value the position."""
+        self.last_price = positive(price, f"{self.symbol} mark price")
+
+    def apply_fill(self, fill: Fill) -> Decimal:
+        """Apply *fill* and return the P&L it realized (net of its fees)."""
+        if fill.symbol != self.symbol:
+            raise InvalidValueError(f"fill for {fill.symbol} applied to the {self.symbol} position")
+        self.fees_paid += fill.fees
+        if fill.direction is TradeDirection.BUY:
+            total = self.cost_basis + fill.gross_value
+            self.quantity += fill.quantity
+            self.average_price = total / self.quantity
+            if self.opened_at is None:
+                self.opened_at = fill.at
+            realized = -fill.fees
+        else:
+            if fill.quantity > self.quantity:
+                raise InvalidValueError(
+                    f"sell of {fill.quantity} {self.symbol} exceeds the {self.quantity} held"
+                )
+            realized = (fill.price - self.average_price) * fill.quantity - fill.fees
+            self.quantity -= fill.quantity
+            if self.quantity == 0:
+                self.average_price = Decimal(0)
+                self.opened_at = None
+        self.realized_pnl += realized
+        return realized

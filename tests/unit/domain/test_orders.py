@@ -1,0 +1,116 @@
+from decimal import Decimal
+
+import pytest
+
+from livetrader_gui.domain import (
+    IllegalTransitionError,
+    InvalidValueError,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    TradeDirection,
+    new_client_order_id,
+)
+from tests.builders import T0, fill_for, order
+
+
+def test_a_new_order_is_pending_submit_with_a_unique_client_id() -> None:
+    first, second = order(), order()
+    assert first.status is OrderStatus.PENDING_SUBMIT
+    assert first.client_order_id.startswith("LT-")
+    assert first.client_order_id != second.client_order_id
+    assert new_client_order_id() != new_client_order_id()
+
+
+def test_fills_move_an_order_to_partially_filled_then_filled_with_an_average_price() -> None:
+    target = order(quantity=10)
+    target.mark_submitted("B-1", T0)
+    target.apply_fill(fill_for(target, 4, price=72_000, fill_id="F1"))
+    assert target.status is OrderStatus.PARTIALLY_FILLED
+    target.apply_fill(fill_for(target, 6, price=72_500, fill_id="F2"))
+    assert target.status is OrderStatus.FILLED
+    assert target.filled_quantity == 10
+    assert target.average_fill_price == Decimal(72_300)
+    assert target.remaining_quantity == 0
+
+
+def test_the_same_fill_applied_twice_is_counted_once() -> None:
+    target = order(quantity=10)
+    fill = fill_for(target, 4)
+    assert target.apply_fill(fill) is True
+    assert target.apply_fill(fill) is False
+    assert target.filled_quantity == 4
+
+
+def test_an_overfill_is_refused() -> None:
+    target = order(quantity=10)
+    with pytest.raises(InvalidValueError, match="exceeds the 10 left"):
+        target.apply_fill(fill_for(target, 11))
+
+
+def test_a_fill_of_another_order_or_side_is_refused() -> None:
+    target = order()
+    with pytest.raises(InvalidValueError, match="belongs to order"):
+        target.apply_fill(fill_for(order(), 1))
+    with pytest.raises(InvalidValueError, match="does not match"):
+        target.apply_fill(fill_for(target, 1, direction=TradeDirection.SELL))
+
+
+def test_terminal_orders_cannot_change_again() -> None:
+    target = order()
+    target.mark_rejected("insufficient cash", T0)
+    assert target.status.is_terminal
+    assert target.reject_reason == "insufficient cash"
+    with pytest.raises(IllegalTransitionError, match="cannot go from REJECTED to CANCELLED"):
+        target.mark_cancelled(T0)
+
+
+def test_a_submitted_order_cannot_be_submitted_again() -> None:
+    target = order()
+    target.mark_submitted("B-1", T0)
+    with pytest.raises(IllegalTransitionError, match="SUBMITTED to SUBMITTED"):
+        target.mark_submitted("B-2", T0)
+
+
+def test_a_pending_order_can_learn_any_outcome_from_a_broker_lookup() -> None:
+    for move in ("cancel", "expire", "fill"):
+        target = order(quantity=1)
+        if move == "cancel":
+            target.mark_cancelled(T0)
+        elif move == "expire":
+            target.mark_expired(T0)
+        else:
+            target.apply_fill(fill_for(target, 1))
+        assert target.status.is_terminal
+
+
+def test_a_partially_filled_order_can_be_cancelled_keeping_its_fills() -> None:
+    target = order(quantity=10)
+    target.apply_fill(fill_for(target, 3))
+    target.mark_cancelled(T0)
+    assert target.status is OrderStatus.CANCELLED
+    assert target.filled_quantity == 3
+
+
+def test_order_requests_check_quantity_and_limit_price() -> None:
+    with pytest.raises(InvalidValueError, match="order quantity must be greater than 0"):
+        OrderRequest("c", "X", TradeDirection.BUY, OrderType.MARKET, Decimal(0))
+    with pytest.raises(InvalidValueError, match="needs a limit price"):
+        OrderRequest("c", "X", TradeDirection.BUY, OrderType.LIMIT, Decimal(1))
+    with pytest.raises(InvalidValueError, match="must not carry a limit price"):
+        OrderRequest("c", "X", TradeDirection.BUY, OrderType.MARKET, Decimal(1), Decimal(5))
+    with pytest.raises(InvalidValueError, match="limit price must be greater than 0"):
+        OrderRequest("c", "X", TradeDirection.BUY, OrderType.LIMIT, Decimal(1), Decimal(0))
+
+
+def test_an_order_restored_with_an_impossible_filled_quantity_is_refused() -> None:
+    with pytest.raises(InvalidValueError, match=r"filled quantity 11 outside 0\.\.10"):
+        order(quantity=10, filled_quantity=Decimal(11))
+
+
+def test_fills_report_gross_value_and_fees() -> None:
+    target = order()
+    fill = fill_for(target, 2, price=100, commission=Decimal(3), tax=Decimal(1))
+    assert fill.gross_value == 200
+    assert fill.fees == 4
+    assert TradeDirection.SELL.sign == -1
