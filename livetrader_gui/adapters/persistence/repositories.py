@@ -1,0 +1,250 @@
+"""SQLAlchemy async implementations of the repository ports.
+
+Each method is one transaction, committed before it returns: when ``save`` returns, the record
+survives a crash. That is what lets the runner persist an order before it sends it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from livetrader_gui.adapters.persistence import mapping
+from livetrader_gui.adapters.persistence.tables import (
+    AuditRow,
+    BacktestRow,
+    FillRow,
+    OrderRow,
+    PaperDayRow,
+    PaperSessionRow,
+    SessionRow,
+    StrategyRow,
+)
+from livetrader_gui.domain import (
+    AuditEntry,
+    BacktestResult,
+    Fill,
+    LiveTradingSession,
+    Order,
+    OrderStatus,
+    PaperTradingSession,
+    SessionStatus,
+    Strategy,
+)
+
+Sessions = async_sessionmaker[AsyncSession]
+_OPEN_STATUSES = [status.value for status in OrderStatus if not status.is_terminal]
+
+
+class SqlStrategyRepository:
+    """Strategies in the ``strategies`` table."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    async def save(self, strategy: Strategy) -> None:
+        async with self._sessions.begin() as db:
+            await db.merge(StrategyRow(**mapping.strategy_columns(strategy)))
+
+    async def get(self, strategy_id: str) -> Strategy | None:
+        async with self._sessions() as db:
+            row = await db.get(StrategyRow, strategy_id)
+            return None if row is None else _strategy(row)
+
+    async def list_all(self) -> list[Strategy]:
+        async with self._sessions() as db:
+            rows = await db.scalars(select(StrategyRow).order_by(StrategyRow.name))
+            return [_strategy(row) for row in rows]
+
+
+def _strategy(row: StrategyRow) -> Strategy:
+    columns = {column.key: getattr(row, column.key) for column in StrategyRow.__table__.columns}
+    return mapping.strategy_from(columns)
+
+
+class SqlSessionRepository:
+    """Live and paper sessions in the ``live_sessions`` table."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    async def save(self, session: LiveTradingSession) -> None:
+        async with self._sessions.begin() as db:
+            await db.merge(mapping.session_row(session))
+
+    async def get(self, session_id: str) -> LiveTradingSession | None:
+        async with self._sessions() as db:
+            row = await db.get(SessionRow, session_id)
+            return None if row is None else mapping.session_from(row)
+
+    async def list_by_status(self, *statuses: SessionStatus) -> list[LiveTradingSession]:
+        query = select(SessionRow).order_by(SessionRow.created_at)
+        if statuses:
+            query = query.where(SessionRow.status.in_([s.value for s in statuses]))
+        async with self._sessions() as db:
+            return [mapping.session_from(row) for row in await db.scalars(query)]
+
+
+class SqlOrderRepository:
+    """Orders in ``orders``, their executions in ``fills``."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    async def save(self, order: Order) -> None:
+        async with self._sessions.begin() as db:
+            await db.merge(mapping.order_row(order))
+
+    async def get(self, client_order_id: str) -> Order | None:
+        async with self._sessions() as db:
+            row = await db.get(OrderRow, client_order_id)
+            if row is None:
+                return None
+            return (await self._with_fills(db, [row]))[0]
+
+    async def list_for_session(self, session_id: str) -> list[Order]:
+        query = select(OrderRow).where(OrderRow.session_id == session_id)
+        return await self._load(query)
+
+    async def list_open(self, session_id: str | None = None) -> list[Order]:
+        query = select(OrderRow).where(OrderRow.status.in_(_OPEN_STATUSES))
+        if session_id is not None:
+            query = query.where(OrderRow.session_id == session_id)
+        return await self._load(query)
+
+    async def _load(self, query: Select[OrderRow]) -> list[Order]:
+        async with self._sessions() as db:
+            rows = list(await db.scalars(query.order_by(OrderRow.created_at)))
+            return await self._with_fills(db, rows)
+
+    @staticmethod
+    async def _with_fills(db: AsyncSession, rows: list[OrderRow]) -> list[Order]:
+        ids = [row.client_order_id for row in rows]
+        fill_ids: dict[str, set[str]] = {order_id: set() for order_id in ids}
+        if ids:
+            pairs = await db.execute(
+                select(FillRow.client_order_id, FillRow.fill_id).where(
+                    FillRow.client_order_id.in_(ids)
+                )
+            )
+            for order_id, fill_id in pairs:
+                fill_ids[order_id].add(fill_id)
+        return [mapping.order_from(row, fill_ids[row.client_order_id]) for row in rows]
+
+    async def add_fill(self, fill: Fill) -> bool:
+        async with self._sessions.begin() as db:
+            if await db.get(FillRow, fill.fill_id) is not None:
+                return False
+            db.add(mapping.fill_row(fill))
+            return True
+
+    async def list_fills(self, client_order_id: str) -> list[Fill]:
+        query = (
+            select(FillRow).where(FillRow.client_order_id == client_order_id).order_by(FillRow.at)
+        )
+        async with self._sessions() as db:
+            return [mapping.fill_from(row) for row in await db.scalars(query)]
+
+
+class SqlBacktestRepository:
+    """Backtest results in ``backtest_results``."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    async def add(self, result: BacktestResult) -> None:
+        async with self._sessions.begin() as db:
+            db.add(mapping.backtest_row(result))
+
+    async def get_latest_by_strategy(
+        self, strategy_id: str, rules_hash: str | None = None
+    ) -> BacktestResult | None:
+        query = select(BacktestRow).where(BacktestRow.strategy_id == strategy_id)
+        if rules_hash is not None:
+            query = query.where(BacktestRow.rules_hash == rules_hash)
+        query = query.order_by(BacktestRow.created_at.desc()).limit(1)
+        async with self._sessions() as db:
+            row = await db.scalar(query)
+            return None if row is None else mapping.backtest_from(row)
+
+
+class SqlPaperTradingSessionRepository:
+    """Paper sessions in ``paper_sessions``, their active days in ``paper_trading_days``."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    async def save(self, session: PaperTradingSession) -> None:
+        async with self._sessions.begin() as db:
+            await db.merge(
+                PaperSessionRow(
+                    id=session.id,
+                    strategy_id=session.strategy_id,
+                    rules_hash=session.rules_hash,
+                    live_session_id=session.live_session_id,
+                    started_at=session.started_at,
+                    ended_at=session.ended_at,
+                )
+            )
+            stored = set(
+                await db.scalars(
+                    select(PaperDayRow.day).where(PaperDayRow.paper_session_id == session.id)
+                )
+            )
+            # Days are evidence: they are added, never removed.
+            for day in sorted(session.trading_days - stored):
+                db.add(PaperDayRow(paper_session_id=session.id, day=day))
+
+    async def get_by_strategy(
+        self, strategy_id: str, rules_hash: str | None = None
+    ) -> list[PaperTradingSession]:
+        query = select(PaperSessionRow).where(PaperSessionRow.strategy_id == strategy_id)
+        if rules_hash is not None:
+            query = query.where(PaperSessionRow.rules_hash == rules_hash)
+        async with self._sessions() as db:
+            rows = list(await db.scalars(query.order_by(PaperSessionRow.started_at)))
+            days: dict[str, set[date]] = {row.id: set() for row in rows}
+            if rows:
+                pairs = await db.execute(
+                    select(PaperDayRow.paper_session_id, PaperDayRow.day).where(
+                        PaperDayRow.paper_session_id.in_(list(days))
+                    )
+                )
+                for session_id, day in pairs:
+                    days[session_id].add(day)
+        return [
+            PaperTradingSession(
+                id=row.id,
+                strategy_id=row.strategy_id,
+                rules_hash=row.rules_hash,
+                started_at=row.started_at,
+                live_session_id=row.live_session_id,
+                ended_at=row.ended_at,
+                trading_days=days[row.id],
+            )
+            for row in rows
+        ]
+
+
+class SqlAuditJournal:
+    """The append-only ``audit_journal`` table."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    async def append(self, entry: AuditEntry) -> None:
+        async with self._sessions.begin() as db:
+            db.add(mapping.audit_row(entry))
+
+    async def list_entries(
+        self, session_id: str | None = None, limit: int = 1_000
+    ) -> list[AuditEntry]:
+        query = select(AuditRow)
+        if session_id is not None:
+            query = query.where(AuditRow.session_id == session_id)
+        query = query.order_by(AuditRow.seq.desc()).limit(limit)
+        async with self._sessions() as db:
+            rows = list(await db.scalars(query))
+        return [mapping.audit_from(row) for row in reversed(rows)]

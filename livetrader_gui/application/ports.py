@@ -1,0 +1,425 @@
+"""Ports: what the application needs from the outside world, as Protocols.
+
+Adapters implement them (``IBrokerGateway`` → ``SimulatedBroker``), tests implement them with
+fakes (``tests/fakes.py``), and only ``app/bootstrap.py`` names the concrete classes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Protocol, runtime_checkable
+
+from livetrader_gui.application.read_models import (
+    LogEntry,
+    OrderSnapshot,
+    PositionSnapshot,
+    SessionSnapshot,
+    SignalSnapshot,
+)
+from livetrader_gui.domain import (
+    Account,
+    AuditEntry,
+    BacktestResult,
+    Candle,
+    Fill,
+    Instrument,
+    LiveTradingSession,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    PaperTradingSession,
+    Quote,
+    RiskStatus,
+    SessionStatus,
+    Strategy,
+)
+
+# --------------------------------------------------------------------------- time
+
+
+class Clock(Protocol):
+    """Where the application gets the time and waits; real, simulated or fake."""
+
+    def now(self) -> datetime:
+        """Return the current time, time-zone aware (UTC)."""
+        ...
+
+    async def sleep(self, seconds: float) -> None:
+        """Wait *seconds* of this clock's time."""
+        ...
+
+    async def wait(self, event: asyncio.Event, seconds: float) -> bool:
+        """Wait until *event* is set or *seconds* of this clock pass; True if it was set.
+
+        Runners wait with this so that pause and stop interrupt any wait at once.
+        """
+        ...
+
+
+class ITradingCalendar(Protocol):
+    """An exchange's trading sessions (holidays, early closes and late opens included)."""
+
+    @property
+    def code(self) -> str:
+        """Return the calendar code, e.g. ``"XKRX"``."""
+        ...
+
+    @property
+    def timezone(self) -> str:
+        """Return the exchange's IANA time zone, e.g. ``"Asia/Seoul"``."""
+        ...
+
+    def is_open(self, at: datetime) -> bool:
+        """Tell whether the regular session is open at *at*."""
+        ...
+
+    def is_session(self, day: date) -> bool:
+        """Tell whether *day* is a trading day."""
+        ...
+
+    def session_bounds(self, day: date) -> tuple[datetime, datetime]:
+        """Return the (open, close) of trading day *day*, in UTC."""
+        ...
+
+    def sessions_between(self, first: date, last: date) -> list[date]:
+        """Return the trading days from *first* to *last*, both included."""
+        ...
+
+    def next_open(self, at: datetime) -> datetime:
+        """Return the first session open strictly after *at*."""
+        ...
+
+    def session_date(self, at: datetime) -> date:
+        """Return the trading day *at* belongs to: its session if open, else the next one."""
+        ...
+
+
+class ICalendarProvider(Protocol):
+    """Builds trading calendars lazily (the first build of XKRX takes seconds) and caches them."""
+
+    async def get(self, code: str) -> ITradingCalendar:
+        """Return the calendar for *code*, building it off the event loop the first time."""
+        ...
+
+
+# --------------------------------------------------------------------------- brokers
+
+
+class BrokerError(Exception):
+    """A broker call failed; the message says which broker and what happened."""
+
+
+class BrokerConnectionError(BrokerError):
+    """The broker cannot be reached (disconnected, connection refused)."""
+
+
+class BrokerTimeoutError(BrokerError):
+    """The broker did not answer in time: the outcome of the call is unknown.
+
+    For orders, resolve by looking the order up by client order id, never by sending again.
+    """
+
+
+class UnknownSymbolError(BrokerError):
+    """The broker does not list the symbol."""
+
+
+class ConnectionState(Enum):
+    """A gateway's link to its broker."""
+
+    DISCONNECTED = "DISCONNECTED"
+    CONNECTING = "CONNECTING"
+    CONNECTED = "CONNECTED"
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerOrderState:
+    """What the broker knows about one order, including every fill so far."""
+
+    request: OrderRequest
+    broker_order_id: str
+    status: OrderStatus
+    filled_quantity: Decimal
+    average_fill_price: Decimal | None
+    fills: tuple[Fill, ...]
+    updated_at: datetime
+    reject_reason: str | None = None
+
+    @property
+    def client_order_id(self) -> str:
+        """Return the client order id the order was placed with."""
+        return self.request.client_order_id
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerPosition:
+    """A holding as the broker reports it."""
+
+    symbol: str
+    quantity: Decimal
+    average_price: Decimal
+
+
+@runtime_checkable
+class IBrokerGateway(Protocol):
+    """The contract every broker adapter honours (checked by ``tests/contract``).
+
+    - Every call raises ``BrokerConnectionError`` while disconnected and ``BrokerTimeoutError``
+      when the broker's answer is lost.
+    - ``place_order`` with a client order id the broker already knows returns that order's
+      state and never creates a second order.
+    - A refused order is an answer (status ``REJECTED`` with a reason), not an exception.
+    - Candles are closed, in time order, never from the future of ``clock``.
+    """
+
+    @property
+    def broker_id(self) -> str:
+        """Return the registry key, e.g. ``"SIM"``."""
+        ...
+
+    @property
+    def display_name(self) -> str:
+        """Return the name shown to the trader."""
+        ...
+
+    @property
+    def is_real_money(self) -> bool:
+        """Tell whether orders move real money (the wizard asks for an explicit confirmation)."""
+        ...
+
+    @property
+    def clock(self) -> Clock:
+        """Return the clock of the market this broker trades (the simulator has its own)."""
+        ...
+
+    @property
+    def connection_state(self) -> ConnectionState:
+        """Return the state of the link to the broker."""
+        ...
+
+    async def connect(self) -> None:
+        """Open the link; raise ``BrokerConnectionError`` if the broker refuses."""
+        ...
+
+    async def disconnect(self) -> None:
+        """Close the link; open orders stay at the broker."""
+        ...
+
+    async def get_instruments(self) -> list[Instrument]:
+        """Return every instrument the broker offers."""
+        ...
+
+    async def get_instrument(self, symbol: str) -> Instrument:
+        """Return one instrument or raise ``UnknownSymbolError``."""
+        ...
+
+    async def get_latest_quote(self, symbol: str) -> Quote | None:
+        """Return the latest quote, or None when the broker has none yet."""
+        ...
+
+    async def get_recent_candles(self, symbol: str, limit: int) -> list[Candle]:
+        """Return up to *limit* most recent closed 1-minute candles, oldest first."""
+        ...
+
+    async def get_historical_candles(
+        self, symbol: str, start: datetime, end: datetime
+    ) -> list[Candle]:
+        """Return the closed 1-minute candles starting in ``[start, end)``, oldest first."""
+        ...
+
+    async def place_order(self, request: OrderRequest) -> BrokerOrderState:
+        """Send an order; idempotent on ``request.client_order_id``."""
+        ...
+
+    async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
+        """Cancel what is left of an open order and return its state."""
+        ...
+
+    async def get_order(self, client_order_id: str) -> BrokerOrderState | None:
+        """Look an order up by client order id; None if the broker never received it."""
+        ...
+
+    async def get_open_orders(self) -> list[BrokerOrderState]:
+        """Return every order that can still fill."""
+        ...
+
+    async def get_positions(self) -> list[BrokerPosition]:
+        """Return every non-zero holding."""
+        ...
+
+    async def get_account(self) -> Account:
+        """Return the account: cash, buying power, equity and status."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class BrokerHealth:
+    """The registry's latest view of one broker."""
+
+    broker_id: str
+    state: ConnectionState
+    healthy: bool
+    detail: str
+    checked_at: datetime | None
+
+
+class IBrokerRegistry(Protocol):
+    """The brokers the app knows, and which of them are usable now."""
+
+    def register(self, gateway: IBrokerGateway) -> None:
+        """Add *gateway*; its ``broker_id`` must be new."""
+        ...
+
+    def get(self, broker_id: str) -> IBrokerGateway | None:
+        """Return the gateway registered under *broker_id*, if any."""
+        ...
+
+    def all(self) -> list[IBrokerGateway]:
+        """Return every registered gateway."""
+        ...
+
+    def get_healthy(self) -> list[IBrokerGateway]:
+        """Return the gateways that are connected and passed their last health probe."""
+        ...
+
+    def health(self, broker_id: str) -> BrokerHealth:
+        """Return the latest health of one broker."""
+        ...
+
+    async def refresh_health(self) -> list[BrokerHealth]:
+        """Probe every broker now and return the results."""
+        ...
+
+
+# --------------------------------------------------------------------------- repositories
+
+
+class IStrategyRepository(Protocol):
+    """Strategies, by id."""
+
+    async def save(self, strategy: Strategy) -> None: ...
+
+    async def get(self, strategy_id: str) -> Strategy | None: ...
+
+    async def list_all(self) -> list[Strategy]: ...
+
+
+class ILiveTradingSessionRepository(Protocol):
+    """Live and paper sessions, with the strategy version they run."""
+
+    async def save(self, session: LiveTradingSession) -> None: ...
+
+    async def get(self, session_id: str) -> LiveTradingSession | None: ...
+
+    async def list_by_status(self, *statuses: SessionStatus) -> list[LiveTradingSession]:
+        """Return sessions in any of *statuses* (all sessions when none is given)."""
+        ...
+
+
+class IOrderRepository(Protocol):
+    """Orders and their fills; an order is saved before it is sent."""
+
+    async def save(self, order: Order) -> None: ...
+
+    async def get(self, client_order_id: str) -> Order | None: ...
+
+    async def list_for_session(self, session_id: str) -> list[Order]: ...
+
+    async def list_open(self, session_id: str | None = None) -> list[Order]:
+        """Return orders that are not terminal (PENDING_SUBMIT included)."""
+        ...
+
+    async def add_fill(self, fill: Fill) -> bool:
+        """Store *fill*; return False if a fill with its id was stored before."""
+        ...
+
+    async def list_fills(self, client_order_id: str) -> list[Fill]: ...
+
+
+class IBacktestRepository(Protocol):
+    """Backtest results, the evidence for the Sharpe check."""
+
+    async def add(self, result: BacktestResult) -> None: ...
+
+    async def get_latest_by_strategy(
+        self, strategy_id: str, rules_hash: str | None = None
+    ) -> BacktestResult | None:
+        """Return the newest result of the strategy, for one rules hash if given."""
+        ...
+
+
+class IPaperTradingSessionRepository(Protocol):
+    """Paper sessions and the trading days they were active on."""
+
+    async def save(self, session: PaperTradingSession) -> None: ...
+
+    async def get_by_strategy(
+        self, strategy_id: str, rules_hash: str | None = None
+    ) -> list[PaperTradingSession]: ...
+
+
+class IAuditJournal(Protocol):
+    """An append-only journal of decisions and events."""
+
+    async def append(self, entry: AuditEntry) -> None: ...
+
+    async def list_entries(
+        self, session_id: str | None = None, limit: int = 1_000
+    ) -> list[AuditEntry]:
+        """Return the newest *limit* entries (of one session if given), oldest first."""
+        ...
+
+
+# --------------------------------------------------------------------------- observers
+
+
+class ISessionObserver(Protocol):
+    """Receives the facts a running engine produces, as frozen snapshots.
+
+    One method per fact. Implementations must return quickly and must not raise; the GUI's
+    implementation (``ui/qt_bridge.py``) only emits Qt signals.
+    """
+
+    def on_session_status_changed(self, session: SessionSnapshot) -> None: ...
+
+    def on_signal_emitted(self, signal: SignalSnapshot) -> None: ...
+
+    def on_order_updated(self, order: OrderSnapshot) -> None: ...
+
+    def on_position_changed(self, position: PositionSnapshot) -> None: ...
+
+    def on_risk_status_changed(self, status: RiskStatus) -> None: ...
+
+    def on_candle_closed(self, session_id: str, candle: Candle) -> None: ...
+
+    def on_quote_received(self, quote: Quote) -> None: ...
+
+    def on_log(self, entry: LogEntry) -> None: ...
+
+
+__all__ = [
+    "BrokerConnectionError",
+    "BrokerError",
+    "BrokerHealth",
+    "BrokerOrderState",
+    "BrokerPosition",
+    "BrokerTimeoutError",
+    "Clock",
+    "ConnectionState",
+    "IAuditJournal",
+    "IBacktestRepository",
+    "IBrokerGateway",
+    "IBrokerRegistry",
+    "ICalendarProvider",
+    "ILiveTradingSessionRepository",
+    "IOrderRepository",
+    "IPaperTradingSessionRepository",
+    "ISessionObserver",
+    "IStrategyRepository",
+    "ITradingCalendar",
+    "UnknownSymbolError",
+]

@@ -1,0 +1,60 @@
+"""Test set-up shared by every suite.
+
+Qt runs offscreen. Asyncio tests that touch Qt (marked ``qasync`` or under ``tests/ui`` and
+``tests/e2e``) get a qasync loop inside the one QApplication, so QTimers and queued signals run;
+the others get a plain asyncio loop.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("LANG", "C.UTF-8")
+os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="livetrader-xdg-"))
+
+import asyncio
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+
+import pytest
+
+_QT_DIRS = ("tests/ui/", "tests/e2e/")
+
+
+def _wants_qasync(item: pytest.Item) -> bool:
+    path = Path(str(item.path)).as_posix()
+    return item.get_closest_marker("qasync") is not None or any(d in path for d in _QT_DIRS)
+
+
+def pytest_asyncio_loop_factories(
+    config: pytest.Config, item: pytest.Item
+) -> Mapping[str, Callable[[], asyncio.AbstractEventLoop]]:
+    if not _wants_qasync(item):
+        return {"asyncio": asyncio.new_event_loop}
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    def factory() -> asyncio.AbstractEventLoop:
+        app = QApplication.instance() or QApplication([])
+        loop: asyncio.AbstractEventLoop = qasync.QEventLoop(app)
+        return loop
+
+    return {"qasync": factory}
+
+
+@pytest.fixture(autouse=True)
+def _no_leaked_top_level_widgets(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail a Qt test that leaves a visible top-level widget behind."""
+    yield
+    if not _wants_qasync(request.node):
+        return
+    from PySide6.QtWidgets import QApplication
+
+    if QApplication.instance() is None:
+        return
+    leaked = [w for w in QApplication.topLevelWidgets() if w.isVisible()]
+    for widget in leaked:
+        widget.close()
+    assert not leaked, f"test left top-level widgets open: {leaked}"

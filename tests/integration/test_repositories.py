@@ -1,0 +1,230 @@
+"""Every repository stores and returns domain objects exactly, Decimals and time zones included."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from livetrader_gui.adapters.persistence.database import Database
+from livetrader_gui.adapters.persistence.repositories import (
+    SqlAuditJournal,
+    SqlBacktestRepository,
+    SqlOrderRepository,
+    SqlPaperTradingSessionRepository,
+    SqlSessionRepository,
+    SqlStrategyRepository,
+)
+from livetrader_gui.domain import (
+    AuditEntry,
+    BacktestMetrics,
+    BacktestResult,
+    OrderStatus,
+    PaperTradingSession,
+    SessionStatus,
+    TradeDirection,
+)
+from tests.builders import T0, fill_for, order, session, strategy
+
+
+async def test_a_strategy_round_trips_with_its_rules_hash(database: Database) -> None:
+    repo = SqlStrategyRepository(database.sessions)
+    original = strategy(position_pct=Decimal("12.3456789"))
+
+    await repo.save(original)
+    loaded = await repo.get(original.id)
+
+    assert loaded == original
+    assert loaded is not None
+    assert loaded.rules_hash == original.rules_hash
+    assert loaded.created_at == T0
+    assert loaded.created_at.tzinfo is not None
+
+
+async def test_saving_a_strategy_again_updates_it_in_place(database: Database) -> None:
+    repo = SqlStrategyRepository(database.sessions)
+    await repo.save(strategy())
+    await repo.save(strategy().revised(T0 + timedelta(hours=1), entry_rule="close > 1"))
+
+    stored = await repo.list_all()
+
+    assert [s.entry_rule for s in stored] == ["close > 1"]
+    assert await repo.get("missing") is None
+
+
+async def test_a_session_keeps_the_strategy_version_it_was_started_with(database: Database) -> None:
+    strategies = SqlStrategyRepository(database.sessions)
+    sessions = SqlSessionRepository(database.sessions)
+    live = session()
+    live.start(T0)
+    await strategies.save(live.strategy)
+    await sessions.save(live)
+
+    await strategies.save(live.strategy.revised(T0, exit_rule="close < 1"))
+    loaded = await sessions.get(live.id)
+
+    assert loaded is not None
+    assert loaded.strategy.exit_rule == live.strategy.exit_rule
+    assert loaded.rules_hash == live.rules_hash
+    assert (loaded.status, loaded.started_at) == (SessionStatus.RUNNING, T0)
+    assert loaded.risk_controls == live.risk_controls
+
+
+async def test_sessions_are_listed_by_status(database: Database) -> None:
+    repo = SqlSessionRepository(database.sessions)
+    running, stopped = session(id="a"), session(id="b")
+    running.start(T0)
+    stopped.stop("trader", T0)
+    await repo.save(running)
+    await repo.save(stopped)
+
+    assert [
+        s.id for s in await repo.list_by_status(SessionStatus.RUNNING, SessionStatus.PAUSED)
+    ] == ["a"]
+    assert {s.id for s in await repo.list_by_status()} == {"a", "b"}
+    assert await repo.get("missing") is None
+
+
+async def test_an_order_round_trips_with_its_fills_and_counts_each_fill_once(
+    database: Database,
+) -> None:
+    repo = SqlOrderRepository(database.sessions)
+    placed = order(quantity=10, session_id="sess-1", limit=Decimal(72_100))
+    await repo.save(placed)  # persisted before it is sent
+    first = fill_for(placed, 4, price=72_100, fill_id="F1", commission=Decimal("10.8"))
+    placed.mark_submitted("B-1", T0)
+    placed.apply_fill(first)
+
+    assert await repo.add_fill(first) is True
+    assert await repo.add_fill(first) is False
+    await repo.save(placed)
+    loaded = await repo.get(placed.client_order_id)
+
+    assert loaded is not None
+    assert loaded.status is OrderStatus.PARTIALLY_FILLED
+    assert loaded.fill_ids == {"F1"}
+    assert loaded.apply_fill(first) is False, "a stored fill must not apply twice after reload"
+    assert loaded.average_fill_price == Decimal(72_100)
+    assert loaded.request == placed.request
+    assert await repo.list_fills(placed.client_order_id) == [first]
+
+
+async def test_open_orders_include_pending_submit_and_exclude_terminal_ones(
+    database: Database,
+) -> None:
+    repo = SqlOrderRepository(database.sessions)
+    pending = order(session_id="s1")
+    filled = order(session_id="s1", quantity=1)
+    filled.apply_fill(fill_for(filled, 1))
+    other_session = order(session_id="s2", direction=TradeDirection.SELL)
+    for each in (pending, filled, other_session):
+        await repo.save(each)
+
+    assert {o.client_order_id for o in await repo.list_open()} == {
+        pending.client_order_id,
+        other_session.client_order_id,
+    }
+    assert [o.client_order_id for o in await repo.list_open("s1")] == [pending.client_order_id]
+    assert len(await repo.list_for_session("s1")) == 2
+    assert await repo.get("missing") is None
+
+
+def backtest(result_id: str, rules_hash: str, hours: int, sharpe: str | None) -> BacktestResult:
+    return BacktestResult(
+        id=result_id,
+        strategy_id="strat-1",
+        rules_hash=rules_hash,
+        symbols=("005930",),
+        start=T0 - timedelta(days=365),
+        end=T0,
+        initial_capital=Decimal(10_000_000),
+        final_equity=Decimal("11234567.89"),
+        metrics=BacktestMetrics(
+            total_return_pct=Decimal("12.3456789"),
+            cagr_pct=Decimal("12.3"),
+            sharpe_ratio=None if sharpe is None else Decimal(sharpe),
+            sortino_ratio=None,
+            max_drawdown_pct=Decimal("4.5"),
+            win_rate_pct=Decimal(60),
+            num_trades=25,
+            exposure_pct=Decimal(40),
+        ),
+        created_at=T0 + timedelta(hours=hours),
+    )
+
+
+async def test_the_latest_backtest_is_found_for_a_given_rules_hash(database: Database) -> None:
+    repo = SqlBacktestRepository(database.sessions)
+    await repo.add(backtest("old", "h1", 1, "0.8"))
+    await repo.add(backtest("new", "h1", 2, "1.34"))
+    await repo.add(backtest("other-rules", "h2", 3, None))
+
+    latest_for_h1 = await repo.get_latest_by_strategy("strat-1", "h1")
+    latest_any = await repo.get_latest_by_strategy("strat-1")
+
+    assert latest_for_h1 == backtest("new", "h1", 2, "1.34")
+    assert latest_any is not None
+    assert latest_any.id == "other-rules"
+    assert latest_any.metrics.sharpe_ratio is None
+    assert await repo.get_latest_by_strategy("strat-1", "h3") is None
+
+
+async def test_paper_days_are_stored_per_session_and_never_lost(database: Database) -> None:
+    repo = SqlPaperTradingSessionRepository(database.sessions)
+    paper = PaperTradingSession("p1", "strat-1", "h1", T0)
+    paper.record_activity(date(2026, 11, 24))
+    await repo.save(paper)
+    paper.record_activity(date(2026, 11, 25))
+    paper.end(T0 + timedelta(days=1))
+    await repo.save(paper)
+    await repo.save(PaperTradingSession("p2", "strat-1", "h2", T0))
+
+    sessions = await repo.get_by_strategy("strat-1", "h1")
+
+    assert [(p.id, p.trading_days, p.ended_at) for p in sessions] == [
+        ("p1", {date(2026, 11, 24), date(2026, 11, 25)}, T0 + timedelta(days=1))
+    ]
+    assert len(await repo.get_by_strategy("strat-1")) == 2
+    assert await repo.get_by_strategy("nobody") == []
+
+
+async def test_the_journal_returns_the_newest_entries_oldest_first(database: Database) -> None:
+    journal = SqlAuditJournal(database.sessions)
+    for n in range(5):
+        await journal.append(
+            AuditEntry(
+                "risk_decision",
+                f"decision {n}",
+                T0,
+                session_id="s1" if n % 2 else None,
+                data={"n": n},
+            )
+        )
+
+    newest_three = await journal.list_entries(limit=3)
+    of_session = await journal.list_entries(session_id="s1")
+
+    assert [e.message for e in newest_three] == ["decision 2", "decision 3", "decision 4"]
+    assert [e.data["n"] for e in of_session] == [1, 3]
+
+
+async def test_non_finite_decimals_never_reach_the_database(database: Database) -> None:
+    from livetrader_gui.adapters.persistence.types import DecimalText
+
+    with pytest.raises(ValueError, match="only finite Decimals"):
+        DecimalText().process_bind_param(Decimal("NaN"), database.engine.dialect)
+
+
+async def test_a_strategy_row_edited_so_its_hash_no_longer_matches_refuses_to_load(
+    database: Database,
+) -> None:
+    from sqlalchemy import text
+
+    repo = SqlStrategyRepository(database.sessions)
+    await repo.save(strategy())
+    async with database.sessions.begin() as db:
+        await db.execute(text("UPDATE strategies SET entry_rule = 'close > 0'"))
+
+    with pytest.raises(ValueError, match=r"stored rules hash .* does not match its rules"):
+        await repo.get("strat-1")
