@@ -16,9 +16,12 @@ os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="livetrader-xdg
 
 import asyncio
 from collections.abc import Callable, Iterator, Mapping
+from datetime import date
 from pathlib import Path
 
 import pytest
+
+from livetrader_gui.adapters.calendars import ExchangeCalendarProvider, ExchangeTradingCalendar
 
 _QT_DIRS = ("tests/ui/", "tests/e2e/")
 
@@ -42,6 +45,17 @@ def pytest_asyncio_loop_factories(
         return loop
 
     return {"qasync": factory}
+
+
+@pytest.fixture(scope="session")
+def calendars() -> ExchangeCalendarProvider:
+    """One provider for the run: building XKRX takes seconds, so it is built once."""
+    return ExchangeCalendarProvider(start=date(2025, 1, 1), end=date(2027, 6, 30))
+
+
+@pytest.fixture(scope="session")
+def xkrx(calendars: ExchangeCalendarProvider) -> ExchangeTradingCalendar:
+    return calendars.load("XKRX")
 
 
 @pytest.fixture(autouse=True)

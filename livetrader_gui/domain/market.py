@@ -59,18 +59,25 @@ class Candle:
     def __post_init__(self) -> None:
         symbol = symbol_code(self.symbol)
         object.__setattr__(self, "symbol", symbol)
-        label = f"{symbol} candle at {self.start}"
         aware(self.start, f"{symbol} candle start")
+        # Candles arrive by the hundred thousand: build the error label only when needed.
         for field in ("open", "high", "low", "close"):
-            object.__setattr__(self, field, positive(getattr(self, field), f"{label}: {field}"))
-        object.__setattr__(self, "volume", non_negative(self.volume, f"{label}: volume"))
+            value = getattr(self, field)
+            if not (isinstance(value, Decimal) and value.is_finite() and value > 0):
+                object.__setattr__(self, field, positive(value, f"{self._label()}: {field}"))
+        volume = self.volume
+        if not (isinstance(volume, Decimal) and volume.is_finite() and volume >= 0):
+            object.__setattr__(self, "volume", non_negative(volume, f"{self._label()}: volume"))
         if self.interval <= timedelta(0):
-            raise InvalidValueError(f"{label}: interval must be positive")
+            raise InvalidValueError(f"{self._label()}: interval must be positive")
         if self.high < max(self.open, self.close) or self.low > min(self.open, self.close):
             raise InvalidValueError(
-                f"{label}: high {self.high} and low {self.low} must enclose "
+                f"{self._label()}: high {self.high} and low {self.low} must enclose "
                 f"open {self.open} and close {self.close}"
             )
+
+    def _label(self) -> str:
+        return f"{self.symbol} candle at {self.start.isoformat()}"
 
     @property
     def end(self) -> datetime:

@@ -7,12 +7,14 @@ a numeric library may hand them over) but converted through ``repr`` so that ``0
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, Decimal, InvalidOperation
 
 from livetrader_gui.domain.errors import InvalidValueError
 
 DecimalLike = Decimal | int | str | float
+_SYMBOL = re.compile(r"\S{1,32}")
 
 # ISO 4217 minor units of the currencies the app meets; an unknown currency keeps 2 decimals.
 _MINOR_UNITS = {"KRW": 0, "JPY": 0, "USD": 2, "EUR": 2, "USDT": 8, "BTC": 8}
@@ -91,6 +93,8 @@ def text(value: str, field: str, *, max_length: int = 200) -> str:
 
 def symbol_code(value: str, field: str = "symbol") -> str:
     """Return an instrument symbol: non-empty, no spaces, at most 32 characters."""
+    if isinstance(value, str) and _SYMBOL.fullmatch(value):
+        return value
     result = text(value, field, max_length=32)
     if any(ch.isspace() for ch in result):
         raise InvalidValueError(f"{field} must not contain spaces, got {result!r}")

@@ -1,0 +1,260 @@
+"""A seeded, deterministic market: one price path per symbol and trading day.
+
+Every trading day of every symbol is generated on its own from ``(seed, symbol, day)``, so any
+stretch of history can be produced in any order and always comes out the same:
+
+- the day's closing level follows a mean-reverting walk (in log price) around the symbol's
+  reference price, so a stock quoted around 72,000 KRW stays in that region for years;
+- within the day, a Brownian bridge at one-second steps runs from the open (last close plus an
+  overnight gap) to that close; prices are rounded onto the exchange's tick grid;
+- volume per second is Poisson around the symbol's average, higher at the open and the close.
+
+Quotes, candles and order matching all read the same path, so a candle's high and low are
+prices that were really quoted.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import numpy as np
+import numpy.typing as npt
+
+from livetrader_gui.application.ports import ITradingCalendar
+from livetrader_gui.domain import Candle, Instrument, Quote
+
+STEP_SECONDS = 1
+_EPOCH = date(2000, 1, 3)  # the daily walk starts here, well before any history asked for
+_HORIZON_DAYS = 366 * 60  # the walk is generated once for 60 years, whatever is asked first
+_MEAN_REVERSION = 0.985  # daily persistence of the log deviation from the reference price
+_CACHE_DAYS = 256
+
+
+@dataclass(frozen=True, slots=True)
+class SimulatedSymbol:
+    """How one simulated instrument behaves."""
+
+    instrument: Instrument
+    reference_price: Decimal
+    daily_volatility: float
+    minute_volume: int
+
+
+@dataclass(frozen=True, slots=True)
+class DayPath:
+    """One symbol's trading day at one-second steps from ``open_at``."""
+
+    symbol: str
+    day: date
+    open_at: datetime
+    close_at: datetime
+    prices: npt.NDArray[np.float64]
+    volumes: npt.NDArray[np.int64]
+    previous_close: float
+
+    def index_at(self, at: datetime) -> int:
+        """Return the step in force at *at*, clamped to the day."""
+        step = int((at - self.open_at).total_seconds()) // STEP_SECONDS
+        return min(max(step, 0), len(self.prices) - 1)
+
+    def step_time(self, index: int) -> datetime:
+        """Return when step *index* begins."""
+        return self.open_at + timedelta(seconds=index * STEP_SECONDS)
+
+
+class SyntheticMarket:
+    """Generates and caches ``DayPath``s for a universe of ``SimulatedSymbol``s."""
+
+    def __init__(
+        self, symbols: list[SimulatedSymbol], calendar: ITradingCalendar, seed: int = 7
+    ) -> None:
+        self._symbols = {s.instrument.symbol: s for s in symbols}
+        self._calendar = calendar
+        self._seed = seed
+        self._levels: dict[str, npt.NDArray[np.float64]] = {}
+        self._paths: OrderedDict[tuple[str, date], DayPath] = OrderedDict()
+        # A symbol trades on a few hundred distinct ticks: convert each float price once.
+        self._decimal_prices: dict[str, dict[float, Decimal]] = {s: {} for s in self._symbols}
+
+    @property
+    def calendar(self) -> ITradingCalendar:
+        """Return the calendar the market trades on."""
+        return self._calendar
+
+    def instruments(self) -> list[Instrument]:
+        """Return the instruments of the universe."""
+        return [s.instrument for s in self._symbols.values()]
+
+    def knows(self, symbol: str) -> bool:
+        """Tell whether *symbol* is in the universe."""
+        return symbol in self._symbols
+
+    def instrument(self, symbol: str) -> Instrument:
+        """Return the instrument for *symbol* (KeyError if unknown)."""
+        return self._symbols[symbol].instrument
+
+    # ------------------------------------------------------------------ generation
+
+    def _rng(self, symbol: str, *salt: int) -> np.random.Generator:
+        key = zlib.crc32(symbol.encode("utf-8"))
+        return np.random.default_rng([self._seed, key, *salt])
+
+    def _daily_levels(self, symbol: str) -> npt.NDArray[np.float64]:
+        """Return log deviations from the reference price, one per calendar day since epoch."""
+        levels = self._levels.get(symbol)
+        if levels is None:
+            spec = self._symbols[symbol]
+            shocks = self._rng(symbol, 0).normal(0.0, spec.daily_volatility, _HORIZON_DAYS)
+            levels = np.empty(_HORIZON_DAYS)
+            value = 0.0
+            for i in range(_HORIZON_DAYS):
+                value = _MEAN_REVERSION * value + shocks[i]
+                levels[i] = value
+            self._levels[symbol] = levels
+        return levels
+
+    def _close_level(self, symbol: str, day: date) -> float:
+        offset = (day - _EPOCH).days
+        reference = float(self._symbols[symbol].reference_price)
+        return reference * float(np.exp(self._daily_levels(symbol)[offset]))
+
+    def previous_session(self, day: date) -> date:
+        """Return the trading day before *day* (the day before, at the calendar's start)."""
+        earlier = self._calendar.sessions_between(day - timedelta(days=30), day - timedelta(days=1))
+        return earlier[-1] if earlier else day - timedelta(days=1)
+
+    def _round(self, symbol: str, prices: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        bands = self._symbols[symbol].instrument.ticks.bands
+        lowers = np.array([float(b.lower) for b in bands])
+        ticks = np.array([float(b.tick) for b in bands])
+        tick = ticks[np.searchsorted(lowers, prices, side="right") - 1]
+        rounded: npt.NDArray[np.float64] = np.maximum(np.rint(prices / tick) * tick, ticks[0])
+        return rounded
+
+    def day_path(self, symbol: str, day: date) -> DayPath:
+        """Return the path of *symbol* on trading day *day* (generated once, then cached)."""
+        key = (symbol, day)
+        cached = self._paths.get(key)
+        if cached is not None:
+            self._paths.move_to_end(key)
+            return cached
+        path = self._generate(symbol, day)
+        self._paths[key] = path
+        if len(self._paths) > _CACHE_DAYS:
+            self._paths.popitem(last=False)
+        return path
+
+    def _generate(self, symbol: str, day: date) -> DayPath:
+        spec = self._symbols[symbol]
+        open_at, close_at = self._calendar.session_bounds(day)
+        steps = int((close_at - open_at).total_seconds()) // STEP_SECONDS
+        rng = self._rng(symbol, 1, day.toordinal())
+        previous_level = self._close_level(symbol, self.previous_session(day))
+        previous_close = float(self._round(symbol, np.array([previous_level]))[0])
+        gap = rng.normal(0.0, spec.daily_volatility * 0.3)
+        start, end = np.log(previous_close) + gap, np.log(self._close_level(symbol, day))
+        sigma = spec.daily_volatility / np.sqrt(steps)
+        walk = np.cumsum(rng.normal(0.0, sigma, steps))
+        fraction = np.arange(1, steps + 1) / steps
+        log_prices = start + (end - start) * fraction + walk - fraction * walk[-1]
+        prices = self._round(symbol, np.exp(log_prices))
+        # More trading near the open and the close, as on real exchanges.
+        shape = 1.0 + 1.5 * (2.0 * fraction - 1.0) ** 2
+        volumes = rng.poisson(spec.minute_volume / 60.0 * shape / shape.mean()).astype(np.int64)
+        return DayPath(symbol, day, open_at, close_at, prices, volumes, previous_close)
+
+    # ------------------------------------------------------------------ reading
+
+    def to_price(self, symbol: str, value: float) -> Decimal:
+        """Return a path price as an exact Decimal on the tick grid."""
+        known = self._decimal_prices[symbol]
+        key = float(value)
+        price = known.get(key)
+        if price is None:
+            price = self._symbols[symbol].instrument.round_price(Decimal(repr(key)))
+            known[key] = price
+        return price
+
+    def path_at(self, symbol: str, at: datetime) -> DayPath:
+        """Return the path of the session in force at *at*, or of the last one before it."""
+        day = self._calendar.session_date(at)
+        path = self.day_path(symbol, day)
+        if at < path.open_at:
+            path = self.day_path(symbol, self.previous_session(day))
+        return path
+
+    def quote_at(self, symbol: str, at: datetime) -> Quote:
+        """Return the quote of *symbol* at *at* (the closing quote while the market is shut)."""
+        path = self.path_at(symbol, at)
+        index = path.index_at(at)
+        last = self.to_price(symbol, path.prices[index])
+        instrument = self._symbols[symbol].instrument
+        stamp = min(at, path.close_at)
+        return Quote(
+            symbol=symbol,
+            bid=last,
+            ask=last + instrument.tick_size(last),
+            last=last,
+            at=stamp,
+            volume=Decimal(int(path.volumes[: index + 1].sum())),
+        )
+
+    def candles(self, symbol: str, start: datetime, end: datetime) -> list[Candle]:
+        """Return the 1-minute candles that start in ``[start, end)`` and have closed by *end*."""
+        result: list[Candle] = []
+        # Session dates are exchange-local; widen the UTC dates by a day on each side.
+        first, last = start.date() - timedelta(days=1), end.date() + timedelta(days=1)
+        for day in self._calendar.sessions_between(first, last):
+            path = self.day_path(symbol, day)
+            if path.close_at <= start or path.open_at >= end:
+                continue
+            result.extend(self._day_candles(path, start, end))
+        return result
+
+    def _day_candles(self, path: DayPath, start: datetime, end: datetime) -> list[Candle]:
+        per_minute = 60 // STEP_SECONDS
+        minutes = len(path.prices) // per_minute
+        prices = path.prices[: minutes * per_minute].reshape(minutes, per_minute)
+        volumes = path.volumes[: minutes * per_minute].reshape(minutes, per_minute).sum(axis=1)
+        highs, lows = prices.max(axis=1), prices.min(axis=1)
+        # Minute m covers [open + m, open + m + 1): it is included if it starts at or after
+        # *start* and has closed by *end*.
+        first = max(0, int(np.ceil((start - path.open_at).total_seconds() / 60)))
+        stop = min(minutes, int((end - path.open_at).total_seconds() // 60))
+        candles = []
+        for minute in range(first, stop):
+            begins = path.open_at + timedelta(minutes=minute)
+            candles.append(
+                Candle(
+                    symbol=path.symbol,
+                    start=begins,
+                    open=self.to_price(path.symbol, prices[minute, 0]),
+                    high=self.to_price(path.symbol, highs[minute]),
+                    low=self.to_price(path.symbol, lows[minute]),
+                    close=self.to_price(path.symbol, prices[minute, -1]),
+                    volume=Decimal(int(volumes[minute])),
+                )
+            )
+        return candles
+
+    def recent_candles(self, symbol: str, now: datetime, limit: int) -> list[Candle]:
+        """Return the *limit* latest candles closed by *now*, oldest first."""
+        collected: list[Candle] = []
+        end = now
+        day = self._calendar.session_date(now)
+        while len(collected) < limit:
+            open_at, _ = self._calendar.session_bounds(day)
+            if open_at < end:
+                collected = self.candles(symbol, open_at, end) + collected
+            earlier = self._calendar.sessions_between(
+                day - timedelta(days=30), day - timedelta(days=1)
+            )
+            if not earlier:
+                break  # the start of the calendar: there is no more history
+            day = earlier[-1]
+            end = self._calendar.session_bounds(day)[1]
+        return collected[-limit:] if limit > 0 else []

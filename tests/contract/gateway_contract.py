@@ -1,0 +1,225 @@
+"""The contract every ``IBrokerGateway`` honours.
+
+A gateway's test module subclasses ``GatewayContract`` and provides a ``harness`` fixture: the
+gateway, connected, on a market that is open, plus the few levers only a test has (moving the
+venue's time, dropping the link, losing an answer). The simulator runs it now; each real venue
+runs it against a loopback fake of its wire protocol.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from livetrader_gui.application.ports import (
+    BrokerConnectionError,
+    BrokerTimeoutError,
+    ConnectionState,
+    IBrokerGateway,
+    UnknownSymbolError,
+)
+from livetrader_gui.domain import (
+    AccountStatus,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    PriceRounding,
+    TradeDirection,
+    new_client_order_id,
+)
+
+
+@dataclass
+class GatewayHarness:
+    gateway: IBrokerGateway
+    symbol: str  # a liquid symbol the venue lists
+    advance: Callable[[float], None]  # move the venue's time forward by seconds
+    drop_link: Callable[[], None]  # make the venue unreachable
+    lose_next_answer: Callable[[], None]  # accept the next order but lose its answer
+
+
+def market(
+    symbol: str, quantity: int, direction: TradeDirection = TradeDirection.BUY
+) -> OrderRequest:
+    return OrderRequest(
+        new_client_order_id(), symbol, direction, OrderType.MARKET, Decimal(quantity)
+    )
+
+
+async def filled(harness: GatewayHarness, client_order_id: str, steps: int = 60) -> None:
+    for _ in range(steps):
+        state = await harness.gateway.get_order(client_order_id)
+        assert state is not None
+        if state.status is OrderStatus.FILLED:
+            return
+        harness.advance(1)
+    pytest.fail(f"order {client_order_id} did not fill within {steps} s")
+
+
+class GatewayContract:
+    """Tests every gateway must pass. Subclasses provide the ``harness`` fixture."""
+
+    async def test_it_reports_its_identity_and_an_aware_clock(
+        self, harness: GatewayHarness
+    ) -> None:
+        gateway = harness.gateway
+        assert isinstance(gateway, IBrokerGateway)
+        assert gateway.broker_id
+        assert gateway.display_name
+        assert gateway.connection_state is ConnectionState.CONNECTED
+        assert gateway.clock.now().utcoffset() == timedelta(0)
+
+    async def test_every_call_fails_cleanly_while_disconnected(
+        self, harness: GatewayHarness
+    ) -> None:
+        await harness.gateway.disconnect()
+        assert harness.gateway.connection_state is ConnectionState.DISCONNECTED
+        with pytest.raises(BrokerConnectionError):
+            await harness.gateway.get_latest_quote(harness.symbol)
+        await harness.gateway.connect()
+        assert await harness.gateway.get_latest_quote(harness.symbol) is not None
+
+    async def test_a_dropped_link_is_reported_and_fails_calls(
+        self, harness: GatewayHarness
+    ) -> None:
+        harness.drop_link()
+        assert harness.gateway.connection_state is ConnectionState.DISCONNECTED
+        with pytest.raises(BrokerConnectionError):
+            await harness.gateway.get_account()
+
+    async def test_it_lists_instruments_and_refuses_unknown_symbols(
+        self, harness: GatewayHarness
+    ) -> None:
+        symbols = [i.symbol for i in await harness.gateway.get_instruments()]
+        assert harness.symbol in symbols
+        with pytest.raises(UnknownSymbolError):
+            await harness.gateway.get_instrument("NO-SUCH-SYMBOL")
+
+    async def test_quotes_are_positive_uncrossed_on_the_tick_grid_and_timestamped(
+        self, harness: GatewayHarness
+    ) -> None:
+        instrument = await harness.gateway.get_instrument(harness.symbol)
+        quote = await harness.gateway.get_latest_quote(harness.symbol)
+        assert quote is not None
+        assert quote.symbol == harness.symbol
+        assert 0 < quote.bid <= quote.ask
+        assert instrument.is_valid_price(quote.bid)
+        assert instrument.is_valid_price(quote.ask)
+        assert quote.at <= harness.gateway.clock.now()
+
+    async def test_recent_candles_are_closed_ordered_and_at_most_the_limit(
+        self, harness: GatewayHarness
+    ) -> None:
+        now = harness.gateway.clock.now()
+        candles = await harness.gateway.get_recent_candles(harness.symbol, 50)
+        assert 0 < len(candles) <= 50
+        assert all(c.end <= now for c in candles)
+        assert all(a.start < b.start for a, b in itertools.pairwise(candles))
+        assert all(c.symbol == harness.symbol for c in candles)
+
+    async def test_historical_candles_match_recent_ones_and_never_come_from_the_future(
+        self, harness: GatewayHarness
+    ) -> None:
+        now = harness.gateway.clock.now()
+        recent = await harness.gateway.get_recent_candles(harness.symbol, 10)
+        history = await harness.gateway.get_historical_candles(
+            harness.symbol, recent[0].start, now + timedelta(hours=2)
+        )
+        assert history[: len(recent)] == recent
+        assert all(c.end <= now for c in history)
+        assert all(recent[0].start <= c.start for c in history)
+
+    async def test_a_market_order_fills_and_shows_in_positions_and_account(
+        self, harness: GatewayHarness
+    ) -> None:
+        gateway = harness.gateway
+        cash_before = (await gateway.get_account()).cash
+        order = market(harness.symbol, 3)
+
+        state = await gateway.place_order(order)
+        assert state.client_order_id == order.client_order_id
+        assert state.status in (
+            OrderStatus.SUBMITTED,
+            OrderStatus.PARTIALLY_FILLED,
+            OrderStatus.FILLED,
+        )
+        await filled(harness, order.client_order_id)
+
+        final = await gateway.get_order(order.client_order_id)
+        assert final is not None
+        assert final.filled_quantity == 3
+        assert sum(f.quantity for f in final.fills) == 3
+        assert len({f.fill_id for f in final.fills}) == len(final.fills)
+        held = {p.symbol: p.quantity for p in await gateway.get_positions()}
+        assert held[harness.symbol] == 3
+        assert (await gateway.get_account()).cash < cash_before
+
+    async def test_placing_the_same_client_order_id_twice_never_creates_a_second_order(
+        self, harness: GatewayHarness
+    ) -> None:
+        order = market(harness.symbol, 2)
+        first = await harness.gateway.place_order(order)
+        again = await harness.gateway.place_order(order)
+        assert again.broker_order_id == first.broker_order_id
+        await filled(harness, order.client_order_id)
+        held = {p.symbol: p.quantity for p in await harness.gateway.get_positions()}
+        assert held[harness.symbol] == 2
+
+    async def test_a_refused_order_is_an_answer_with_a_reason(
+        self, harness: GatewayHarness
+    ) -> None:
+        state = await harness.gateway.place_order(market(harness.symbol, 1, TradeDirection.SELL))
+        assert state.status is OrderStatus.REJECTED
+        assert state.reject_reason
+        looked_up = await harness.gateway.get_order(state.client_order_id)
+        assert looked_up is not None
+        assert looked_up.status is OrderStatus.REJECTED
+
+    async def test_a_resting_limit_order_can_be_cancelled(self, harness: GatewayHarness) -> None:
+        gateway = harness.gateway
+        instrument = await gateway.get_instrument(harness.symbol)
+        quote = await gateway.get_latest_quote(harness.symbol)
+        assert quote is not None
+        low = instrument.round_price(quote.bid * Decimal("0.8"), PriceRounding.UP)
+        order = OrderRequest(
+            new_client_order_id(),
+            harness.symbol,
+            TradeDirection.BUY,
+            OrderType.LIMIT,
+            Decimal(1),
+            low,
+        )
+        await gateway.place_order(order)
+        assert order.client_order_id in {o.client_order_id for o in await gateway.get_open_orders()}
+
+        cancelled = await gateway.cancel_order(order.client_order_id)
+
+        assert cancelled.status is OrderStatus.CANCELLED
+        assert order.client_order_id not in {
+            o.client_order_id for o in await gateway.get_open_orders()
+        }
+
+    async def test_an_unknown_client_order_id_is_not_found(self, harness: GatewayHarness) -> None:
+        assert await harness.gateway.get_order(new_client_order_id()) is None
+
+    async def test_a_lost_answer_times_out_and_the_order_is_found_by_client_id(
+        self, harness: GatewayHarness
+    ) -> None:
+        order = market(harness.symbol, 1)
+        harness.lose_next_answer()
+        with pytest.raises(BrokerTimeoutError):
+            await harness.gateway.place_order(order)
+        found = await harness.gateway.get_order(order.client_order_id)
+        assert found is not None
+        assert found.client_order_id == order.client_order_id
+
+    async def test_the_account_is_active_with_buying_power(self, harness: GatewayHarness) -> None:
+        account = await harness.gateway.get_account()
+        assert account.status is AccountStatus.ACTIVE
+        assert account.buying_power > 0
+        assert account.verification_problems() == ()

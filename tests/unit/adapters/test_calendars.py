@@ -1,0 +1,99 @@
+"""Trading calendars come from exchange_calendars: holidays, late opens, early closes."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from livetrader_gui.adapters.calendars import (
+    CalendarError,
+    ExchangeCalendarProvider,
+    ExchangeTradingCalendar,
+)
+
+KST = timedelta(hours=9)
+
+
+def kst(y: int, m: int, d: int, hh: int, mm: int = 0, ss: int = 0) -> datetime:
+    return datetime(y, m, d, hh, mm, ss, tzinfo=UTC) - KST
+
+
+def test_krx_is_open_from_nine_to_half_past_three_seoul_time(xkrx: ExchangeTradingCalendar) -> None:
+    assert xkrx.code == "XKRX"
+    assert xkrx.timezone == "Asia/Seoul"
+    assert not xkrx.is_open(kst(2026, 11, 24, 8, 59, 59))
+    assert xkrx.is_open(kst(2026, 11, 24, 9, 0))
+    assert xkrx.is_open(kst(2026, 11, 24, 15, 29, 59))
+    assert not xkrx.is_open(kst(2026, 11, 24, 15, 30))
+
+
+def test_krx_is_closed_on_weekends_and_on_chuseok(xkrx: ExchangeTradingCalendar) -> None:
+    assert not xkrx.is_session(date(2026, 11, 28))  # Saturday
+    assert not xkrx.is_session(date(2026, 9, 24))  # Chuseok
+    assert not xkrx.is_open(kst(2026, 9, 24, 10, 0))
+    assert xkrx.sessions_between(date(2026, 9, 21), date(2026, 9, 29)) == [
+        date(2026, 9, 21),
+        date(2026, 9, 22),
+        date(2026, 9, 23),
+        date(2026, 9, 28),
+        date(2026, 9, 29),
+    ]
+
+
+def test_krx_opens_an_hour_late_on_the_first_trading_day_of_the_year(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    opens, closes = xkrx.session_bounds(date(2026, 1, 2))
+    assert (opens, closes) == (kst(2026, 1, 2, 10, 0), kst(2026, 1, 2, 15, 30))
+    assert opens.tzinfo is UTC
+
+
+def test_session_date_and_next_open_skip_closed_time(xkrx: ExchangeTradingCalendar) -> None:
+    friday_evening = kst(2026, 11, 27, 18, 0)
+    assert xkrx.session_date(kst(2026, 11, 27, 10, 0)) == date(2026, 11, 27)
+    assert xkrx.session_date(friday_evening) == date(2026, 11, 30)
+    assert xkrx.next_open(friday_evening) == kst(2026, 11, 30, 9, 0)
+
+
+def test_nyse_closes_for_thanksgiving_and_early_the_day_after(
+    calendars: ExchangeCalendarProvider,
+) -> None:
+    xnys = calendars.load("XNYS")
+    assert not xnys.is_session(date(2026, 11, 26))
+    _, early_close = xnys.session_bounds(date(2026, 11, 27))
+    assert early_close == datetime(2026, 11, 27, 18, 0, tzinfo=UTC)  # 13:00 New York
+
+
+def test_the_always_open_calendar_is_open_at_any_hour(calendars: ExchangeCalendarProvider) -> None:
+    always = calendars.load("24/7")
+    assert always.is_open(datetime(2026, 11, 29, 3, 17, tzinfo=UTC))  # a Sunday night
+    assert always.is_session(date(2026, 12, 25))
+
+
+def test_an_unknown_calendar_code_suggests_the_close_ones(
+    calendars: ExchangeCalendarProvider,
+) -> None:
+    with pytest.raises(
+        CalendarError, match=r"Unknown exchange calendar 'XKRZ'\. Did you mean .*XKRX"
+    ):
+        calendars.load("XKRZ")
+
+
+def test_times_outside_the_calendar_or_naive_are_refused_clearly(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    with pytest.raises(CalendarError, match="outside the XKRX calendar, which covers 2025-01-02"):
+        xkrx.is_open(datetime(2031, 1, 1, tzinfo=UTC))
+    with pytest.raises(CalendarError, match="must carry a time zone"):
+        xkrx.is_open(datetime(2026, 1, 1))
+    with pytest.raises(CalendarError, match="is not a XKRX trading day"):
+        xkrx.session_bounds(date(2026, 11, 28))
+    with pytest.raises(CalendarError, match="outside the XKRX calendar"):
+        xkrx.is_session(date(2031, 1, 1))
+
+
+async def test_the_provider_builds_each_calendar_once(calendars: ExchangeCalendarProvider) -> None:
+    first = await calendars.get("XKRX")
+    assert await calendars.get("XKRX") is first
+    assert calendars.load("XKRX") is first
