@@ -47,6 +47,7 @@ imports: $(STAMP)
 	$(BIN)/lint-imports
 
 unit: $(STAMP)
+	rm -f .coverage .coverage.*
 	QT_QPA_PLATFORM=offscreen LANG=C.UTF-8 $(BIN)/pytest --cov --cov-report=term $(ARGS)
 
 # Domain and persistence are the ground everything stands on: keep their branch coverage high.

@@ -9,6 +9,7 @@ from typing import Any
 from livetrader_gui.application.ports import ISessionObserver
 from livetrader_gui.application.read_models import (
     LogEntry,
+    MarketStatusSnapshot,
     OrderSnapshot,
     PositionSnapshot,
     SessionSnapshot,
@@ -67,3 +68,6 @@ class ObserverHub:
 
     def on_log(self, entry: LogEntry) -> None:
         self._each("on_log", entry)
+
+    def on_market_status_changed(self, status: MarketStatusSnapshot) -> None:
+        self._each("on_market_status_changed", status)

@@ -15,6 +15,7 @@ from typing import Protocol, runtime_checkable
 
 from livetrader_gui.application.read_models import (
     LogEntry,
+    MarketStatusSnapshot,
     OrderSnapshot,
     PositionSnapshot,
     SessionSnapshot,
@@ -399,6 +400,8 @@ class ISessionObserver(Protocol):
     def on_quote_received(self, quote: Quote) -> None: ...
 
     def on_log(self, entry: LogEntry) -> None: ...
+
+    def on_market_status_changed(self, status: MarketStatusSnapshot) -> None: ...
 
 
 __all__ = [

@@ -167,3 +167,19 @@ class LogEntry:
     level: LogLevel
     message: str
     session_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MarketStatusSnapshot:
+    """A broker's link and its exchange's state, as the status bar shows them."""
+
+    broker_id: str
+    display_name: str
+    connected: bool
+    exchange: str
+    exchange_timezone: str
+    exchange_time: datetime
+    is_open: bool
+    next_open: datetime | None
+    stale_symbols: tuple[str, ...]
+    simulated_clock: bool

@@ -1,0 +1,141 @@
+"""The composition root: the only place that names concrete adapters."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass, field
+
+from livetrader_gui import __version__
+from livetrader_gui.adapters.brokers.registry import BrokerRegistry
+from livetrader_gui.adapters.brokers.simulated import (
+    SimulatedBroker,
+    SimulatedBrokerConfig,
+    market_clock,
+)
+from livetrader_gui.adapters.calendars import ExchangeCalendarProvider
+from livetrader_gui.adapters.clocks import SystemClock
+from livetrader_gui.adapters.persistence.database import Database, DatabaseInfo, prepare_database
+from livetrader_gui.adapters.persistence.repositories import (
+    SqlAuditJournal,
+    SqlBacktestRepository,
+    SqlOrderRepository,
+    SqlPaperTradingSessionRepository,
+    SqlSessionRepository,
+    SqlStrategyRepository,
+)
+from livetrader_gui.app.settings import AppSettings
+from livetrader_gui.application.market_watch import MarketWatch
+from livetrader_gui.application.ports import ISessionObserver, ITradingCalendar
+from livetrader_gui.domain import AuditEntry, Instrument
+
+_log = logging.getLogger(__name__)
+SIM_EXCHANGE = "XKRX"
+
+
+@dataclass
+class Workspace:
+    """The running application: storage, brokers, calendars and services, wired together."""
+
+    settings: AppSettings
+    database: Database
+    database_info: DatabaseInfo
+    calendars: ExchangeCalendarProvider
+    calendar: ITradingCalendar
+    clock: SystemClock
+    registry: BrokerRegistry
+    simulator: SimulatedBroker
+    instruments: list[Instrument]
+    strategies: SqlStrategyRepository
+    sessions: SqlSessionRepository
+    orders: SqlOrderRepository
+    backtests: SqlBacktestRepository
+    paper_sessions: SqlPaperTradingSessionRepository
+    journal: SqlAuditJournal
+    market_watch: MarketWatch
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    def start(self) -> None:
+        """Start the background services on the running loop."""
+        task = asyncio.create_task(self.market_watch.run(), name="market-watch")
+        task.add_done_callback(_report_crash)
+        self._tasks.append(task)
+
+    async def shutdown(self) -> None:
+        """Stop services, close brokers, record the stop, and close the database."""
+        self.market_watch.stop()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        await self.simulator.disconnect()
+        await self.journal.append(AuditEntry("app_stopped", "LiveTrader stopped", self.clock.now()))
+        await self.database.dispose()
+
+
+def _report_crash(task: asyncio.Task[None]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        _log.error("background task %s crashed", task.get_name(), exc_info=task.exception())
+
+
+async def build_workspace(settings: AppSettings, observer: ISessionObserver) -> Workspace:
+    """Open storage, calendars and brokers and wire the services; blocking work runs off-loop.
+
+    Raises ``DatabaseError`` (with a message for the trader) when the database cannot be used.
+    """
+    loop = asyncio.get_running_loop()
+    info = await loop.run_in_executor(None, prepare_database, settings.database_url)
+    database = Database(info.url)
+    try:
+        clock = SystemClock()
+        calendars = ExchangeCalendarProvider()
+        calendar = await calendars.get(SIM_EXCHANGE)
+        simulator = SimulatedBroker(
+            calendar,
+            market_clock(clock, calendar, speed=settings.sim_speed),
+            SimulatedBrokerConfig(seed=settings.sim_seed),
+        )
+        registry = BrokerRegistry(clock)
+        registry.register(simulator)
+        await simulator.connect()
+        await registry.refresh_health()
+        instruments = await simulator.get_instruments()
+        journal = SqlAuditJournal(database.sessions)
+        await journal.append(
+            AuditEntry(
+                "app_started",
+                f"LiveTrader {__version__} started",
+                clock.now(),
+                data={
+                    "version": __version__,
+                    "schema": info.revision_after,
+                    "created": info.created,
+                },
+            )
+        )
+    except BaseException:
+        await database.dispose()
+        raise
+    return Workspace(
+        settings=settings,
+        database=database,
+        database_info=info,
+        calendars=calendars,
+        calendar=calendar,
+        clock=clock,
+        registry=registry,
+        simulator=simulator,
+        instruments=instruments,
+        strategies=SqlStrategyRepository(database.sessions),
+        sessions=SqlSessionRepository(database.sessions),
+        orders=SqlOrderRepository(database.sessions),
+        backtests=SqlBacktestRepository(database.sessions),
+        paper_sessions=SqlPaperTradingSessionRepository(database.sessions),
+        journal=journal,
+        market_watch=MarketWatch(
+            simulator,
+            calendar,
+            observer,
+            clock,
+            [i.symbol for i in instruments],
+            simulated_clock=True,
+        ),
+    )

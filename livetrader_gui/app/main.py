@@ -1,0 +1,166 @@
+"""Entry point: settings, logging, the QApplication, the qasync loop, and the smoke test."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import logging.handlers
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from types import TracebackType
+
+from livetrader_gui.app.settings import AppSettings, SettingsError, parse_settings
+
+EXIT_OK = 0
+EXIT_SETTINGS = 2
+EXIT_DATABASE = 3
+EXIT_STARTUP = 4
+
+_log = logging.getLogger("livetrader_gui")
+
+
+def _configure_logging(log_file: Path) -> None:
+    handler = logging.handlers.RotatingFileHandler(
+        log_file, maxBytes=5_000_000, backupCount=5, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    root.addHandler(handler)
+
+
+def _log_unhandled(
+    kind: type[BaseException], error: BaseException, trace: TracebackType | None
+) -> None:
+    _log.critical("unhandled exception", exc_info=(kind, error, trace))
+    print(f"livetrader-gui: unexpected error: {error} (details in the log)", file=sys.stderr)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the app; return the process exit code."""
+    started = time.perf_counter()
+    try:
+        settings = parse_settings(sys.argv[1:] if argv is None else argv, os.environ)
+    except SettingsError as error:
+        print(f"livetrader-gui: {error}", file=sys.stderr)
+        return EXIT_SETTINGS
+    if settings.smoke_test:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    _configure_logging(settings.log_file)
+    sys.excepthook = _log_unhandled
+
+    import qasync
+    from PySide6.QtWidgets import QApplication
+
+    app = QApplication.instance() or QApplication([sys.argv[0]])
+    assert isinstance(app, QApplication)
+    app.setApplicationName("LiveTrader")
+    app.setOrganizationName("LiveTrader")
+    # The window's close starts an orderly async shutdown; Qt must not stop the loop first.
+    app.setQuitOnLastWindowClosed(False)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    loop.set_exception_handler(_on_loop_exception)
+    with loop:
+        return int(loop.run_until_complete(_run(settings, app, started)))
+
+
+def _on_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+    error = context.get("exception")
+    _log.error(
+        "event loop: %s",
+        context.get("message"),
+        exc_info=error if isinstance(error, BaseException) else None,
+    )
+
+
+async def _run(settings: AppSettings, app: object, started: float) -> int:
+    from PySide6.QtWidgets import QMessageBox
+
+    from livetrader_gui.adapters.persistence.database import DatabaseError
+    from livetrader_gui.app.bootstrap import build_workspace
+    from livetrader_gui.application.observers import ObserverHub
+    from livetrader_gui.ui.main_window import MainWindow
+    from livetrader_gui.ui.qt_bridge import EngineSignals, QtSessionObserver
+
+    signals = EngineSignals()
+    window = MainWindow(signals)
+    closed = asyncio.Event()
+    window.closed.connect(closed.set)
+    window.show()
+    first_paint = time.perf_counter() - started
+    observers = ObserverHub()
+    observers.add(QtSessionObserver(signals))
+
+    def fail(title: str, message: str) -> None:
+        _log.error("%s: %s", title, message)
+        print(f"livetrader-gui: {message}", file=sys.stderr)
+        if not settings.smoke_test:
+            QMessageBox.critical(window, title, message)
+
+    try:
+        workspace = await build_workspace(settings, observers)
+    except DatabaseError as error:
+        fail("Cannot open the database", str(error))
+        window.close()
+        return EXIT_DATABASE
+    except Exception as error:
+        _log.exception("start-up failed")
+        fail("LiveTrader could not start", f"{error} (details in {settings.log_file})")
+        window.close()
+        return EXIT_STARTUP
+
+    workspace.start()
+    window.show_workspace(
+        workspace.simulator.display_name,
+        {i.symbol: i.name for i in workspace.instruments},
+        workspace.calendar.timezone,
+        str(workspace.database_info.path or workspace.database_info.url),
+    )
+    code = EXIT_OK
+    try:
+        if settings.smoke_test:
+            await asyncio.sleep(settings.smoke_seconds)
+            code = _finish_smoke_test(settings, window, workspace, first_paint)
+        else:
+            await closed.wait()
+    finally:
+        await workspace.shutdown()
+        window.close()
+    return code
+
+
+def _finish_smoke_test(
+    settings: AppSettings, window: object, workspace: object, first_paint: float
+) -> int:
+    from livetrader_gui.app.bootstrap import Workspace
+    from livetrader_gui.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    assert isinstance(workspace, Workspace)
+    rows = window.quote_model.rowCount() if window.quote_model else 0
+    report: dict[str, object] = {
+        "status": "ok",
+        "data_dir": str(settings.data_dir),
+        "database": str(workspace.database_info.path or workspace.database_info.url),
+        "schema_revision": workspace.database_info.revision_after,
+        "database_created": workspace.database_info.created,
+        "quote_rows": rows,
+        "first_paint_seconds": round(first_paint, 3),
+        "screenshot": None,
+    }
+    if settings.screenshot is not None:
+        settings.screenshot.parent.mkdir(parents=True, exist_ok=True)
+        if not window.grab().save(str(settings.screenshot), "PNG"):
+            print(
+                f"livetrader-gui: could not write the screenshot {settings.screenshot}",
+                file=sys.stderr,
+            )
+            return EXIT_STARTUP
+        report["screenshot"] = str(settings.screenshot)
+    print(json.dumps(report))
+    return EXIT_OK

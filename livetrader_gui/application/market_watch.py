@@ -1,0 +1,101 @@
+"""Market watch: polls a broker's quotes and reports them, with the market's state, to observers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+from datetime import timedelta
+
+from livetrader_gui.application.ports import (
+    BrokerError,
+    Clock,
+    ConnectionState,
+    IBrokerGateway,
+    ISessionObserver,
+    ITradingCalendar,
+)
+from livetrader_gui.application.read_models import MarketStatusSnapshot
+from livetrader_gui.domain import Quote
+
+_log = logging.getLogger(__name__)
+MAX_CONCURRENT_REQUESTS = 8
+
+
+class MarketWatch:
+    """Polls quotes of *symbols* every *interval* seconds of *clock* (wall time, not market time).
+
+    Symbols are requested concurrently with a bound; a failing symbol is logged and skipped, it
+    never stops the others. A quote older than *stale_after* seconds of market time while the
+    exchange is open marks the symbol's feed stale.
+    """
+
+    def __init__(
+        self,
+        gateway: IBrokerGateway,
+        calendar: ITradingCalendar,
+        observer: ISessionObserver,
+        clock: Clock,
+        symbols: Sequence[str],
+        interval: float = 1.0,
+        stale_after: float = 30.0,
+        simulated_clock: bool = False,
+    ) -> None:
+        self._gateway = gateway
+        self._calendar = calendar
+        self._observer = observer
+        self._clock = clock
+        self._symbols = tuple(symbols)
+        self._interval = interval
+        self._stale_after = timedelta(seconds=stale_after)
+        self._simulated_clock = simulated_clock
+        self._stop = asyncio.Event()
+        self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
+
+    async def run(self) -> None:
+        """Poll until ``stop`` is called."""
+        self._stop.clear()
+        while not self._stop.is_set():
+            await self.poll_once()
+            await self._clock.wait(self._stop, self._interval)
+
+    def stop(self) -> None:
+        """End ``run`` at its next wait, at once."""
+        self._stop.set()
+
+    async def poll_once(self) -> MarketStatusSnapshot:
+        """Fetch every quote once, report them and the market status, and return the status."""
+        connected = self._gateway.connection_state is ConnectionState.CONNECTED
+        market_now = self._gateway.clock.now()
+        is_open = self._calendar.is_open(market_now)
+        stale: list[str] = []
+        if connected:
+            quotes = await asyncio.gather(*(self._quote(s) for s in self._symbols))
+            for symbol, quote in zip(self._symbols, quotes, strict=True):
+                if quote is None:
+                    continue
+                self._observer.on_quote_received(quote)
+                if is_open and market_now - quote.at > self._stale_after:
+                    stale.append(symbol)
+        status = MarketStatusSnapshot(
+            broker_id=self._gateway.broker_id,
+            display_name=self._gateway.display_name,
+            connected=connected,
+            exchange=self._calendar.code,
+            exchange_timezone=self._calendar.timezone,
+            exchange_time=market_now,
+            is_open=is_open,
+            next_open=None if is_open else self._calendar.next_open(market_now),
+            stale_symbols=tuple(stale),
+            simulated_clock=self._simulated_clock,
+        )
+        self._observer.on_market_status_changed(status)
+        return status
+
+    async def _quote(self, symbol: str) -> Quote | None:
+        async with self._limit:
+            try:
+                return await self._gateway.get_latest_quote(symbol)
+            except BrokerError as error:
+                _log.warning("quote for %s failed: %s", symbol, error)
+                return None

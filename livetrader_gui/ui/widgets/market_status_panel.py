@@ -1,0 +1,52 @@
+"""Status-bar panel: broker link, exchange open or closed with its clock, stale-feed warning."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
+
+from livetrader_gui.application.read_models import MarketStatusSnapshot
+
+_GOOD = "color: #2e7d32; font-weight: 600;"
+_BAD = "color: #c62828; font-weight: 600;"
+
+
+class MarketStatusPanel(QWidget):
+    """Shows the latest ``MarketStatusSnapshot``."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.connection = QLabel("connecting…")
+        self.market = QLabel("")
+        self.stale = QLabel("")
+        self.stale.setStyleSheet(_BAD)
+        self.stale.hide()
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        for label in (self.connection, self.market, self.stale):
+            layout.addWidget(label)
+
+    def _on_market_status_changed(self, status: MarketStatusSnapshot) -> None:
+        if status.connected:
+            self.connection.setText(f"● {status.broker_id} connected")
+            self.connection.setStyleSheet(_GOOD)
+        else:
+            self.connection.setText(f"● {status.broker_id} disconnected")
+            self.connection.setStyleSheet(_BAD)
+        zone = ZoneInfo(status.exchange_timezone)
+        local = status.exchange_time.astimezone(zone)
+        clock = f"{local:%a %H:%M:%S} {local.tzname()}"
+        suffix = " (simulated clock)" if status.simulated_clock else ""
+        if status.is_open:
+            self.market.setText(f"{status.exchange} open · {clock}{suffix}")
+        else:
+            opens = status.next_open.astimezone(zone) if status.next_open else None
+            when = f" · opens {opens:%a %H:%M}" if opens else ""
+            self.market.setText(f"{status.exchange} closed · {clock}{when}{suffix}")
+        if status.stale_symbols:
+            self.stale.setText("⚠ no fresh quotes: " + ", ".join(status.stale_symbols))
+            self.stale.show()
+        else:
+            self.stale.hide()

@@ -1,0 +1,86 @@
+"""The app starts from the command line, shows its window, and refuses a bad database cleanly."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from importlib.metadata import entry_points
+from pathlib import Path
+
+import pytest
+
+from livetrader_gui.adapters.persistence.database import head_revision
+
+ROOT = Path(__file__).resolve().parents[2]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+def run_app(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.run(
+        [sys.executable, "-m", "livetrader_gui", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+@pytest.mark.slow
+def test_the_smoke_test_shows_the_window_saves_a_screenshot_and_exits_zero(tmp_path: Path) -> None:
+    shot = tmp_path / "shot.png"
+    data = tmp_path / "data"
+
+    result = run_app("--smoke-test", "--screenshot", str(shot), "--data-dir", str(data))
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["status"] == "ok"
+    assert report["database_created"] is True
+    assert report["schema_revision"] == head_revision()
+    assert report["quote_rows"] == 6, "the simulated market's quotes reached the window"
+    header = shot.read_bytes()[:24]
+    assert header[:8] == PNG_MAGIC
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+    assert (width, height) == (1100, 680)
+    with sqlite3.connect(data / "livetrader.db") as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            head_revision(),
+        )
+        kinds = [row[0] for row in conn.execute("SELECT kind FROM audit_journal ORDER BY seq")]
+    assert kinds == ["app_started", "app_stopped"]
+    assert (data / "logs" / "livetrader.log").is_file()
+
+
+@pytest.mark.slow
+def test_a_corrupt_database_stops_the_start_with_a_clear_message_and_is_left_untouched(
+    tmp_path: Path,
+) -> None:
+    bad = tmp_path / "orders.db"
+    bad.write_bytes(b"not a database at all" * 50)
+    before = bad.read_bytes()
+
+    result = run_app(
+        "--smoke-test", "--data-dir", str(tmp_path / "d"), "--db", str(bad), timeout=120
+    )
+
+    assert result.returncode == 3
+    assert f"{bad} is not a LiveTrader database" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert bad.read_bytes() == before
+
+
+def test_a_bad_setting_stops_the_start_with_its_name(tmp_path: Path) -> None:
+    result = run_app("--data-dir", str(tmp_path), "--sim-speed", "warp", timeout=60)
+    assert result.returncode == 2
+    assert "livetrader-gui: --sim-speed must be a number above 0, got 'warp'" in result.stderr
+
+
+def test_the_console_script_points_at_the_same_entry_point() -> None:
+    (script,) = [e for e in entry_points(group="console_scripts") if e.name == "livetrader-gui"]
+    assert script.value == "livetrader_gui.app.main:main"

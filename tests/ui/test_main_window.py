@@ -1,0 +1,89 @@
+"""The main window follows the bridge: quotes fill the table, status reaches the status bar."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+from pytestqt.qtbot import QtBot
+
+from livetrader_gui.application.read_models import MarketStatusSnapshot
+from livetrader_gui.domain import Quote
+from livetrader_gui.ui.main_window import MainWindow
+from livetrader_gui.ui.qt_bridge import EngineSignals, QtSessionObserver
+
+NOW = datetime(2026, 11, 24, 1, 32, 15, tzinfo=UTC)
+
+
+def status(**overrides: object) -> MarketStatusSnapshot:
+    values: dict[str, object] = {
+        "broker_id": "SIM",
+        "display_name": "Simulated market (SIM)",
+        "connected": True,
+        "exchange": "XKRX",
+        "exchange_timezone": "Asia/Seoul",
+        "exchange_time": NOW,
+        "is_open": True,
+        "next_open": None,
+        "stale_symbols": (),
+        "simulated_clock": True,
+    }
+    values.update(overrides)
+    return MarketStatusSnapshot(**values)  # type: ignore[arg-type]
+
+
+def window(qtbot: QtBot) -> tuple[MainWindow, QtSessionObserver]:
+    signals = EngineSignals()
+    win = MainWindow(signals)
+    qtbot.addWidget(win)
+    win.show_workspace(
+        "Simulated market (SIM)", {"005930": "Samsung Electronics"}, "Asia/Seoul", "/data/x.db"
+    )
+    return win, QtSessionObserver(signals)
+
+
+def test_quotes_sent_to_the_observer_appear_in_the_table(qtbot: QtBot) -> None:
+    win, observer = window(qtbot)
+    observer.on_quote_received(
+        Quote("005930", Decimal(72_000), Decimal(72_100), Decimal(72_000), NOW)
+    )
+    assert win.quote_model is not None
+    qtbot.waitUntil(
+        lambda: win.quote_model is not None and win.quote_model.rowCount() == 1, timeout=2_000
+    )
+    assert win.heading.text() == "Market watch — Simulated market (SIM)"
+    assert win.database_label.text() == "Database: /data/x.db"
+
+
+def test_the_status_bar_shows_the_link_and_the_exchange_clock(qtbot: QtBot) -> None:
+    win, observer = window(qtbot)
+    observer.on_market_status_changed(status())
+    panel = win.status_panel
+    assert panel.connection.text() == "● SIM connected"
+    assert panel.market.text() == "XKRX open · Tue 10:32:15 KST (simulated clock)"
+    assert panel.stale.isHidden()
+
+
+def test_a_closed_market_shows_when_it_opens_and_a_stale_feed_is_flagged(qtbot: QtBot) -> None:
+    win, observer = window(qtbot)
+    observer.on_market_status_changed(
+        status(
+            connected=False,
+            is_open=False,
+            next_open=datetime(2026, 11, 25, 0, 0, tzinfo=UTC),
+            stale_symbols=("005930",),
+            simulated_clock=False,
+        )
+    )
+    panel = win.status_panel
+    assert panel.connection.text() == "● SIM disconnected"
+    assert panel.market.text() == "XKRX closed · Tue 10:32:15 KST · opens Wed 09:00"
+    assert not panel.stale.isHidden()
+    assert panel.stale.text() == "⚠ no fresh quotes: 005930"
+
+
+def test_closing_the_window_announces_it(qtbot: QtBot) -> None:
+    win, _ = window(qtbot)
+    win.show()
+    with qtbot.waitSignal(win.closed, timeout=1_000):
+        win.close()

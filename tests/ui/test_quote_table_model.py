@@ -1,0 +1,87 @@
+"""The market-watch model coalesces bursts of quotes into one update per flush."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from livetrader_gui.domain import Quote
+from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
+from tests.builders import T0
+
+NAMES = {"005930": "Samsung Electronics", "000660": "SK hynix"}
+
+
+def quote(symbol: str, last: int, seconds: int = 0) -> Quote:
+    return Quote(
+        symbol,
+        Decimal(last),
+        Decimal(last + 100),
+        Decimal(last),
+        T0 + timedelta(seconds=seconds),
+        Decimal(1234567),
+    )
+
+
+def cell(model: QuoteTableModel, row: int, column: int) -> str:
+    return str(model.data(model.index(row, column), Qt.ItemDataRole.DisplayRole))
+
+
+def test_a_burst_of_quotes_shows_the_latest_per_symbol_after_one_flush(qtbot: QtBot) -> None:
+    model = QuoteTableModel(NAMES, "Asia/Seoul", flush_ms=10_000)
+    for n in range(500):
+        model.push(quote("005930", 70_000 + n * 100, n))
+    model.push(quote("000660", 180_000))
+    assert model.rowCount() == 0, "nothing shows before the flush"
+
+    model.flush()
+
+    assert model.rowCount() == 2
+    assert [cell(model, 0, c) for c in range(7)] == [
+        "005930",
+        "Samsung Electronics",
+        "119,900",
+        "119,900",
+        "120,000",
+        "1,234,567",
+        "10:08:19",
+    ]
+    assert cell(model, 1, 1) == "SK hynix"
+
+
+def test_updates_to_known_rows_arrive_as_one_ranged_data_change(qtbot: QtBot) -> None:
+    model = QuoteTableModel(NAMES, "Asia/Seoul", flush_ms=10_000)
+    model.push(quote("005930", 70_000))
+    model.push(quote("000660", 180_000))
+    model.flush()
+    changes: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda first, last, roles: changes.append((first.row(), last.row())))
+
+    for n in range(100):
+        model.push(quote("005930", 71_000 + n))
+        model.push(quote("000660", 181_000 + n))
+    model.flush()
+    model.flush()  # nothing new: no signal
+
+    assert changes == [(0, 1)]
+    assert cell(model, 1, 2) == "181,099"
+
+
+def test_the_timer_flushes_without_being_asked(qtbot: QtBot) -> None:
+    model = QuoteTableModel(NAMES, "Asia/Seoul", flush_ms=20)
+    model.push(quote("005930", 70_000))
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=2_000)
+
+
+def test_prices_are_right_aligned_and_headers_named(qtbot: QtBot) -> None:
+    model = QuoteTableModel(NAMES, "Asia/Seoul")
+    model.push(quote("005930", 70_000))
+    model.flush()
+    alignment = model.data(model.index(0, 2), Qt.ItemDataRole.TextAlignmentRole)
+    assert alignment & int(Qt.AlignmentFlag.AlignRight)
+    assert model.data(model.index(0, 0), Qt.ItemDataRole.TextAlignmentRole) is None
+    assert model.headerData(2, Qt.Orientation.Horizontal) == "Last"
+    assert model.columnCount() == 7

@@ -1,0 +1,123 @@
+"""Market watch reports quotes and the market's state; one failing symbol never stops the others."""
+
+from __future__ import annotations
+
+import asyncio
+from decimal import Decimal
+
+from livetrader_gui.adapters.brokers.simulated import SimulatedBroker
+from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
+from livetrader_gui.application.market_watch import MarketWatch
+from livetrader_gui.application.observers import ObserverHub
+from livetrader_gui.application.ports import BrokerTimeoutError
+from livetrader_gui.application.read_models import MarketStatusSnapshot
+from livetrader_gui.domain import Quote
+from tests.fakes import FakeClock
+from tests.sim import MARKET_OPEN_T0, sim_broker
+
+SYMBOLS = ["005930", "000660", "035720"]
+
+
+class RecordingObserver:
+    """Keeps what it is told (implements the observer methods market watch uses)."""
+
+    def __init__(self) -> None:
+        self.quotes: list[Quote] = []
+        self.statuses: list[MarketStatusSnapshot] = []
+
+    def on_quote_received(self, quote: Quote) -> None:
+        self.quotes.append(quote)
+
+    def on_market_status_changed(self, status: MarketStatusSnapshot) -> None:
+        self.statuses.append(status)
+
+
+def watch(
+    xkrx: ExchangeTradingCalendar, broker: SimulatedBroker, clock: FakeClock
+) -> tuple[MarketWatch, RecordingObserver]:
+    seen = RecordingObserver()
+    hub = ObserverHub()
+    hub.add(seen)  # type: ignore[arg-type]
+    return MarketWatch(broker, xkrx, hub, clock, SYMBOLS, interval=1.0, stale_after=30), seen
+
+
+async def test_one_poll_reports_every_quote_and_an_open_market(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    broker, clock = sim_broker(xkrx)
+    await broker.connect()
+    service, seen = watch(xkrx, broker, clock)
+
+    status = await service.poll_once()
+
+    assert [q.symbol for q in seen.quotes] == SYMBOLS
+    assert status.connected
+    assert status.is_open
+    assert status.exchange_time == MARKET_OPEN_T0
+    assert status.next_open is None
+    assert status.stale_symbols == ()
+
+
+async def test_a_silent_feed_is_reported_stale_while_the_market_is_open(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    broker, clock = sim_broker(xkrx)
+    await broker.connect()
+    service, _ = watch(xkrx, broker, clock)
+    broker.faults.silence_feed("000660")
+    await service.poll_once()
+
+    clock.advance(31)
+    status = await service.poll_once()
+
+    assert status.stale_symbols == ("000660",)
+
+
+async def test_a_failing_symbol_is_skipped_and_the_others_still_arrive(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    broker, clock = sim_broker(xkrx)
+    await broker.connect()
+    original = broker.get_latest_quote
+
+    async def flaky(symbol: str) -> Quote | None:
+        if symbol == "000660":
+            raise BrokerTimeoutError("SIM did not answer in time")
+        return await original(symbol)
+
+    broker.get_latest_quote = flaky  # type: ignore[method-assign]
+    service, seen = watch(xkrx, broker, clock)
+
+    await service.poll_once()
+
+    assert [q.symbol for q in seen.quotes] == ["005930", "035720"]
+
+
+async def test_a_disconnected_broker_reports_no_quotes_and_a_closed_link(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    broker, clock = sim_broker(xkrx)
+    service, seen = watch(xkrx, broker, clock)
+
+    status = await service.poll_once()
+
+    assert seen.quotes == []
+    assert not status.connected
+
+
+async def test_the_loop_polls_every_interval_and_stops_at_once(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    broker, clock = sim_broker(xkrx)
+    await broker.connect()
+    service, seen = watch(xkrx, broker, clock)
+    running = asyncio.ensure_future(service.run())
+    await clock.settle()
+    clock.advance(1)
+    await clock.settle()
+
+    service.stop()
+    await asyncio.wait_for(running, 1)
+
+    assert len(seen.statuses) == 2
+    assert seen.quotes[-1].last > Decimal(0)
