@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from livetrader_gui import __version__
 from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
 from livetrader_gui.ui.qt_bridge import EngineSignals
+from livetrader_gui.ui.resources import resource_path
 from livetrader_gui.ui.widgets.market_status_panel import MarketStatusPanel
 
 
@@ -31,6 +32,7 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self._signals = signals
         self.setWindowTitle("LiveTrader")
+        self.setWindowIcon(QIcon(str(resource_path("icons/livetrader.svg"))))
         self.resize(1100, 680)
         self.heading = QLabel("Market watch — starting…")
         self.heading.setStyleSheet("font-size: 15px; font-weight: 600; padding: 4px 0;")

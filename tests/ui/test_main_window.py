@@ -87,3 +87,20 @@ def test_closing_the_window_announces_it(qtbot: QtBot) -> None:
     win.show()
     with qtbot.waitSignal(win.closed, timeout=1_000):
         win.close()
+
+
+def test_the_window_carries_the_application_icon(qtbot: QtBot) -> None:
+    win, _ = window(qtbot)
+    assert not win.windowIcon().isNull()
+    assert win.windowIcon().pixmap(32, 32).width() == 32
+
+
+def test_a_missing_resource_names_the_places_looked_in() -> None:
+    import pytest
+
+    from livetrader_gui.ui.resources import resource_path
+
+    with pytest.raises(
+        FileNotFoundError, match=r"resource 'icons/nope\.svg' not found \(looked in"
+    ):
+        resource_path("icons/nope.svg")
