@@ -7,6 +7,7 @@ import json
 import logging
 import logging.handlers
 import os
+import signal
 import sys
 import time
 from collections.abc import Sequence
@@ -121,17 +122,40 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         workspace.calendar.timezone,
         str(workspace.database_info.path or workspace.database_info.url),
     )
+    _log.info("LiveTrader ready (database %s)", workspace.database_info.url)
+    _close_on_termination(window)
     code = EXIT_OK
     try:
         if settings.smoke_test:
             await asyncio.sleep(settings.smoke_seconds)
             code = _finish_smoke_test(settings, window, workspace, first_paint)
-        else:
-            await closed.wait()
+            window.close()  # the same way out as a trader closing the window
+        await closed.wait()
     finally:
         await workspace.shutdown()
         window.close()
+    _log.info("LiveTrader stopped")
     return code
+
+
+def _close_on_termination(window: object) -> None:
+    """Make Ctrl+C and SIGTERM close the window, which shuts down in order."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QWidget
+
+    assert isinstance(window, QWidget)
+
+    def request_close(signum: int, _frame: object) -> None:
+        _log.info("signal %d received: closing", signum)
+        QTimer.singleShot(0, window.close)
+
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, request_close)
+    # Python runs signal handlers only between bytecodes; a cheap timer gives it the chance
+    # while Qt's loop is idle.
+    heartbeat = QTimer(window)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(250)
 
 
 def _finish_smoke_test(

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sqlite3
 import subprocess
 import sys
+import time
 from importlib.metadata import entry_points
 from pathlib import Path
 
@@ -84,3 +86,35 @@ def test_a_bad_setting_stops_the_start_with_its_name(tmp_path: Path) -> None:
 def test_the_console_script_points_at_the_same_entry_point() -> None:
     (script,) = [e for e in entry_points(group="console_scripts") if e.name == "livetrader-gui"]
     assert script.value == "livetrader_gui.app.main:main"
+
+
+@pytest.mark.slow
+def test_sigterm_closes_the_app_in_order_and_records_the_stop(tmp_path: Path) -> None:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    log = tmp_path / "logs" / "livetrader.log"
+    app = subprocess.Popen(
+        [sys.executable, "-m", "livetrader_gui", "--data-dir", str(tmp_path)],
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 120
+        while "LiveTrader ready" not in (log.read_text() if log.exists() else ""):
+            assert app.poll() is None, app.communicate()[1]
+            assert time.monotonic() < deadline, "the app did not become ready"
+            time.sleep(0.2)  # waiting on another process: there is no clock to inject here
+
+        app.send_signal(signal.SIGTERM)
+        _, stderr = app.communicate(timeout=60)
+    finally:
+        if app.poll() is None:
+            app.kill()
+
+    assert app.returncode == 0, stderr
+    assert "LiveTrader stopped" in log.read_text()
+    with sqlite3.connect(tmp_path / "livetrader.db") as conn:
+        kinds = [row[0] for row in conn.execute("SELECT kind FROM audit_journal ORDER BY seq")]
+    assert kinds == ["app_started", "app_stopped"]
