@@ -15,11 +15,12 @@ os.environ.setdefault("LANG", "C.UTF-8")
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="livetrader-xdg-"))
 
 import asyncio
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
 
 import pytest
+import pytest_asyncio
 
 from livetrader_gui.adapters.calendars import ExchangeCalendarProvider, ExchangeTradingCalendar
 
@@ -45,6 +46,24 @@ def pytest_asyncio_loop_factories(
         return loop
 
     return {"qasync": factory}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.get_closest_marker("asyncio") is not None:
+            item.fixturenames.append("_no_leaked_tasks")  # type: ignore[attr-defined]
+
+
+@pytest_asyncio.fixture
+async def _no_leaked_tasks() -> AsyncIterator[None]:
+    """Fail an asyncio test that leaves tasks running behind it."""
+    yield
+    await asyncio.sleep(0)
+    current = asyncio.current_task()
+    leaked = [t for t in asyncio.all_tasks() if t is not current and not t.done()]
+    for task in leaked:
+        task.cancel()
+    assert not leaked, f"test left tasks running: {leaked}"
 
 
 @pytest.fixture(scope="session")

@@ -337,3 +337,18 @@ async def test_market_data_requests_are_checked(xkrx: ExchangeTradingCalendar) -
     assert future == []
     assert [i.symbol for i in await broker.get_instruments()][:2] == ["005930", "000660"]
     assert (await broker.get_instrument("005930")).name == "Samsung Electronics"
+
+
+async def test_slippage_moves_fills_against_the_trader_by_whole_ticks(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    broker, _ = await connected(xkrx, slippage_ticks=2)
+    quote = await broker.get_latest_quote("005930")
+    assert quote is not None
+
+    bought = await broker.place_order(buy(1))
+    sold = await broker.place_order(sell(1))
+
+    tick = Decimal(100)  # 005930 trades between 50,000 and 200,000 KRW
+    assert bought.fills[0].price == quote.ask + 2 * tick
+    assert sold.fills[0].price == quote.bid - 2 * tick
