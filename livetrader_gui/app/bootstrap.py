@@ -66,9 +66,14 @@ class Workspace:
         self.market_watch.stop()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
-        await self.simulator.disconnect()
-        await self.journal.append(AuditEntry("app_stopped", "LiveTrader stopped", self.clock.now()))
-        await self.database.dispose()
+        try:
+            await self.simulator.disconnect()
+            await self.journal.append(
+                AuditEntry("app_stopped", "LiveTrader stopped", self.clock.now())
+            )
+        finally:
+            # Whatever failed above, the database is closed cleanly.
+            await self.database.dispose()
 
 
 def _report_crash(task: asyncio.Task[None]) -> None:
