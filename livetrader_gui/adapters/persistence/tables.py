@@ -27,7 +27,17 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
 
 
-class StrategyRow(Base):
+class RiskControlColumns:
+    """The session limits (``RiskControls``), stored alike by strategies and sessions."""
+
+    max_positions: Mapped[int] = mapped_column(Integer)
+    max_position_size_pct: Mapped[Decimal] = mapped_column(DecimalText)
+    max_daily_loss_pct: Mapped[Decimal] = mapped_column(DecimalText)
+    stop_loss_pct: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
+    take_profit_pct: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
+
+
+class StrategyRow(RiskControlColumns, Base):
     __tablename__ = "strategies"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -37,11 +47,6 @@ class StrategyRow(Base):
     entry_rule: Mapped[str] = mapped_column(Text)
     exit_rule: Mapped[str] = mapped_column(Text)
     position_pct: Mapped[Decimal] = mapped_column(DecimalText)
-    max_positions: Mapped[int] = mapped_column(Integer)
-    max_position_size_pct: Mapped[Decimal] = mapped_column(DecimalText)
-    max_daily_loss_pct: Mapped[Decimal] = mapped_column(DecimalText)
-    stop_loss_pct: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
-    take_profit_pct: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
     require_backtest_sharpe: Mapped[Decimal] = mapped_column(DecimalText)
     require_paper_trading_days: Mapped[int] = mapped_column(Integer)
     rules_hash: Mapped[str] = mapped_column(String(64), index=True)
@@ -49,7 +54,7 @@ class StrategyRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
-class SessionRow(Base):
+class SessionRow(RiskControlColumns, Base):
     __tablename__ = "live_sessions"
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -61,11 +66,6 @@ class SessionRow(Base):
     symbols: Mapped[list[str]] = mapped_column(JsonText)
     execution_mode: Mapped[str] = mapped_column(String(16))
     is_paper: Mapped[bool] = mapped_column(Boolean)
-    max_positions: Mapped[int] = mapped_column(Integer)
-    max_position_size_pct: Mapped[Decimal] = mapped_column(DecimalText)
-    max_daily_loss_pct: Mapped[Decimal] = mapped_column(DecimalText)
-    stop_loss_pct: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
-    take_profit_pct: Mapped[Decimal | None] = mapped_column(DecimalText, nullable=True)
     status: Mapped[str] = mapped_column(String(16), index=True)
     trading_state: Mapped[str] = mapped_column(String(16))
     status_reason: Mapped[str] = mapped_column(Text)
