@@ -52,16 +52,6 @@ class ExchangeTradingCalendar:
     def timezone(self) -> str:
         return self._timezone
 
-    @property
-    def first_day(self) -> date:
-        """Return the first trading day the calendar knows."""
-        return self._days[0]
-
-    @property
-    def last_day(self) -> date:
-        """Return the last trading day the calendar knows."""
-        return self._days[-1]
-
     def _check_time(self, at: datetime) -> None:
         if at.tzinfo is None:
             raise CalendarError(f"{self._code}: times must carry a time zone, got {at}")

@@ -1,1 +1,0 @@
-"""live_trading package."""
