@@ -9,6 +9,7 @@ holds data it writes a backup copy next to it.
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 import tempfile
 from collections.abc import Callable
@@ -117,16 +118,21 @@ def migration_config(url: str, connection: Connection | None = None) -> Config:
     return config
 
 
+@functools.cache
+def _scripts() -> ScriptDirectory:
+    # The migrations ship with the code and cannot change while it runs: read them once.
+    return ScriptDirectory.from_config(migration_config("sqlite://"))
+
+
 def head_revision() -> str:
     """Return the newest schema revision this version of LiveTrader knows."""
-    head = ScriptDirectory.from_config(migration_config("sqlite://")).get_current_head()
+    head = _scripts().get_current_head()
     assert head is not None, "the migrations folder has no revision"
     return head
 
 
 def _known_revisions() -> set[str]:
-    script = ScriptDirectory.from_config(migration_config("sqlite://"))
-    return {rev.revision for rev in script.walk_revisions()}
+    return {rev.revision for rev in _scripts().walk_revisions()}
 
 
 # --------------------------------------------------------------------------- SQLite file checks
