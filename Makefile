@@ -37,8 +37,8 @@ run: $(STAMP)
 	$(BIN)/livetrader-gui $(ARGS)
 
 lint: $(STAMP)
-	$(BIN)/ruff check livetrader_gui tests
-	$(BIN)/ruff format --check livetrader_gui tests
+	$(BIN)/ruff check livetrader_gui tests bench
+	$(BIN)/ruff format --check livetrader_gui tests bench
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

@@ -1,1 +1,13 @@
-"""processing package."""
+"""Processing: the formula language, indicators and the backtester (pandas, numpy, TA-Lib)."""
+
+from livetrader_gui.processing.engine import CandleDataError, CompiledFormula, ProcessingEngine
+from livetrader_gui.processing.errors import FormulaError
+from livetrader_gui.processing.stream import FormulaStream
+
+__all__ = [
+    "CandleDataError",
+    "CompiledFormula",
+    "FormulaError",
+    "FormulaStream",
+    "ProcessingEngine",
+]

@@ -1,0 +1,1 @@
+"""The formula language: text → tokens → syntax tree → checked tree."""

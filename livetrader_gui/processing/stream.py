@@ -1,0 +1,251 @@
+"""Evaluate a program one bar at a time: the per-tick path of a live session.
+
+A new candle costs a few microseconds whatever the history: every indicator keeps its running
+state, so nothing is recomputed. A stream fed a whole history yields, bar by bar, what the array
+evaluation yields for that history (the tests hold the two together). Conditions are 1.0, 0.0 or
+NaN (undefined), combined as the checked array mode combines them.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+from collections.abc import Callable
+
+from livetrader_gui.processing import stream_indicators as si
+from livetrader_gui.processing.formula.syntax import COLUMNS
+from livetrader_gui.processing.program import Instruction, Program
+
+NAN = math.nan
+Step = Callable[[list[float]], None]
+
+_COMPARE: dict[str, Callable[[float, float], bool]] = {
+    "<": operator.lt,
+    "<=": operator.le,
+    ">": operator.gt,
+    ">=": operator.ge,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+
+
+class FormulaStream:
+    """The running state of one rule for one symbol.
+
+    Every numeric step (columns' arithmetic, indicators, crossings) runs on every bar, because
+    indicators carry state. Conditions then take one of two routes. While the rule warms up, or
+    after a bar with a value that is not finite, they run as 1.0 / 0.0 / NaN steps like the checked
+    array mode. Once every indicator is defined and the bars are clean, and when the program can
+    prove its values finite (see :meth:`Program.probes`), they run as plain booleans that stop at
+    the first false ``and`` operand: the common case costs the least.
+    """
+
+    __slots__ = ("_conditions", "_fast", "_guarded", "_labels", "_lookback", "_numeric",
+                 "_result", "_values", "_warm")  # fmt: skip
+
+    def __init__(self, program: Program) -> None:
+        self._values: list[float] = [NAN] * len(program.instructions)
+        numeric: list[Step] = []
+        conditions: list[Step] = []
+        for slot, instruction in enumerate(program.instructions):
+            if instruction.op == "number":
+                self._values[slot] = instruction.params[0]
+            elif instruction.op in _CONDITIONS:
+                conditions.append(_step(slot, instruction))
+            elif instruction.op != "column":
+                numeric.append(_step(slot, instruction))
+        self._numeric = tuple(numeric)
+        self._conditions = tuple(conditions)
+        self._result = program.result
+        self._lookback = program.lookback
+        self._fast = None if program.probes() else _fast(program, program.result)
+        # Clean bars still needed before the fast route may run; a bad bar starts it again.
+        self._warm = self._lookback + 1
+        self._guarded = tuple(COLUMNS.index(name) for name in program.columns)
+        self._labels = {
+            ins.label: slot
+            for slot, ins in enumerate(program.instructions)
+            if ins.label and ins.op not in ("crossover", "crossunder")
+        }
+
+    def update(self, open_: float, high: float, low: float, close: float, volume: float) -> bool:
+        """Feed the next closed bar and return whether the rule holds on it."""
+        values = self._values
+        values[0] = open_
+        values[1] = high
+        values[2] = low
+        values[3] = close
+        values[4] = volume
+        for step in self._numeric:
+            step(values)
+        fast = self._fast
+        if fast is not None:
+            for slot in self._guarded:
+                x = values[slot]
+                if not -_LIMIT < x < _LIMIT:  # also false for NaN
+                    self._warm = self._lookback + 1
+                    break
+            else:
+                if self._warm:
+                    self._warm -= 1
+                if not self._warm:
+                    return fast(values)
+        for step in self._conditions:
+            step(values)
+        return values[self._result] == 1.0
+
+    def indicator_values(self) -> dict[str, float]:
+        """Return each function the rule calls, by its text, on the last bar (NaN if undefined)."""
+        return {label: self._values[slot] for label, slot in self._labels.items()}
+
+
+# The array mode's column check bounds values by 1e100; a bar inside it keeps the proof valid.
+_LIMIT = 1e100
+_CONDITIONS = frozenset({*_COMPARE, "and", "or", "not"})
+Condition = Callable[[list[float]], bool]
+
+
+def _fast(program: Program, slot: int) -> Condition:
+    """Return the condition in *slot* as a boolean function of finite slot values."""
+    instruction = program.instructions[slot]
+    op, inputs = instruction.op, instruction.inputs
+    if op in _COMPARE:
+        compare = _COMPARE[op]
+        left, right = inputs
+        return lambda values: compare(values[left], values[right])
+    if op == "not":
+        operand = _fast(program, inputs[0])
+        return lambda values: not operand(values)
+    if op in ("and", "or"):
+        first, second = (_fast(program, source) for source in inputs)
+        if op == "and":
+            return lambda values: first(values) and second(values)
+        return lambda values: first(values) or second(values)
+    # A crossing: its step always runs (it remembers the previous bar) and wrote 1.0 or 0.0.
+    return lambda values: values[slot] == 1.0
+
+
+def _step(slot: int, instruction: Instruction) -> Step:
+    op, inputs, params = instruction.op, instruction.inputs, instruction.params
+    if op in _COMPARE:
+        return _comparison(slot, inputs, _COMPARE[op])
+    if op in _BINARY:
+        return _binary(slot, inputs, _BINARY[op])
+    if op in ("crossover", "crossunder"):
+        return _cross(slot, inputs, up=op == "crossover")
+    if op == "atr":
+        return si.atr(int(params[0]), slot)
+    (source,) = inputs
+    if op in _UNARY:
+        return _unary(slot, source, _UNARY[op])
+    return _indicator(op, params, source, slot)
+
+
+def _indicator(op: str, params: tuple[float, ...], source: int, slot: int) -> Step:
+    n = int(params[0])
+    if op in _PERIOD:
+        return _PERIOD[op](n, source, slot)
+    if op in ("highest", "lowest"):
+        return si.extreme(n, source, slot, highest=op == "highest")
+    if op.startswith("macd"):
+        part = ("macd", "macd_signal", "macd_hist").index(op)
+        return si.macd(n, int(params[1]), int(params[2]), part, source, slot)
+    part = ("bb_upper", "bb_middle", "bb_lower").index(op)
+    return si.bbands(n, params[1] if len(params) > 1 else 2.0, part, source, slot)
+
+
+_PERIOD: dict[str, Callable[[int, int, int], Step]] = {
+    "sma": si.sma,
+    "ema": si.ema,
+    "wma": si.wma,
+    "rsi": si.rsi,
+    "stddev": si.stddev,
+    "roc": si.roc,
+    "ref": si.ref,
+}
+
+
+def _comparison(
+    slot: int, inputs: tuple[int, ...], compare: Callable[[float, float], bool]
+) -> Step:
+    left, right = inputs
+
+    def comparison(values: list[float]) -> None:
+        a = values[left]
+        b = values[right]
+        # x - x is 0.0 for a finite x and NaN otherwise: an undefined side makes the result NaN.
+        values[slot] = (1.0 if compare(a, b) else 0.0) + (a - a) + (b - b)
+
+    return comparison
+
+
+def _binary(slot: int, inputs: tuple[int, ...], function: Callable[[float, float], float]) -> Step:
+    left, right = inputs
+
+    def binary(values: list[float]) -> None:
+        values[slot] = function(values[left], values[right])
+
+    return binary
+
+
+def _unary(slot: int, source: int, function: Callable[[float], float]) -> Step:
+    def unary(values: list[float]) -> None:
+        values[slot] = function(values[source])
+
+    return unary
+
+
+def _cross(slot: int, inputs: tuple[int, ...], *, up: bool) -> Step:
+    left, right = inputs
+    before = [NAN, NAN]
+
+    def cross(values: list[float]) -> None:
+        a = values[left]
+        b = values[right]
+        before_a, before_b = before
+        before[0] = a
+        before[1] = b
+        crossed = (a > b and before_a <= before_b) if up else (a < b and before_a >= before_b)
+        values[slot] = (
+            (1.0 if crossed else 0.0)
+            + (a - a)
+            + (b - b)
+            + (before_a - before_a)
+            + (before_b - before_b)
+        )
+
+    return cross
+
+
+def _divide(a: float, b: float) -> float:
+    return a / b if b != 0.0 else NAN
+
+
+def _minimum(a: float, b: float) -> float:
+    if a != a or b != b:
+        return NAN
+    return a if a <= b else b
+
+
+def _maximum(a: float, b: float) -> float:
+    if a != a or b != b:
+        return NAN
+    return a if a >= b else b
+
+
+_BINARY: dict[str, Callable[[float, float], float]] = {
+    "+": operator.add,
+    "-": operator.sub,
+    "*": operator.mul,
+    "/": _divide,
+    # Three-valued logic on 1.0 / 0.0 / NaN, as the checked array mode does it.
+    "and": operator.mul,
+    "or": _maximum,
+    "min": _minimum,
+    "max": _maximum,
+}
+_UNARY: dict[str, Callable[[float], float]] = {
+    "neg": operator.neg,
+    "not": lambda x: 1.0 - x,
+    "abs": abs,
+}
