@@ -7,6 +7,8 @@ import heapq
 import itertools
 from datetime import datetime, timedelta
 
+from livetrader_gui.domain.backtest import BacktestResult
+
 
 class FakeClock:
     """A ``Clock`` that moves only when a test calls ``advance``.
@@ -64,3 +66,23 @@ class FakeClock:
             task.cancel()
         await asyncio.gather(*pending, return_exceptions=True)
         return event.is_set()
+
+
+class FakeBacktestRepository:
+    """Backtest results in memory (implements ``IBacktestRepository``)."""
+
+    def __init__(self) -> None:
+        self.results: list[BacktestResult] = []
+
+    async def add(self, result: BacktestResult) -> None:
+        self.results.append(result)
+
+    async def get_latest_by_strategy(
+        self, strategy_id: str, rules_hash: str | None = None
+    ) -> BacktestResult | None:
+        matching = [
+            r
+            for r in self.results
+            if r.strategy_id == strategy_id and rules_hash in (None, r.rules_hash)
+        ]
+        return max(matching, key=lambda r: r.created_at, default=None)

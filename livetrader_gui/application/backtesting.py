@@ -1,0 +1,99 @@
+"""Run a backtest of a strategy and keep its result as go-live evidence."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from livetrader_gui.application.ports import Clock, IBacktestRepository, IBrokerGateway
+from livetrader_gui.domain.backtest import BacktestResult
+from livetrader_gui.domain.sizing import TradingCosts
+from livetrader_gui.domain.strategy import Strategy
+from livetrader_gui.processing.backtest import BacktestConfig, Backtester, BacktestOutcome
+from livetrader_gui.processing.engine import CandleDataError, ProcessingEngine
+from livetrader_gui.processing.frames import candles_frame
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRequest:
+    """A backtest to run: the strategy, the period ``[start, end)`` and the money."""
+
+    strategy: Strategy
+    start: datetime
+    end: datetime
+    initial_capital: Decimal
+    costs: TradingCosts = field(default_factory=TradingCosts)
+    timezone: str = "UTC"
+    risk_free_rate: float = 0.0
+
+
+class BacktestService:
+    """Fetch history from a broker, backtest off the event loop, store the result.
+
+    The computation runs in an executor thread so the GUI thread never waits on it; ``progress``
+    is called from that thread, so a GUI caller must hand it to Qt through a signal. Setting
+    ``cancel`` stops the run with :class:`BacktestCancelledError`.
+    """
+
+    def __init__(
+        self, engine: ProcessingEngine, results: IBacktestRepository, clock: Clock
+    ) -> None:
+        self._backtester = Backtester(engine)
+        self._results = results
+        self._clock = clock
+
+    async def run(
+        self,
+        request: BacktestRequest,
+        broker: IBrokerGateway,
+        *,
+        progress: Callable[[float], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> tuple[BacktestResult, BacktestOutcome]:
+        """Return the stored result and the full outcome (trades, equity curve) of *request*."""
+        strategy = request.strategy
+        frames = {}
+        instruments = {}
+        for symbol in strategy.symbols:
+            candles = await broker.get_historical_candles(symbol, request.start, request.end)
+            if not candles:
+                raise CandleDataError(
+                    f"{broker.display_name} has no candles for {symbol} between "
+                    f"{request.start:%Y-%m-%d %H:%M} and {request.end:%Y-%m-%d %H:%M}"
+                )
+            frames[symbol] = candles_frame(candles)
+            instruments[symbol] = await broker.get_instrument(symbol)
+        config = BacktestConfig(
+            request.initial_capital,
+            costs=request.costs,
+            timezone=request.timezone,
+            risk_free_rate=request.risk_free_rate,
+        )
+        stop = cancel or threading.Event()
+        outcome = await asyncio.get_running_loop().run_in_executor(
+            None,
+            lambda: self._backtester.run(
+                strategy, frames, instruments, config, progress=progress, is_cancelled=stop.is_set
+            ),
+        )
+        first = min(frame.index[0] for frame in frames.values()).to_pydatetime()
+        last = max(frame.index[-1] for frame in frames.values()).to_pydatetime()
+        result = BacktestResult(
+            id=f"bt-{uuid.uuid4().hex[:16]}",
+            strategy_id=strategy.id,
+            rules_hash=strategy.rules_hash,
+            symbols=strategy.symbols,
+            start=first,
+            end=last if last > first else request.end,
+            initial_capital=request.initial_capital,
+            final_equity=outcome.final_equity,
+            metrics=outcome.metrics,
+            created_at=self._clock.now(),
+        )
+        await self._results.add(result)
+        return result, outcome
