@@ -40,7 +40,7 @@ class FormulaStream:
     the first false ``and`` operand: the common case costs the least.
     """
 
-    __slots__ = ("_conditions", "_fast", "_guarded", "_labels", "_lookback", "_numeric",
+    __slots__ = ("_conditions", "_fast", "_guard", "_labels", "_lookback", "_numeric",
                  "_result", "_values", "_warm")  # fmt: skip
 
     def __init__(self, program: Program) -> None:
@@ -61,7 +61,7 @@ class FormulaStream:
         self._fast = None if program.probes() else _fast(program, program.result)
         # Clean bars still needed before the fast route may run; a bad bar starts it again.
         self._warm = self._lookback + 1
-        self._guarded = tuple(COLUMNS.index(name) for name in program.columns)
+        self._guard = _guard(tuple(COLUMNS.index(name) for name in program.columns))
         self._labels = {
             ins.label: slot
             for slot, ins in enumerate(program.instructions)
@@ -80,16 +80,15 @@ class FormulaStream:
             step(values)
         fast = self._fast
         if fast is not None:
-            for slot in self._guarded:
-                x = values[slot]
-                if not -_LIMIT < x < _LIMIT:  # also false for NaN
-                    self._warm = self._lookback + 1
-                    break
-            else:
-                if self._warm:
-                    self._warm -= 1
-                if not self._warm:
+            if self._guard(values):
+                warm = self._warm
+                if warm <= 1:
+                    if warm:
+                        self._warm = 0
                     return fast(values)
+                self._warm = warm - 1
+            else:
+                self._warm = self._lookback + 1
         for step in self._conditions:
             step(values)
         return values[self._result] == 1.0
@@ -102,6 +101,23 @@ class FormulaStream:
 # The array mode's column check bounds values by 1e100; a bar inside it keeps the proof valid.
 _LIMIT = 1e100
 _CONDITIONS = frozenset({*_COMPARE, "and", "or", "not"})
+
+
+def _guard(slots: tuple[int, ...]) -> Callable[[list[float]], bool]:
+    """Return a check that the bar's columns the rule reads are finite and below 1e100.
+
+    The comparisons are false for NaN as well. Bound to locals: this runs on every bar.
+    """
+    high, low = _LIMIT, -_LIMIT
+    if len(slots) == 1:
+        (only,) = slots
+        return lambda values: low < values[only] < high
+    if len(slots) == 2:
+        first, second = slots
+        return lambda values: low < values[first] < high and low < values[second] < high
+    return lambda values: all(low < values[slot] < high for slot in slots)
+
+
 Condition = Callable[[list[float]], bool]
 
 
@@ -117,12 +133,35 @@ def _fast(program: Program, slot: int) -> Condition:
         operand = _fast(program, inputs[0])
         return lambda values: not operand(values)
     if op in ("and", "or"):
-        first, second = (_fast(program, source) for source in inputs)
-        if op == "and":
-            return lambda values: first(values) and second(values)
-        return lambda values: first(values) or second(values)
+        parts = [_fast(program, source) for source in _chain(program, slot, op)]
+        return _all(parts) if op == "and" else _any(parts)
     # A crossing: its step always runs (it remembers the previous bar) and wrote 1.0 or 0.0.
     return lambda values: values[slot] == 1.0
+
+
+def _chain(program: Program, slot: int, op: str) -> list[int]:
+    """Return the operands of a run of the same operator: ``a and b and c`` has three."""
+    instruction = program.instructions[slot]
+    if instruction.op != op:
+        return [slot]
+    return [part for source in instruction.inputs for part in _chain(program, source, op)]
+
+
+def _all(parts: list[Condition]) -> Condition:
+    if len(parts) == 2:
+        first, second = parts
+        return lambda values: first(values) and second(values)
+    if len(parts) == 3:
+        first, second, third = parts
+        return lambda values: first(values) and second(values) and third(values)
+    return lambda values: all(part(values) for part in parts)
+
+
+def _any(parts: list[Condition]) -> Condition:
+    if len(parts) == 2:
+        first, second = parts
+        return lambda values: first(values) or second(values)
+    return lambda values: any(part(values) for part in parts)
 
 
 def _step(slot: int, instruction: Instruction) -> Step:

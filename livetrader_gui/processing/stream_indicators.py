@@ -24,20 +24,24 @@ def sma(n: int, source: int, slot: int) -> Step:
     """Return a TA-Lib SMA step: add the new value, divide, then drop the oldest."""
     window: deque[float] = deque()
     total = 0.0
+    count = 0
 
     def step(values: list[float]) -> None:
-        nonlocal total
+        nonlocal total, count
         x = values[source]
-        if x - x != 0.0:
+        if x - x:  # NaN or infinite
             window.clear()
             total = 0.0
+            count = 0
             values[slot] = NAN
             return
         total += x
         window.append(x)
-        if len(window) < n:
-            values[slot] = NAN
-            return
+        if count < n:
+            count += 1
+            if count < n:
+                values[slot] = NAN
+                return
         values[slot] = total / n
         total -= window.popleft()
 
@@ -319,33 +323,42 @@ def roc(n: int, source: int, slot: int) -> Step:
 
 
 def extreme(n: int, source: int, slot: int, *, highest: bool) -> Step:
-    """Return a step of the highest (or lowest) of the last n values, from a monotonic deque."""
-    candidates: deque[tuple[int, float]] = deque()
-    index = 0
-    run = 0
+    """Return a step of the highest (or lowest) of the last n values.
+
+    The best value and its age are kept; the window is scanned again only when the best value
+    leaves it, which on market data is rare enough to make the step constant time on average.
+    """
+    window: deque[float] = deque(maxlen=n)
+    pick = max if highest else min
+    best = NAN
+    age = 0
 
     def step(values: list[float]) -> None:
-        nonlocal index, run
+        nonlocal best, age
         x = values[source]
-        index += 1
-        if x - x != 0.0:
-            candidates.clear()
-            run = 0
+        if x - x:  # NaN or infinite
+            window.clear()
+            best = NAN
             values[slot] = NAN
             return
-        run += 1
-        if highest:
-            while candidates and candidates[-1][1] <= x:
-                candidates.pop()
+        window.append(x)
+        if best != best or (x >= best if highest else x <= best):
+            best, age = x, 0
         else:
-            while candidates and candidates[-1][1] >= x:
-                candidates.pop()
-        candidates.append((index, x))
-        if candidates[0][0] <= index - n:
-            candidates.popleft()
-        values[slot] = candidates[0][1] if run >= n else NAN
+            age += 1
+            if age >= n:
+                best = pick(window)
+                age = n - 1 - _last_index(window, best)
+        values[slot] = best if len(window) == n else NAN
 
     return step
+
+
+def _last_index(window: deque[float], value: float) -> int:
+    for index in range(len(window) - 1, -1, -1):
+        if window[index] == value:
+            return index
+    return 0  # pragma: no cover - the value was taken from the window
 
 
 def ref(n: int, source: int, slot: int) -> Step:
