@@ -22,6 +22,7 @@ from livetrader_gui.processing.program import COLUMN_LIMIT, Instruction, Program
 
 Value = npt.NDArray[Any] | float
 Step = Callable[[list[Value]], None]
+_FLOAT64 = np.dtype(np.float64)
 _COMPARE = {
     "<": np.less,
     "<=": np.less_equal,
@@ -121,7 +122,7 @@ class VectorProgram:
         values: list[Value] = [math.nan] * len(self._program.instructions)
         for slot, name in self._column_slots:
             column = columns[name]
-            if column.dtype != np.float64:  # TA-Lib computes on float64 only
+            if column.dtype is not _FLOAT64:  # TA-Lib computes on float64 only
                 column = column.astype(np.float64)
             values[slot] = column
         if self._column_slots[:1] != ((0, "open"),):
@@ -130,11 +131,6 @@ class VectorProgram:
         for slot, number in self._numbers:
             values[slot] = number
         return values, length
-
-
-def _array(value: Value, length: int) -> FloatArray:
-    # Series arguments are numeric: float64 arrays, or a literal that must be spread over the bars.
-    return np.full(length, value) if np.ndim(value) == 0 else value  # type: ignore[return-value]
 
 
 def _divide(a: Value, b: Value) -> Value:
@@ -247,11 +243,17 @@ def _step(slot: int, instruction: Instruction, *, checked: bool) -> Step:
         return _unary(slot, source, _ELEMENTWISE[op])
     series = ind.series_function(op, params)
     # ref() shifts values, undefined ones included; it has no state that a gap could poison.
-    restart_after_gaps = checked and op != "ref"
+    if checked and op != "ref":
+        plain = series
+
+        def series(x: FloatArray) -> FloatArray:
+            return ind.by_runs(plain, x)
 
     def indicator(values: list[Value]) -> None:
-        x = _array(values[source], len(values[0]))  # type: ignore[arg-type]
-        values[slot] = ind.by_runs(series, x) if restart_after_gaps else series(x)
+        x = values[source]
+        if not isinstance(x, np.ndarray):  # a literal, spread over the bars
+            x = np.full(len(values[0]), x)  # type: ignore[arg-type]
+        values[slot] = series(x)
 
     return indicator
 
