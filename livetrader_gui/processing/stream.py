@@ -126,9 +126,7 @@ def _fast(program: Program, slot: int) -> Condition:
     instruction = program.instructions[slot]
     op, inputs = instruction.op, instruction.inputs
     if op in _COMPARE:
-        compare = _COMPARE[op]
-        left, right = inputs
-        return lambda values: compare(values[left], values[right])
+        return _FAST_COMPARE[op](*inputs)
     if op == "not":
         operand = _fast(program, inputs[0])
         return lambda values: not operand(values)
@@ -137,6 +135,17 @@ def _fast(program: Program, slot: int) -> Condition:
         return _all(parts) if op == "and" else _any(parts)
     # A crossing: its step always runs (it remembers the previous bar) and wrote 1.0 or 0.0.
     return lambda values: values[slot] == 1.0
+
+
+# One closure per operator with the comparison inline: the cheapest call for the hottest code.
+_FAST_COMPARE: dict[str, Callable[[int, int], Condition]] = {
+    "<": lambda a, b: lambda values: values[a] < values[b],
+    "<=": lambda a, b: lambda values: values[a] <= values[b],
+    ">": lambda a, b: lambda values: values[a] > values[b],
+    ">=": lambda a, b: lambda values: values[a] >= values[b],
+    "==": lambda a, b: lambda values: values[a] == values[b],
+    "!=": lambda a, b: lambda values: values[a] != values[b],
+}
 
 
 def _chain(program: Program, slot: int, op: str) -> list[int]:

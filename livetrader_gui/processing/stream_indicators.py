@@ -22,28 +22,33 @@ Step = Callable[[list[float]], None]
 
 def sma(n: int, source: int, slot: int) -> Step:
     """Return a TA-Lib SMA step: add the new value, divide, then drop the oldest."""
-    window: deque[float] = deque()
-    total = 0.0
+    ring = [0.0] * n  # the last n values; ``oldest`` points at the one to drop next
+    oldest = 0
     count = 0
+    total = 0.0
 
     def step(values: list[float]) -> None:
-        nonlocal total, count
+        nonlocal oldest, count, total
         x = values[source]
         if x - x:  # NaN or infinite
-            window.clear()
+            oldest = count = 0
             total = 0.0
-            count = 0
             values[slot] = NAN
             return
         total += x
-        window.append(x)
         if count < n:
+            ring[count] = x
             count += 1
             if count < n:
                 values[slot] = NAN
                 return
+        else:
+            ring[oldest] = x
+            oldest += 1
+            if oldest == n:
+                oldest = 0
         values[slot] = total / n
-        total -= window.popleft()
+        total -= ring[oldest]
 
     return step
 
