@@ -38,10 +38,16 @@ class FormulaStream:
     array mode. Once every indicator is defined and the bars are clean, and when the program can
     prove its values finite (see :meth:`Program.probes`), they run as plain booleans that stop at
     the first false ``and`` operand: the common case costs the least.
+
+    Attributes
+    ----------
+    update
+        ``update(open, high, low, close, volume) -> bool``: feed the next closed bar and return
+        whether the rule holds on it. A closure rather than a method, because it runs for every
+        symbol on every bar and closure variables are cheaper to reach than attributes.
     """
 
-    __slots__ = ("_conditions", "_fast", "_guard", "_labels", "_lookback", "_numeric",
-                 "_result", "_values", "_warm")  # fmt: skip
+    __slots__ = ("_labels", "_values", "update")
 
     def __init__(self, program: Program) -> None:
         self._values: list[float] = [NAN] * len(program.instructions)
@@ -54,48 +60,59 @@ class FormulaStream:
                 conditions.append(_step(slot, instruction))
             elif instruction.op != "column":
                 numeric.append(_step(slot, instruction))
-        self._numeric = tuple(numeric)
-        self._conditions = tuple(conditions)
-        self._result = program.result
-        self._lookback = program.lookback
-        self._fast = None if program.probes() else _fast(program, program.result)
-        # Clean bars still needed before the fast route may run; a bad bar starts it again.
-        self._warm = self._lookback + 1
-        self._guard = _guard(tuple(COLUMNS.index(name) for name in program.columns))
+        fast = None if program.probes() else _fast(program, program.result)
+        guard = _guard(tuple(COLUMNS.index(name) for name in program.columns))
+        self.update: Update = _update(
+            self._values, tuple(numeric), tuple(conditions), fast, guard, program
+        )
         self._labels = {
             ins.label: slot
             for slot, ins in enumerate(program.instructions)
             if ins.label and ins.op not in ("crossover", "crossunder")
         }
 
-    def update(self, open_: float, high: float, low: float, close: float, volume: float) -> bool:
-        """Feed the next closed bar and return whether the rule holds on it."""
-        values = self._values
+    def indicator_values(self) -> dict[str, float]:
+        """Return each function the rule calls, by its text, on the last bar (NaN if undefined)."""
+        return {label: self._values[slot] for label, slot in self._labels.items()}
+
+
+Update = Callable[[float, float, float, float, float], bool]
+
+
+def _update(
+    values: list[float],
+    numeric: tuple[Step, ...],
+    conditions: tuple[Step, ...],
+    fast: Condition | None,
+    guard: Callable[[list[float]], bool],
+    program: Program,
+) -> Update:
+    result = program.result
+    restart = program.lookback + 1
+    warm = restart  # clean bars still needed before the fast route may run
+
+    def update(open_: float, high: float, low: float, close: float, volume: float) -> bool:
+        nonlocal warm
         values[0] = open_
         values[1] = high
         values[2] = low
         values[3] = close
         values[4] = volume
-        for step in self._numeric:
+        for step in numeric:
             step(values)
-        fast = self._fast
         if fast is not None:
-            if self._guard(values):
-                warm = self._warm
+            if guard(values):
                 if warm <= 1:
-                    if warm:
-                        self._warm = 0
+                    warm = 0
                     return fast(values)
-                self._warm = warm - 1
+                warm -= 1
             else:
-                self._warm = self._lookback + 1
-        for step in self._conditions:
+                warm = restart
+        for step in conditions:
             step(values)
-        return values[self._result] == 1.0
+        return values[result] == 1.0
 
-    def indicator_values(self) -> dict[str, float]:
-        """Return each function the rule calls, by its text, on the last bar (NaN if undefined)."""
-        return {label: self._values[slot] for label, slot in self._labels.items()}
+    return update
 
 
 # The array mode's column check bounds values by 1e100; a bar inside it keeps the proof valid.

@@ -353,17 +353,11 @@ def extreme(n: int, source: int, slot: int, *, highest: bool) -> Step:
             age += 1
             if age >= n:
                 best = pick(window)
-                age = n - 1 - _last_index(window, best)
+                # The first occurrence: with ties this rescans a little early, never late.
+                age = n - 1 - window.index(best)
         values[slot] = best if len(window) == n else NAN
 
     return step
-
-
-def _last_index(window: deque[float], value: float) -> int:
-    for index in range(len(window) - 1, -1, -1):
-        if window[index] == value:
-            return index
-    return 0  # pragma: no cover - the value was taken from the window
 
 
 def ref(n: int, source: int, slot: int) -> Step:
