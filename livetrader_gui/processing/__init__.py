@@ -1,12 +1,26 @@
 """Processing: the formula language, indicators and the backtester (pandas, numpy, TA-Lib)."""
 
+from livetrader_gui.processing.backtest import (
+    BacktestCancelledError,
+    BacktestConfig,
+    Backtester,
+    BacktestOutcome,
+    BacktestTrade,
+    ExitReason,
+)
 from livetrader_gui.processing.engine import CandleDataError, CompiledFormula, ProcessingEngine
 from livetrader_gui.processing.errors import FormulaError
 from livetrader_gui.processing.stream import FormulaStream
 
 __all__ = [
+    "BacktestCancelledError",
+    "BacktestConfig",
+    "BacktestOutcome",
+    "BacktestTrade",
+    "Backtester",
     "CandleDataError",
     "CompiledFormula",
+    "ExitReason",
     "FormulaError",
     "FormulaStream",
     "ProcessingEngine",
