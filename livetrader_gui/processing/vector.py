@@ -1,10 +1,11 @@
 """Evaluate a program over whole columns at once (backtests, charts, a rule's full history).
 
 Two modes give the same answer. The fast mode computes conditions as booleans and treats every bar
-from the rule's lookback on as defined; it then probes the values that could make a bar undefined
-(the columns and every operand that reaches a comparison or a function) and, only if one is not
-finite, the checked mode recomputes: there conditions are 1.0 / 0.0 / NaN floats, NaN spreads
-through ``and``, ``or`` and ``not``, indicators restart after a gap, and an undefined bar is False.
+from the rule's lookback on as defined. That holds when the columns are finite and below 1e100 (one
+dot product per column checks it) and every other value is either bounded by the analysis in
+:meth:`Program.probes` or probed finite after the run. Otherwise the checked mode recomputes:
+conditions are 1.0 / 0.0 / NaN floats there, NaN spreads through ``and``, ``or`` and ``not``,
+indicators restart after a gap, and an undefined bar is False.
 """
 
 from __future__ import annotations
