@@ -210,39 +210,26 @@ def bbands(n: int, k: float, part: int, source: int, slot: int) -> Step:
     """Return a step of one TA-Lib BBANDS band (0 upper, 1 middle, 2 lower)."""
     if n == 1:
         return copy(source, slot)
-    window: deque[float] = deque()
-    total = squares = 0.0
-
-    def step(values: list[float]) -> None:
-        nonlocal total, squares
-        x = values[source]
-        values[slot] = NAN
-        if x - x != 0.0:
-            window.clear()
-            total = squares = 0.0
-            return
-        total += x
-        squares += x * x
-        window.append(x)
-        if len(window) < n:
-            return
-        middle = total / n
-        mean_square = squares / n
-        oldest = window.popleft()
-        total -= oldest
-        squares -= oldest * oldest
-        if part == 1:
-            values[slot] = middle
-            return
-        mean_square -= middle * middle
-        deviation = math.sqrt(mean_square) if mean_square >= TA_EPSILON else 0.0
-        values[slot] = middle + deviation * k if part == 0 else middle - deviation * k
-
-    return step
+    if part == 1:
+        return _deviation(n, source, slot, lambda middle, deviation: middle)
+    if part == 0:
+        return _deviation(n, source, slot, lambda middle, deviation: middle + deviation * k)
+    return _deviation(n, source, slot, lambda middle, deviation: middle - deviation * k)
 
 
 def stddev(n: int, source: int, slot: int) -> Step:
     """Return a TA-Lib STDDEV step (population, one deviation); 0 for n = 1."""
+    if n == 1:
+        return _deviation(n, source, slot, lambda mean, deviation: 0.0)
+    return _deviation(n, source, slot, lambda mean, deviation: deviation)
+
+
+def _deviation(n: int, source: int, slot: int, finish: Callable[[float, float], float]) -> Step:
+    """Return a step of ``finish(mean, deviation)`` over the last n values.
+
+    The population deviation comes from running sums of the values and of their squares, as
+    TA-Lib's STDDEV and BBANDS compute it, with variances below its zero threshold taken as 0.
+    """
     window: deque[float] = deque()
     total = squares = 0.0
 
@@ -253,9 +240,6 @@ def stddev(n: int, source: int, slot: int) -> Step:
         if x - x != 0.0:
             window.clear()
             total = squares = 0.0
-            return
-        if n == 1:
-            values[slot] = 0.0
             return
         total += x
         squares += x * x
@@ -268,7 +252,7 @@ def stddev(n: int, source: int, slot: int) -> Step:
         total -= oldest
         squares -= oldest * oldest
         variance = mean_square - mean * mean
-        values[slot] = math.sqrt(variance) if variance >= TA_EPSILON else 0.0
+        values[slot] = finish(mean, math.sqrt(variance) if variance >= TA_EPSILON else 0.0)
 
     return step
 
