@@ -112,6 +112,7 @@ class _Symbol:
     entries: np.ndarray
     exits: np.ndarray
     master: np.ndarray  # position of each of its bars on the common timeline
+    row: int = 0  # its row in the marks matrix: its place in the strategy's symbols
     busy_until: int = -1  # master index until which a position is open
 
 
@@ -176,8 +177,9 @@ class Backtester:
             timeline = timeline.union(symbol.times)
         if len(timeline) == 0:
             raise CandleDataError("there are no candles to backtest")
-        for symbol in symbols:
+        for row, symbol in enumerate(symbols):
             symbol.master = timeline.get_indexer(symbol.times)
+            symbol.row = row
         run = _Run(strategy, config, symbols, timeline, progress, is_cancelled)
         return run.execute()
 
@@ -380,8 +382,8 @@ class _Run:
         equity = self._cash_at(moment)
         for position in self.positions:
             if position.entry_bar <= moment < position.exit_bar:
-                row = self.symbols.index(position.symbol)
-                equity += position.quantity * Decimal(repr(float(self.marks[row, moment])))
+                mark = self.marks[position.symbol.row, moment]
+                equity += position.quantity * Decimal(repr(float(mark)))
         return equity
 
     def _daily_loss_reached(self, moment: int) -> bool:
@@ -404,9 +406,8 @@ class _Run:
         holdings = np.zeros(length)
         in_market = np.zeros(length, dtype=bool)
         for position in self.positions:
-            row = self.symbols.index(position.symbol)
             span = slice(position.entry_bar, position.exit_bar)
-            holdings[span] += float(position.quantity) * self.marks[row, span]
+            holdings[span] += float(position.quantity) * self.marks[position.symbol.row, span]
             in_market[span] = True
         equity = pd.Series(cash + holdings, index=self.timeline, name="equity")
         metrics = compute_metrics(
