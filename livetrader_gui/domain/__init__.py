@@ -29,6 +29,7 @@ from livetrader_gui.domain.prerequisites import (
     PrerequisiteKind,
 )
 from livetrader_gui.domain.risk import RiskStatus
+from livetrader_gui.domain.risk_rules import EntryProposal, RiskDecision, RiskReason
 from livetrader_gui.domain.session import (
     ExecutionMode,
     LiveTradingSession,
@@ -47,6 +48,7 @@ __all__ = [
     "BacktestResult",
     "Candle",
     "DomainError",
+    "EntryProposal",
     "ExecutionMode",
     "Fill",
     "IllegalTransitionError",
@@ -66,6 +68,8 @@ __all__ = [
     "Quote",
     "RiskConfig",
     "RiskControls",
+    "RiskDecision",
+    "RiskReason",
     "RiskStatus",
     "SessionStatus",
     "SignalReason",

@@ -1,0 +1,253 @@
+"""The risk rules: every limit at, just inside and just outside its boundary.
+
+These tests are the mutation test's oracle (``make mutation``): each comparison, each reason and
+each message must be pinned by at least one assertion here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+
+import pytest
+
+from livetrader_gui.domain import RiskControls, TradingState
+from livetrader_gui.domain.risk_rules import (
+    EntryProposal,
+    RiskDecision,
+    RiskReason,
+    check_entry,
+    check_exit,
+    daily_loss_limit,
+    is_daily_limit_reached,
+    next_trading_state,
+    position_size_pct,
+)
+
+CONTROLS = RiskControls(
+    max_positions=3, max_position_size_pct=Decimal(10), max_daily_loss_pct=Decimal(2)
+)
+# 10 units at 90,000 on 10,000,000 of equity: a 9 % position.
+PROPOSAL = EntryProposal(
+    open_positions=2,
+    quantity=Decimal(10),
+    price=Decimal(90_000),
+    equity=Decimal(10_000_000),
+    daily_pnl=Decimal(-100_000),
+    start_of_day_equity=Decimal(10_000_000),
+    within_trading_hours=True,
+    trading_state=TradingState.ACTIVE,
+)
+
+
+def entry(**changes: object) -> RiskDecision:
+    return check_entry(CONTROLS, replace(PROPOSAL, **changes))  # type: ignore[arg-type]
+
+
+def test_an_entry_within_every_limit_is_approved_with_no_reasons() -> None:
+    decision = entry()
+
+    assert decision.approved
+    assert decision.reasons == ()
+    assert decision.codes == ()
+    assert decision.summary == "approved"
+
+
+def test_an_entry_is_refused_when_the_open_positions_reach_the_maximum() -> None:
+    decision = entry(open_positions=3)
+
+    assert not decision.approved
+    assert decision.codes == ("max_positions",)
+    assert decision.summary == "max positions 3/3"
+
+
+def test_an_entry_is_allowed_with_one_position_slot_left() -> None:
+    assert entry(open_positions=2).approved
+
+
+def test_an_entry_is_refused_above_the_maximum_too() -> None:
+    assert entry(open_positions=4).codes == ("max_positions",)
+
+
+def test_a_position_of_exactly_the_size_limit_is_allowed() -> None:
+    # 10 × 100,000 = 1,000,000 = 10 % of equity.
+    assert entry(price=Decimal(100_000)).approved
+
+
+def test_a_position_just_above_the_size_limit_is_refused() -> None:
+    decision = entry(price=Decimal("100000.01"))
+
+    assert decision.codes == ("position_size",)
+    assert decision.explanations == ("position size 10.00 % > limit 10 %",)
+
+
+def test_an_entry_sized_below_one_lot_is_refused() -> None:
+    assert entry(quantity=Decimal(0)).codes == ("below_one_lot",)
+    assert entry(quantity=Decimal(-1)).codes == ("below_one_lot",)
+
+
+def test_an_entry_of_one_unit_is_not_below_one_lot() -> None:
+    assert entry(quantity=Decimal(1)).approved
+
+
+def test_an_entry_on_an_account_without_equity_is_refused_without_dividing_by_zero() -> None:
+    decision = entry(equity=Decimal(0))
+
+    assert decision.codes == ("no_equity",)
+    assert decision.explanations == ("portfolio equity is 0",)
+    assert entry(equity=Decimal(-5)).codes == ("no_equity",)
+
+
+def test_any_positive_equity_is_measured_against_the_size_limit() -> None:
+    assert entry(equity=Decimal(1)).codes == ("position_size",)
+
+
+def test_an_entry_is_refused_once_the_daily_loss_reaches_its_limit() -> None:
+    # The limit is 2 % of 10,000,000: a loss of 200,000.
+    decision = entry(daily_pnl=Decimal(-200_000))
+
+    assert decision.codes == ("daily_loss",)
+    assert decision.explanations == (
+        "daily loss limit reached: P&L -200000 against a limit of -200000",
+    )
+
+
+def test_an_entry_is_allowed_a_cent_before_the_daily_loss_limit() -> None:
+    assert entry(daily_pnl=Decimal("-199999.99")).approved
+
+
+def test_an_entry_is_refused_while_the_session_is_reducing_even_after_a_recovery() -> None:
+    decision = entry(trading_state=TradingState.REDUCING, daily_pnl=Decimal(50_000))
+
+    assert decision.codes == ("daily_loss",)
+
+
+def test_an_entry_is_refused_while_trading_is_halted() -> None:
+    decision = entry(trading_state=TradingState.HALTED)
+
+    assert decision.codes == ("halted",)
+    assert decision.summary == "trading is halted"
+
+
+def test_an_entry_is_refused_outside_the_regular_session() -> None:
+    decision = entry(within_trading_hours=False)
+
+    assert decision.codes == ("outside_trading_hours",)
+    assert decision.summary == "the market is not in its regular session"
+
+
+def test_a_refusal_names_every_rule_broken_in_a_fixed_order() -> None:
+    decision = entry(
+        trading_state=TradingState.HALTED,
+        within_trading_hours=False,
+        open_positions=3,
+        quantity=Decimal(0),
+        equity=Decimal(0),
+        start_of_day_equity=Decimal(0),
+    )
+
+    assert decision.reasons == (
+        RiskReason.HALTED,
+        RiskReason.OUTSIDE_TRADING_HOURS,
+        RiskReason.MAX_POSITIONS,
+        RiskReason.BELOW_ONE_LOT,
+        RiskReason.NO_EQUITY,
+        RiskReason.DAILY_LOSS,
+    )
+    assert decision.summary == (
+        "trading is halted; the market is not in its regular session; max positions 3/3; "
+        "the position budget buys less than one lot; portfolio equity is 0; "
+        "daily loss limit reached: P&L -100000 against a limit of -0"
+    )
+
+
+def test_the_daily_loss_limit_is_the_percentage_of_start_of_day_equity() -> None:
+    assert daily_loss_limit(Decimal(10_000_000), Decimal("2.5")) == Decimal(250_000)
+
+
+def test_the_daily_limit_is_reached_at_the_limit_and_beyond() -> None:
+    equity, pct = Decimal(1_000_000), Decimal(2)
+
+    assert is_daily_limit_reached(Decimal(-20_000), equity, pct)
+    assert is_daily_limit_reached(Decimal(-20_001), equity, pct)
+    assert not is_daily_limit_reached(Decimal("-19999.99"), equity, pct)
+    assert not is_daily_limit_reached(Decimal(5_000), equity, pct)
+
+
+def test_the_daily_limit_counts_as_reached_on_an_account_that_started_the_day_empty() -> None:
+    assert is_daily_limit_reached(Decimal(0), Decimal(0), Decimal(2))
+    assert is_daily_limit_reached(Decimal(0), Decimal(-1), Decimal(2))
+    assert is_daily_limit_reached(Decimal(5), Decimal(0), Decimal(2))
+    assert not is_daily_limit_reached(Decimal(0), Decimal("0.01"), Decimal(2))
+
+
+def test_position_size_is_value_over_equity_in_percent() -> None:
+    assert position_size_pct(Decimal(250), Decimal(1_000)) == Decimal(25)
+
+
+@pytest.mark.parametrize("state", [TradingState.ACTIVE, TradingState.REDUCING])
+def test_an_exit_is_allowed_in_session_unless_halted(state: TradingState) -> None:
+    decision = check_exit(state, within_trading_hours=True)
+
+    assert decision.approved
+    assert decision.explanations == ()
+
+
+def test_an_exit_is_refused_while_halted_and_outside_the_session() -> None:
+    decision = check_exit(TradingState.HALTED, within_trading_hours=False)
+
+    assert decision.reasons == (RiskReason.HALTED, RiskReason.OUTSIDE_TRADING_HOURS)
+    assert decision.explanations == (
+        "trading is halted",
+        "the market is not in its regular session",
+    )
+
+
+def test_an_exit_is_refused_outside_the_session_alone() -> None:
+    assert check_exit(TradingState.ACTIVE, within_trading_hours=False).codes == (
+        "outside_trading_hours",
+    )
+
+
+def test_reaching_the_daily_limit_turns_an_active_session_to_reducing() -> None:
+    assert (
+        next_trading_state(TradingState.ACTIVE, limit_reached=True, new_trading_day=False)
+        is TradingState.REDUCING
+    )
+
+
+def test_an_active_session_within_its_limit_stays_active() -> None:
+    assert (
+        next_trading_state(TradingState.ACTIVE, limit_reached=False, new_trading_day=False)
+        is TradingState.ACTIVE
+    )
+
+
+def test_a_recovery_within_the_day_does_not_lift_reducing() -> None:
+    assert (
+        next_trading_state(TradingState.REDUCING, limit_reached=False, new_trading_day=False)
+        is TradingState.REDUCING
+    )
+
+
+def test_the_next_trading_day_lifts_reducing() -> None:
+    assert (
+        next_trading_state(TradingState.REDUCING, limit_reached=False, new_trading_day=True)
+        is TradingState.ACTIVE
+    )
+
+
+def test_a_new_day_that_starts_beyond_the_limit_stays_reducing() -> None:
+    assert (
+        next_trading_state(TradingState.REDUCING, limit_reached=True, new_trading_day=True)
+        is TradingState.REDUCING
+    )
+
+
+@pytest.mark.parametrize("reached", [True, False])
+@pytest.mark.parametrize("new_day", [True, False])
+def test_only_a_deliberate_re_arm_lifts_a_halt(reached: bool, new_day: bool) -> None:
+    assert (
+        next_trading_state(TradingState.HALTED, limit_reached=reached, new_trading_day=new_day)
+        is TradingState.HALTED
+    )
