@@ -5,8 +5,23 @@ from __future__ import annotations
 import asyncio
 import heapq
 import itertools
-from datetime import datetime, timedelta
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
 
+from livetrader_gui.application.ports import ITradingCalendar
+from livetrader_gui.domain import (
+    AuditEntry,
+    DailyBudget,
+    Fill,
+    LiveTradingSession,
+    Order,
+    OrderStatus,
+    PaperTradingSession,
+    SessionStatus,
+    TradingSignal,
+    TradingState,
+)
 from livetrader_gui.domain.backtest import BacktestResult
 
 
@@ -86,3 +101,157 @@ class FakeBacktestRepository:
             if r.strategy_id == strategy_id and rules_hash in (None, r.rules_hash)
         ]
         return max(matching, key=lambda r: r.created_at, default=None)
+
+
+# --------------------------------------------------------------------------- repositories
+
+
+class FakeSessionRepository:
+    """Sessions in memory (``ILiveTradingSessionRepository``); stores copies of the status."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, LiveTradingSession] = {}
+        self.saved_statuses: list[tuple[str, SessionStatus, TradingState]] = []
+
+    async def save(self, session: LiveTradingSession) -> None:
+        self.sessions[session.id] = session
+        self.saved_statuses.append((session.id, session.status, session.trading_state))
+
+    async def get(self, session_id: str) -> LiveTradingSession | None:
+        return self.sessions.get(session_id)
+
+    async def list_by_status(self, *statuses: SessionStatus) -> list[LiveTradingSession]:
+        return [s for s in self.sessions.values() if not statuses or s.status in statuses]
+
+
+class FakeOrderRepository:
+    """Orders and fills in memory (``IOrderRepository``), recording each save in order."""
+
+    def __init__(self) -> None:
+        self.orders: dict[str, Order] = {}
+        self.fills: dict[str, Fill] = {}
+        self.saved: list[tuple[str, OrderStatus]] = []
+
+    async def save(self, order: Order) -> None:
+        self.orders[order.client_order_id] = order
+        self.saved.append((order.client_order_id, order.status))
+
+    async def get(self, client_order_id: str) -> Order | None:
+        return self.orders.get(client_order_id)
+
+    async def list_for_session(self, session_id: str) -> list[Order]:
+        return [o for o in self.orders.values() if o.session_id == session_id]
+
+    async def list_open(self, session_id: str | None = None) -> list[Order]:
+        return [
+            o
+            for o in self.orders.values()
+            if not o.status.is_terminal and session_id in (None, o.session_id)
+        ]
+
+    async def add_fill(self, fill: Fill) -> bool:
+        if fill.fill_id in self.fills:
+            return False
+        self.fills[fill.fill_id] = fill
+        return True
+
+    async def list_fills(self, client_order_id: str) -> list[Fill]:
+        return [f for f in self.fills.values() if f.client_order_id == client_order_id]
+
+
+class FakeSignalRepository:
+    """Signals in memory (``ISignalRepository``)."""
+
+    def __init__(self) -> None:
+        self.signals: dict[str, TradingSignal] = {}
+
+    async def save(self, signal: TradingSignal) -> None:
+        self.signals[signal.id] = signal
+
+    async def get(self, signal_id: str) -> TradingSignal | None:
+        return self.signals.get(signal_id)
+
+    async def list_for_session(self, session_id: str) -> list[TradingSignal]:
+        return [s for s in self.signals.values() if s.session_id == session_id]
+
+
+class FakeBudgetRepository:
+    """Daily budgets in memory (``IDailyBudgetRepository``)."""
+
+    def __init__(self) -> None:
+        self.budgets: dict[tuple[str, date], DailyBudget] = {}
+
+    async def save(self, budget: DailyBudget) -> None:
+        self.budgets[(budget.session_id, budget.trading_day)] = budget
+
+    async def get(self, session_id: str, trading_day: date) -> DailyBudget | None:
+        return self.budgets.get((session_id, trading_day))
+
+
+class FakePaperRepository:
+    """Paper sessions in memory (``IPaperTradingSessionRepository``)."""
+
+    def __init__(self) -> None:
+        self.sessions: dict[str, PaperTradingSession] = {}
+
+    async def save(self, session: PaperTradingSession) -> None:
+        self.sessions[session.id] = session
+
+    async def get_by_strategy(
+        self, strategy_id: str, rules_hash: str | None = None
+    ) -> list[PaperTradingSession]:
+        return [
+            s
+            for s in self.sessions.values()
+            if s.strategy_id == strategy_id and rules_hash in (None, s.rules_hash)
+        ]
+
+
+class FakeJournal:
+    """The audit journal in memory (``IAuditJournal``)."""
+
+    def __init__(self) -> None:
+        self.entries: list[AuditEntry] = []
+
+    async def append(self, entry: AuditEntry) -> None:
+        self.entries.append(entry)
+
+    async def list_entries(
+        self, session_id: str | None = None, limit: int = 1_000
+    ) -> list[AuditEntry]:
+        chosen = [e for e in self.entries if session_id in (None, e.session_id)]
+        return chosen[-limit:]
+
+    def kinds(self, *kinds: str) -> list[AuditEntry]:
+        """Return the entries of the given kinds, in order."""
+        return [e for e in self.entries if e.kind in kinds]
+
+
+class RecordingObserver:
+    """An ``ISessionObserver`` that keeps every fact it is told, by method name."""
+
+    def __init__(self) -> None:
+        self.facts: dict[str, list[object]] = defaultdict(list)
+
+    def __getattr__(self, name: str) -> Any:
+        if not name.startswith("on_"):
+            raise AttributeError(name)
+
+        def record(*args: object) -> None:
+            self.facts[name].append(args[-1] if args else None)
+
+        return record
+
+    def logs(self) -> list[str]:
+        """Return the messages of the activity log."""
+        return [entry.message for entry in self.facts["on_log"]]  # type: ignore[attr-defined]
+
+
+class FakeCalendars:
+    """An ``ICalendarProvider`` that hands out calendars it was given."""
+
+    def __init__(self, *calendars: ITradingCalendar) -> None:
+        self._calendars = {c.code: c for c in calendars}
+
+    async def get(self, code: str) -> ITradingCalendar:
+        return self._calendars[code]

@@ -26,6 +26,7 @@ from livetrader_gui.domain import (
     AuditEntry,
     BacktestResult,
     Candle,
+    DailyBudget,
     Fill,
     Instrument,
     LiveTradingSession,
@@ -37,6 +38,7 @@ from livetrader_gui.domain import (
     RiskStatus,
     SessionStatus,
     Strategy,
+    TradingSignal,
 )
 
 # --------------------------------------------------------------------------- time
@@ -363,6 +365,24 @@ class IPaperTradingSessionRepository(Protocol):
     ) -> list[PaperTradingSession]: ...
 
 
+class ISignalRepository(Protocol):
+    """Trading signals and what became of them."""
+
+    async def save(self, signal: TradingSignal) -> None: ...
+
+    async def get(self, signal_id: str) -> TradingSignal | None: ...
+
+    async def list_for_session(self, session_id: str) -> list[TradingSignal]: ...
+
+
+class IDailyBudgetRepository(Protocol):
+    """Each session's daily loss budget, one per trading day."""
+
+    async def save(self, budget: DailyBudget) -> None: ...
+
+    async def get(self, session_id: str, trading_day: date) -> DailyBudget | None: ...
+
+
 class IAuditJournal(Protocol):
     """An append-only journal of decisions and events."""
 
@@ -418,10 +438,12 @@ __all__ = [
     "IBrokerGateway",
     "IBrokerRegistry",
     "ICalendarProvider",
+    "IDailyBudgetRepository",
     "ILiveTradingSessionRepository",
     "IOrderRepository",
     "IPaperTradingSessionRepository",
     "ISessionObserver",
+    "ISignalRepository",
     "IStrategyRepository",
     "ITradingCalendar",
     "UnknownSymbolError",

@@ -28,7 +28,7 @@ from livetrader_gui.domain.prerequisites import (
     PrerequisiteItem,
     PrerequisiteKind,
 )
-from livetrader_gui.domain.risk import RiskStatus
+from livetrader_gui.domain.risk import DailyBudget, RiskStatus
 from livetrader_gui.domain.risk_rules import EntryProposal, RiskDecision, RiskReason
 from livetrader_gui.domain.session import (
     ExecutionMode,
@@ -47,6 +47,7 @@ __all__ = [
     "BacktestMetrics",
     "BacktestResult",
     "Candle",
+    "DailyBudget",
     "DomainError",
     "EntryProposal",
     "ExecutionMode",

@@ -10,7 +10,8 @@ from types import MappingProxyType
 
 from livetrader_gui.domain.values import aware, text
 
-JournalValue = str | int | float | bool | None
+# Lists of codes (a risk decision's reasons) are tuples, so that an entry stays immutable.
+JournalValue = str | int | float | bool | None | tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,6 +29,10 @@ class AuditEntry:
         object.__setattr__(self, "kind", text(self.kind, "journal entry kind", max_length=64))
         object.__setattr__(self, "message", text(self.message, "journal message", max_length=2_000))
         aware(self.at, "journal entry time")
-        object.__setattr__(self, "data", MappingProxyType(dict(self.data)))
+        data = {
+            key: tuple(value) if isinstance(value, list) else value
+            for key, value in self.data.items()
+        }
+        object.__setattr__(self, "data", MappingProxyType(data))
         if not self.id:
             object.__setattr__(self, "id", uuid.uuid4().hex)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from livetrader_gui.domain.session import TradingState
@@ -50,3 +50,39 @@ class RiskStatus:
         if self.daily_loss_limit == 0 or self.daily_pnl >= 0:
             return Decimal(0)
         return min(Decimal(100), self.daily_pnl / self.daily_loss_limit * 100)
+
+
+@dataclass(frozen=True, slots=True)
+class DailyBudget:
+    """A session's loss budget for one trading day, persisted so a restart does not reset it.
+
+    The day's P&L is what the session realized since the start of the day plus the change of its
+    unrealized P&L since then: ``realized_now - realized_at_start + unrealized_now -
+    unrealized_at_start``.
+    """
+
+    session_id: str
+    trading_day: date
+    start_of_day_equity: Decimal
+    realized_at_start: Decimal
+    unrealized_at_start: Decimal
+    limit_reached_at: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self, "start_of_day_equity", to_decimal(self.start_of_day_equity, "start-of-day equity")
+        )
+        object.__setattr__(
+            self, "realized_at_start", to_decimal(self.realized_at_start, "realized P&L at start")
+        )
+        object.__setattr__(
+            self,
+            "unrealized_at_start",
+            to_decimal(self.unrealized_at_start, "unrealized P&L at start"),
+        )
+        if self.limit_reached_at is not None:
+            aware(self.limit_reached_at, "daily limit time")
+
+    def daily_pnl(self, realized_now: Decimal, unrealized_now: Decimal) -> Decimal:
+        """Return the P&L of the day so far, realized plus unrealized."""
+        return realized_now - self.realized_at_start + unrealized_now - self.unrealized_at_start

@@ -10,7 +10,7 @@ from enum import Enum
 
 from livetrader_gui.domain.errors import IllegalTransitionError, InvalidValueError
 from livetrader_gui.domain.orders import TradeDirection
-from livetrader_gui.domain.values import aware, positive, symbol_code, text
+from livetrader_gui.domain.values import aware, non_negative, positive, symbol_code, text
 
 
 class SignalReason(Enum):
@@ -54,7 +54,8 @@ class TradingSignal:
             self.id = f"SIG-{uuid.uuid4().hex}"
         self.symbol = symbol_code(self.symbol)
         self.price = positive(self.price, f"{self.symbol} signal price")
-        self.quantity = positive(self.quantity, f"{self.symbol} signal quantity")
+        # Zero when the budget buys less than one lot: the signal is kept, refused, to say why.
+        self.quantity = non_negative(self.quantity, f"{self.symbol} signal quantity")
         aware(self.created_at, "signal time")
         if (
             self.expires_at is not None

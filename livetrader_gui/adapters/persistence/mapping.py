@@ -304,7 +304,7 @@ def audit_row(entry: AuditEntry) -> AuditRow:
         kind=entry.kind,
         session_id=entry.session_id,
         message=entry.message,
-        data=dict(entry.data),
+        data={k: list(v) if isinstance(v, tuple) else v for k, v in entry.data.items()},
     )
 
 

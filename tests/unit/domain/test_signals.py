@@ -59,8 +59,12 @@ def test_a_pending_signal_can_be_dismissed_expired_or_rejected(close, status) ->
     assert pending.status is status
 
 
-def test_a_signal_must_expire_after_it_is_created_and_have_a_positive_quantity() -> None:
+def test_a_signal_must_expire_after_it_is_created_and_not_have_a_negative_quantity() -> None:
     with pytest.raises(InvalidValueError, match="expire after"):
         signal(expires_at=T0)
-    with pytest.raises(InvalidValueError, match="signal quantity must be greater than 0"):
-        signal(quantity=Decimal(0))
+    with pytest.raises(InvalidValueError, match="signal quantity must not be negative"):
+        signal(quantity=Decimal(-1))
+
+
+def test_a_signal_may_size_to_zero_so_that_its_refusal_can_say_why() -> None:
+    assert signal(quantity=Decimal(0)).quantity == 0

@@ -1,0 +1,1 @@
+"""The live-trading core: session manager, runner, order execution and the go-live gate."""

@@ -1,0 +1,75 @@
+"""A session's book: positions built from fills, orders in flight, and the P&L they add up to."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from decimal import Decimal
+
+from livetrader_gui.domain import Fill, Order, Position, TradeDirection
+
+
+class SessionBook:
+    """Positions and open orders of one session; the runner's single source for counts and P&L.
+
+    Positions derive from fills only. ``reserved`` counts entries decided but not yet recorded
+    as orders, so that symbols processed concurrently cannot together exceed max positions.
+    """
+
+    def __init__(self) -> None:
+        self.positions: dict[str, Position] = {}
+        self.open_orders: dict[str, Order] = {}
+        self.realized_pnl = Decimal(0)
+        self.reserved = 0
+
+    @classmethod
+    def rebuild(cls, orders: Iterable[Order], fills: Iterable[Fill]) -> SessionBook:
+        """Return the book that *orders* and their *fills* (in time order) leave behind."""
+        book = cls()
+        for fill in sorted(fills, key=lambda f: f.at):
+            book.apply_fill(fill)
+        for order in orders:
+            book.track(order)
+        return book
+
+    def apply_fill(self, fill: Fill) -> Position:
+        """Apply *fill* to its position and return the position."""
+        position = self.positions.setdefault(fill.symbol, Position(fill.symbol))
+        self.realized_pnl += position.apply_fill(fill)
+        return position
+
+    def track(self, order: Order) -> None:
+        """Keep *order* while it can still fill; forget it once it cannot."""
+        if order.status.is_terminal:
+            self.open_orders.pop(order.client_order_id, None)
+        else:
+            self.open_orders[order.client_order_id] = order
+
+    def held(self, symbol: str) -> Decimal:
+        """Return the quantity held of *symbol*."""
+        position = self.positions.get(symbol)
+        return Decimal(0) if position is None else position.quantity
+
+    def has_open_order(self, symbol: str) -> bool:
+        """Tell whether an order for *symbol* can still fill."""
+        return any(o.symbol == symbol for o in self.open_orders.values())
+
+    @property
+    def open_positions(self) -> int:
+        """Return positions held plus entries in flight (orders and reservations)."""
+        held = {s for s, p in self.positions.items() if not p.is_flat}
+        entering = {
+            o.symbol
+            for o in self.open_orders.values()
+            if o.request.direction is TradeDirection.BUY and o.symbol not in held
+        }
+        return len(held) + len(entering) + self.reserved
+
+    @property
+    def unrealized_pnl(self) -> Decimal:
+        """Return the unrealized P&L of every open position at its last mark."""
+        return sum((p.unrealized_pnl for p in self.positions.values()), Decimal(0))
+
+    @property
+    def market_value(self) -> Decimal:
+        """Return the value of every open position at its last mark."""
+        return sum((p.market_value for p in self.positions.values()), Decimal(0))

@@ -1,0 +1,68 @@
+"""How a live (or paper) session is set up."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from livetrader_gui.domain import ExecutionMode, Strategy
+from livetrader_gui.domain.sizing import TradingCosts
+
+
+@dataclass(frozen=True, slots=True)
+class LiveSessionConfig:
+    """Everything ``start_session`` needs.
+
+    Parameters
+    ----------
+    strategy
+        The strategy version to run; the session keeps this value even if it is edited later.
+    broker_id
+        The registry key of the broker to trade on.
+    symbols
+        The symbols to trade; empty means the strategy's own.
+    execution_mode
+        AUTO sends orders at once; MANUAL queues each signal for the trader.
+    is_paper
+        Fill orders on simulated books against the broker's quotes instead of sending them.
+    tick_interval
+        Seconds between two passes over the symbols.
+    signal_ttl
+        Seconds a MANUAL signal may wait before it expires.
+    costs
+        Commission rate used for sizing (the broker charges its own).
+    skip_prerequisites
+        Bypass the go-live gate: only for replays and simulations, and journalled as such.
+    """
+
+    strategy: Strategy
+    broker_id: str
+    symbols: tuple[str, ...] = ()
+    execution_mode: ExecutionMode = ExecutionMode.AUTO
+    is_paper: bool = False
+    tick_interval: float = 1.0
+    signal_ttl: float = 60.0
+    costs: TradingCosts = field(default_factory=TradingCosts)
+    skip_prerequisites: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.tick_interval > 0:
+            raise ValueError(f"tick interval must be above 0 s, got {self.tick_interval}")
+        if not self.signal_ttl > 0:
+            raise ValueError(f"signal expiry must be above 0 s, got {self.signal_ttl}")
+
+    @property
+    def session_symbols(self) -> tuple[str, ...]:
+        """Return the symbols the session trades."""
+        return self.symbols or self.strategy.symbols
+
+
+@dataclass(frozen=True, slots=True)
+class RunnerLimits:
+    """Timing and concurrency of a runner; the defaults suit a real broker."""
+
+    max_concurrent_symbols: int = 16
+    broker_timeout: float = 10.0
+    stale_quote_after: float = 60.0
+    reconnect_initial_delay: float = 1.0
+    reconnect_max_delay: float = 60.0
+    warmup_candles: int = 300

@@ -1,0 +1,688 @@
+"""``LiveTradingRunner``: one session's loop, tick by tick, inside its risk limits.
+
+Each tick reads the clock and the account, rolls the daily loss budget over at a new trading day,
+then processes the session's symbols concurrently (with a bound; one symbol's error never stops
+the others): new closed candles feed the entry and exit rules incrementally, quotes mark the
+positions and trigger stop-loss and take-profit. A rule that fires becomes a signal; the risk
+check decides; AUTO mode sends the order at once, MANUAL mode waits for the trader. Waits end at
+once on pause and stop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from livetrader_gui.application.live_trading.book import SessionBook
+from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
+from livetrader_gui.application.live_trading.exceptions import SignalNotFoundError
+from livetrader_gui.application.live_trading.orders import OrderExecutor, OrderUpdate
+from livetrader_gui.application.live_trading.services import RunnerServices
+from livetrader_gui.application.live_trading.symbols import SymbolState
+from livetrader_gui.application.ports import (
+    BrokerConnectionError,
+    Clock,
+    ConnectionState,
+    IBrokerGateway,
+    ITradingCalendar,
+)
+from livetrader_gui.application.read_models import (
+    LogEntry,
+    LogLevel,
+    PositionSnapshot,
+    SessionSnapshot,
+    SignalSnapshot,
+)
+from livetrader_gui.application.timeouts import within
+from livetrader_gui.domain import (
+    Account,
+    AuditEntry,
+    DailyBudget,
+    EntryProposal,
+    ExecutionMode,
+    Fill,
+    LiveTradingSession,
+    Quote,
+    RiskDecision,
+    RiskStatus,
+    SessionStatus,
+    SignalReason,
+    SignalStatus,
+    TradeDirection,
+    TradingSignal,
+    TradingState,
+)
+from livetrader_gui.domain.risk_rules import (
+    check_entry,
+    check_exit,
+    daily_loss_limit,
+    is_daily_limit_reached,
+    next_trading_state,
+)
+from livetrader_gui.domain.sizing import position_quantity
+from livetrader_gui.domain.values import plain
+from livetrader_gui.processing import ProcessingEngine
+
+_log = logging.getLogger(__name__)
+
+
+class LiveTradingRunner:
+    """Runs one session until ``stop``; ``pause`` and ``resume`` take effect within one tick."""
+
+    def __init__(
+        self,
+        session: LiveTradingSession,
+        broker: IBrokerGateway,
+        engine: ProcessingEngine,
+        services: RunnerServices,
+        calendar: ITradingCalendar,
+        config: LiveSessionConfig,
+        limits: RunnerLimits | None = None,
+        clock: Clock | None = None,
+        book: SessionBook | None = None,
+    ) -> None:
+        self._session = session
+        self._broker = broker
+        self._services = services
+        self._calendar = calendar
+        self._config = config
+        self._limits = limits or RunnerLimits()
+        self._clock = clock or broker.clock
+        self._book = book or SessionBook()
+        self._executor = OrderExecutor(
+            session.id,
+            broker,
+            services.orders,
+            services.journal,
+            services.observer,
+            self._clock,
+            self._limits.broker_timeout,
+        )
+        entry = engine.compile(session.strategy.entry_rule)
+        exit_ = engine.compile(session.strategy.exit_rule)
+        self._symbols = {s: SymbolState(s, entry, exit_) for s in session.symbols}
+        self._pending: dict[str, TradingSignal] = {}
+        self._budget: DailyBudget | None = None
+        self._account: Account | None = None
+        self._limit = asyncio.Semaphore(self._limits.max_concurrent_symbols)
+        self._wake = asyncio.Event()
+        self._stopping = False
+        self._paused_by_link = False
+        self._reconnect: asyncio.Task[None] | None = None
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def session(self) -> LiveTradingSession:
+        """Return the session this runner trades."""
+        return self._session
+
+    @property
+    def book(self) -> SessionBook:
+        """Return the positions and open orders."""
+        return self._book
+
+    def pending_signals(self) -> list[TradingSignal]:
+        """Return the MANUAL signals waiting for the trader."""
+        return list(self._pending.values())
+
+    def indicator_values(self, symbol: str) -> dict[str, float]:
+        """Return the rules' indicators of *symbol* on its last candle."""
+        return self._symbols[symbol].indicator_values()
+
+    # ------------------------------------------------------------------ life cycle
+
+    async def run(self) -> None:
+        """Trade until ``stop``: a tick, then a wait that pause and stop cut short."""
+        try:
+            while not self._stopping:
+                if self._session.status is SessionStatus.PAUSED:
+                    self._wake.clear()
+                    await self._clock.wait(self._wake, self._config.tick_interval)
+                    continue
+                try:
+                    await self.run_once()
+                except BrokerConnectionError as error:
+                    await self._lost_link(f"broker disconnected: {error}")
+                self._wake.clear()
+                if not self._stopping:
+                    await self._clock.wait(self._wake, self._config.tick_interval)
+        finally:
+            if self._reconnect is not None:
+                self._reconnect.cancel()
+
+    async def pause(self, reason: str) -> None:
+        """Stop trading at once (orders in flight are still tracked)."""
+        if self._session.status is SessionStatus.RUNNING:
+            self._session.pause(reason, self._clock.now())
+            await self._status_changed()
+        self._wake.set()
+
+    async def resume(self) -> None:
+        """Trade again from the next tick."""
+        self._paused_by_link = False
+        self._session.resume(self._clock.now())
+        await self._status_changed()
+        self._wake.set()
+
+    async def start(self) -> None:
+        """Move the new session to RUNNING (the manager then runs ``run`` as a task)."""
+        self._session.start(self._clock.now())
+        await self._status_changed()
+
+    async def stop(self, reason: str = "stopped by the trader") -> None:
+        """End ``run`` at its next wait and record the session as STOPPED."""
+        self._stopping = True
+        for signal in list(self._pending.values()):
+            await self._close_signal(signal, lambda s: s.dismiss("session stop"))
+        if self._session.status is not SessionStatus.STOPPED:
+            self._session.stop(reason, self._clock.now())
+            await self._status_changed()
+        self._wake.set()
+        await self._end_reconnect()
+
+    async def _end_reconnect(self) -> None:
+        task = self._reconnect
+        if task is not None and task is not asyncio.current_task():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+    def halt_loop(self) -> None:
+        """End ``run`` at its next wait without changing the session (application shutdown)."""
+        self._stopping = True
+        self._wake.set()
+
+    async def _status_changed(self) -> None:
+        session = self._session
+        await self._services.sessions.save(session)
+        self._services.observer.on_session_status_changed(SessionSnapshot.of(session))
+        await self._journal(
+            "session",
+            f"session {session.status.value.lower()} ({session.trading_state.value}): "
+            f"{session.status_reason}",
+            status=session.status.value,
+            trading_state=session.trading_state.value,
+            reason=session.status_reason,
+        )
+
+    # ------------------------------------------------------------------ one tick
+
+    async def run_once(self) -> None:
+        """Process every symbol once (the body of the loop, public for replays and tests)."""
+        if self._broker.connection_state is not ConnectionState.CONNECTED:
+            raise BrokerConnectionError(f"{self._broker.broker_id} is not connected")
+        now = self._clock.now()
+        self._account = await within(
+            self._clock, self._broker.get_account(), self._limits.broker_timeout
+        )
+        await self._roll_day(now)
+        await self._expire_signals(now)
+        await self._sync_orders()
+        in_session = self._calendar.is_open(now)
+        results = await asyncio.gather(
+            *(self._guarded(state, now, in_session) for state in self._symbols.values())
+        )
+        verdicts = [fresh for fresh in results if fresh is not None]
+        if in_session and verdicts and not any(verdicts):
+            await self._lost_link("every quote is stale: the feed went silent")
+            return
+        await self._check_daily_limit(now)
+        self._services.observer.on_risk_status_changed(self.get_risk_status())
+
+    async def _guarded(self, state: SymbolState, now: datetime, in_session: bool) -> bool | None:
+        """Process one symbol; return whether its quote was fresh (None: no quote)."""
+        async with self._limit:
+            try:
+                return await self._process_symbol(state, now, in_session)
+            except BrokerConnectionError:
+                raise
+            except Exception as error:  # one symbol's failure must not stop the others
+                _log.exception("session %s: %s failed", self._session.id, state.symbol)
+                self._log(LogLevel.ERROR, f"{state.symbol}: {error}")
+                return None
+
+    async def _process_symbol(
+        self, state: SymbolState, now: datetime, in_session: bool
+    ) -> bool | None:
+        timeout = self._limits.broker_timeout
+        symbol = state.symbol
+        fetches: list[Awaitable[object]] = [self._broker.get_latest_quote(symbol)]
+        if state.candles_due(now):
+            fetches.append(self._broker.get_recent_candles(symbol, state.fetch_limit(self._limits)))
+        answers = await within(self._clock, asyncio.gather(*fetches), timeout)
+        quote = answers[0]
+        if len(answers) > 1:
+            for candle in state.ingest(answers[1], now):  # type: ignore[arg-type]
+                self._services.observer.on_candle_closed(self._session.id, candle)
+        if not isinstance(quote, Quote):
+            return None
+        stale = (now - quote.at).total_seconds() > self._limits.stale_quote_after
+        position = self._book.positions.get(symbol)
+        if position is not None and not position.is_flat:
+            position.mark(quote.last)
+            self._services.observer.on_position_changed(
+                PositionSnapshot.of(self._session.id, position)
+            )
+        if not in_session or stale or self._session.status is not SessionStatus.RUNNING:
+            state.consume_decision()
+            return not stale
+        if self._book.has_open_order(symbol) or any(
+            s.symbol == symbol for s in self._pending.values()
+        ):
+            state.consume_decision()
+            return True
+        if position is not None and not position.is_flat:
+            reason = self._exit_reason(state, position.average_price, quote.last)
+            if reason is not None:
+                await self._signal(symbol, TradeDirection.SELL, position.quantity, quote, reason)
+        elif state.consume_decision().entry:
+            instrument = await state.instrument(self._broker)
+            account = self._account
+            assert account is not None
+            quantity = position_quantity(
+                equity=account.equity,
+                cash=account.buying_power,
+                price=quote.ask,
+                position_pct=self._session.strategy.position_pct,
+                max_position_size_pct=self._session.risk_controls.max_position_size_pct,
+                commission_rate=self._config.costs.commission_rate,
+                instrument=instrument,
+            )
+            await self._signal(symbol, TradeDirection.BUY, quantity, quote, SignalReason.ENTRY_RULE)
+        return True
+
+    def _exit_reason(
+        self, state: SymbolState, entry_price: Decimal, last: Decimal
+    ) -> SignalReason | None:
+        controls = self._session.risk_controls
+        if controls.stop_loss_pct is not None and last <= entry_price * (
+            1 - controls.stop_loss_pct / 100
+        ):
+            state.consume_decision()
+            return SignalReason.STOP_LOSS
+        if controls.take_profit_pct is not None and last >= entry_price * (
+            1 + controls.take_profit_pct / 100
+        ):
+            state.consume_decision()
+            return SignalReason.TAKE_PROFIT
+        return SignalReason.EXIT_RULE if state.consume_decision().exit else None
+
+    # ------------------------------------------------------------------ signals
+
+    async def _signal(
+        self,
+        symbol: str,
+        direction: TradeDirection,
+        quantity: Decimal,
+        quote: Quote,
+        reason: SignalReason,
+    ) -> None:
+        now = self._clock.now()
+        manual = self._session.execution_mode is ExecutionMode.MANUAL
+        signal = TradingSignal(
+            session_id=self._session.id,
+            symbol=symbol,
+            direction=direction,
+            price=quote.last,
+            quantity=quantity,
+            reason=reason,
+            created_at=now,
+            expires_at=now + timedelta(seconds=self._config.signal_ttl) if manual else None,
+        )
+        await self._services.signals.save(signal)
+        self._services.observer.on_signal_emitted(SignalSnapshot.of(signal))
+        await self._journal(
+            "signal",
+            f"{reason.value} signal: {direction.value} {plain(quantity)} {symbol} "
+            f"at {plain(quote.last)}",
+            symbol=symbol,
+            direction=direction.value,
+            price=plain(quote.last),
+            quantity=plain(quantity),
+            reason=reason.value,
+            signal_id=signal.id,
+        )
+        decision = await self._decide(signal, quote)
+        if not decision.approved:
+            await self._close_signal(signal, lambda s: s.reject(decision.summary))
+        elif manual:
+            self._pending[signal.id] = signal
+        else:
+            await self._execute(signal)
+
+    async def _decide(self, signal: TradingSignal, quote: Quote) -> RiskDecision:
+        """Run the risk check for *signal* and record the verdict."""
+        if signal.direction is TradeDirection.BUY:
+            decision = self._passes_risk_check(quote, signal.quantity)
+        else:
+            decision = check_exit(
+                self._session.trading_state, self._calendar.is_open(self._clock.now())
+            )
+        await self._journal(
+            "risk_decision",
+            f"{signal.symbol} {signal.direction.value}: {decision.summary}",
+            symbol=signal.symbol,
+            approved=decision.approved,
+            reasons=decision.codes,
+            signal_id=signal.id,
+        )
+        if not decision.approved:
+            self._log(
+                LogLevel.WARNING,
+                f"{signal.direction.value.lower()} {signal.symbol} refused: {decision.summary}",
+            )
+        return decision
+
+    def _passes_risk_check(self, quote: Quote, quantity: Decimal) -> RiskDecision:
+        """Return the verdict of the risk rules on buying *quantity* at *quote*."""
+        account = self._account
+        equity = account.equity if account is not None else Decimal(0)
+        budget = self._budget
+        return check_entry(
+            self._session.risk_controls,
+            EntryProposal(
+                open_positions=self._book.open_positions,
+                quantity=quantity,
+                price=quote.ask,
+                equity=equity,
+                daily_pnl=self._daily_pnl(),
+                start_of_day_equity=budget.start_of_day_equity if budget else Decimal(0),
+                within_trading_hours=self._calendar.is_open(self._clock.now()),
+                trading_state=self._session.trading_state,
+            ),
+        )
+
+    async def _execute(self, signal: TradingSignal) -> OrderUpdate:
+        entering = signal.direction is TradeDirection.BUY
+        if entering:
+            self._book.reserved += 1  # holds the slot while the order is on its way
+        try:
+            update = await self._executor.submit(signal.symbol, signal.direction, signal.quantity)
+        finally:
+            if entering:
+                self._book.reserved -= 1
+        await self._close_signal(signal, lambda s: s.mark_executed(update.order.client_order_id))
+        await self._absorb(update)
+        if update.order.reject_reason:
+            self._log(
+                LogLevel.ERROR,
+                f"order for {signal.symbol} {update.order.status.value.lower()}: "
+                f"{update.order.reject_reason}",
+            )
+        return update
+
+    async def _close_signal(
+        self, signal: TradingSignal, close: Callable[[TradingSignal], None]
+    ) -> None:
+        close(signal)
+        self._pending.pop(signal.id, None)
+        await self._services.signals.save(signal)
+        self._services.observer.on_signal_emitted(SignalSnapshot.of(signal))
+
+    async def execute_signal(self, signal_id: str) -> OrderUpdate | None:
+        """Execute a pending MANUAL signal after a risk re-check on a fresh quote.
+
+        Returns the order, or None when the re-check refused it (the signal is then REJECTED
+        and the reasons are in the journal and the log).
+        """
+        signal = self._pending.get(signal_id)
+        if signal is None:
+            raise SignalNotFoundError(
+                f"no pending signal {signal_id} in session {self._session.id}"
+            )
+        now = self._clock.now()
+        if signal.is_expired(now):
+            await self._close_signal(signal, TradingSignal.expire)
+            raise SignalNotFoundError(f"signal {signal_id} expired at {signal.expires_at}")
+        quote = await within(
+            self._clock,
+            self._broker.get_latest_quote(signal.symbol),
+            self._limits.broker_timeout,
+        )
+        if quote is None:
+            raise SignalNotFoundError(f"no quote for {signal.symbol}: cannot re-check the risk")
+        self._account = await within(
+            self._clock, self._broker.get_account(), self._limits.broker_timeout
+        )
+        # The pending signal holds no slot; drop it from the count while it is re-checked.
+        del self._pending[signal_id]
+        decision = await self._decide(signal, quote)
+        if not decision.approved:
+            await self._close_signal(signal, lambda s: s.reject(decision.summary))
+            return None
+        return await self._execute(signal)
+
+    async def dismiss_signal(self, signal_id: str) -> None:
+        """Let a pending MANUAL signal go."""
+        signal = self._pending.get(signal_id)
+        if signal is None:
+            raise SignalNotFoundError(
+                f"no pending signal {signal_id} in session {self._session.id}"
+            )
+        await self._close_signal(signal, TradingSignal.dismiss)
+
+    async def _expire_signals(self, now: datetime) -> None:
+        for signal in list(self._pending.values()):
+            if signal.status is SignalStatus.PENDING and signal.is_expired(now):
+                await self._close_signal(signal, TradingSignal.expire)
+
+    # ------------------------------------------------------------------ orders and fills
+
+    async def _sync_orders(self) -> None:
+        for order in list(self._book.open_orders.values()):
+            await self._absorb(await self._executor.resolve(order))
+
+    async def _absorb(self, update: OrderUpdate) -> None:
+        self._book.track(update.order)
+        for fill in update.new_fills:
+            self._position_filled(fill)
+
+    def _position_filled(self, fill: Fill) -> None:
+        position = self._book.apply_fill(fill)
+        self._services.observer.on_position_changed(PositionSnapshot.of(self._session.id, position))
+
+    async def cancel_open_orders(self) -> list[OrderUpdate]:
+        """Cancel every open order of the session (kill switch)."""
+        updates = []
+        for order in list(self._book.open_orders.values()):
+            update = await self._executor.cancel(order)
+            await self._absorb(update)
+            updates.append(update)
+        return updates
+
+    async def flatten(self) -> list[OrderUpdate]:
+        """Sell every open position at market, whatever the trading state (kill switch)."""
+        updates = []
+        for symbol, position in list(self._book.positions.items()):
+            if position.is_flat:
+                continue
+            update = await self._executor.submit(symbol, TradeDirection.SELL, position.quantity)
+            await self._absorb(update)
+            updates.append(update)
+        return updates
+
+    async def halt(self, reason: str) -> None:
+        """Stop sending any order until a deliberate re-arm."""
+        if self._session.trading_state is not TradingState.HALTED:
+            self._session.halt(self._clock.now())
+            self._session.status_reason = reason
+            await self._status_changed()
+        for signal in list(self._pending.values()):
+            await self._close_signal(signal, lambda s: s.reject(reason))
+
+    # ------------------------------------------------------------------ daily budget
+
+    def _daily_pnl(self) -> Decimal:
+        budget = self._budget
+        if budget is None:
+            return Decimal(0)
+        return budget.daily_pnl(self._book.realized_pnl, self._book.unrealized_pnl)
+
+    async def _roll_day(self, now: datetime) -> None:
+        day = self._calendar.session_date(now)
+        if self._budget is not None and self._budget.trading_day == day:
+            return
+        budget = await self._services.budgets.get(self._session.id, day)
+        if budget is None:
+            account = self._account
+            assert account is not None
+            budget = DailyBudget(
+                self._session.id,
+                day,
+                account.equity,
+                self._book.realized_pnl,
+                self._book.unrealized_pnl,
+            )
+            await self._services.budgets.save(budget)
+        self._budget = budget
+        target = next_trading_state(
+            self._session.trading_state,
+            limit_reached=budget.limit_reached_at is not None,
+            new_trading_day=True,
+        )
+        await self._move_trading_state(target, f"trading day {day.isoformat()}")
+
+    async def _check_daily_limit(self, now: datetime) -> None:
+        budget = self._budget
+        if budget is None or budget.limit_reached_at is not None:
+            return
+        controls = self._session.risk_controls
+        pnl = self._daily_pnl()
+        if not is_daily_limit_reached(pnl, budget.start_of_day_equity, controls.max_daily_loss_pct):
+            return
+        self._budget = budget = DailyBudget(
+            budget.session_id,
+            budget.trading_day,
+            budget.start_of_day_equity,
+            budget.realized_at_start,
+            budget.unrealized_at_start,
+            now,
+        )
+        await self._services.budgets.save(budget)
+        limit = daily_loss_limit(budget.start_of_day_equity, controls.max_daily_loss_pct)
+        target = next_trading_state(
+            self._session.trading_state, limit_reached=True, new_trading_day=False
+        )
+        await self._move_trading_state(
+            target, f"daily loss limit reached: P&L {pnl:.0f} ≤ -{limit:.0f}; exits only"
+        )
+
+    async def _move_trading_state(self, target: TradingState, reason: str) -> None:
+        session = self._session
+        if target is session.trading_state:
+            return
+        if target is TradingState.REDUCING:
+            session.reduce_only(self._clock.now())
+        else:
+            session.reactivate(self._clock.now())
+        session.status_reason = reason
+        self._log(LogLevel.WARNING, reason)
+        await self._status_changed()
+
+    def get_risk_status(self) -> RiskStatus:
+        """Return where the session stands against its limits, for the risk gauge."""
+        controls = self._session.risk_controls
+        budget = self._budget
+        start = budget.start_of_day_equity if budget is not None else Decimal(0)
+        pnl = self._daily_pnl()
+        account = self._account
+        equity = account.equity if account is not None else Decimal(0)
+        exposure = self._book.market_value / equity * 100 if equity > 0 else Decimal(0)
+        now = self._clock.now()
+        return RiskStatus(
+            session_id=self._session.id,
+            at=now,
+            trading_state=self._session.trading_state,
+            current_positions=sum(1 for p in self._book.positions.values() if not p.is_flat),
+            max_positions=controls.max_positions,
+            daily_pnl=pnl,
+            daily_loss_limit=daily_loss_limit(max(start, Decimal(0)), controls.max_daily_loss_pct),
+            start_of_day_equity=max(start, Decimal(0)),
+            exposure_pct=max(exposure, Decimal(0)),
+            is_within_trading_hours=self._calendar.is_open(now),
+            is_daily_limit_reached=budget is not None and budget.limit_reached_at is not None,
+        )
+
+    # ------------------------------------------------------------------ the broker link
+
+    async def _lost_link(self, reason: str) -> None:
+        if self._session.status is not SessionStatus.RUNNING:
+            return
+        self._paused_by_link = True
+        self._log(LogLevel.ERROR, f"{reason}; trading paused, reconnecting")
+        await self.pause(reason)
+        if self._reconnect is None or self._reconnect.done():
+            self._reconnect = asyncio.create_task(self._reconnect_loop(), name="reconnect")
+
+    async def _reconnect_loop(self) -> None:
+        delay = self._limits.reconnect_initial_delay
+        stop = asyncio.Event()
+        while not self._stopping and self._paused_by_link:
+            try:
+                if self._broker.connection_state is not ConnectionState.CONNECTED:
+                    await self._broker.connect()
+                differences = await self.reconcile()
+                fresh = await self._feed_is_fresh()
+            except (BrokerConnectionError, TimeoutError) as error:
+                self._log(LogLevel.WARNING, f"reconnect failed: {error}; next try in {delay:g} s")
+            else:
+                if differences:
+                    self._paused_by_link = False
+                    self._log(
+                        LogLevel.ERROR,
+                        "reconnected, but the broker differs from the session: "
+                        + "; ".join(differences)
+                        + " — resume by hand after checking",
+                    )
+                    return
+                if fresh:
+                    self._log(LogLevel.INFO, "reconnected and reconciled; trading resumes")
+                    if self._session.status is SessionStatus.PAUSED and not self._stopping:
+                        await self.resume()
+                    return
+            await self._clock.wait(stop, delay)
+            delay = min(delay * 2, self._limits.reconnect_max_delay)
+
+    async def _feed_is_fresh(self) -> bool:
+        now = self._clock.now()
+        if not self._calendar.is_open(now):
+            return True
+        for symbol in self._symbols:
+            quote = await within(
+                self._clock, self._broker.get_latest_quote(symbol), self._limits.broker_timeout
+            )
+            if quote is not None and (now - quote.at).total_seconds() <= (
+                self._limits.stale_quote_after
+            ):
+                return True
+        return False
+
+    async def reconcile(self) -> list[str]:
+        """Resolve every open order with the broker and compare positions; return differences."""
+        await self._sync_orders()
+        held = {p.symbol: p.quantity for p in await self._broker.get_positions()}
+        differences = []
+        for symbol, position in self._book.positions.items():
+            if position.quantity > held.get(symbol, Decimal(0)):
+                differences.append(
+                    f"{symbol}: the session holds {plain(position.quantity)}, the broker "
+                    f"{plain(held.get(symbol, Decimal(0)))}"
+                )
+        if differences:
+            await self._journal("reconcile", "; ".join(differences), differences=tuple(differences))
+        return differences
+
+    # ------------------------------------------------------------------ journal and log
+
+    async def _journal(self, kind: str, message: str, **data: object) -> None:
+        await self._services.journal.append(
+            AuditEntry(kind, message, self._clock.now(), self._session.id, data)  # type: ignore[arg-type]
+        )
+
+    def _log(self, level: LogLevel, message: str) -> None:
+        self._services.observer.on_log(
+            LogEntry(self._clock.now(), level, message, self._session.id)
+        )

@@ -1,0 +1,88 @@
+"""The per-symbol state of a runner: the rules' running state and the last candle seen."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from livetrader_gui.application.live_trading.config import RunnerLimits
+from livetrader_gui.application.ports import IBrokerGateway
+from livetrader_gui.domain import Candle, Instrument
+from livetrader_gui.processing import CompiledFormula
+
+CANDLE = timedelta(minutes=1)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """What the rules said on the newest candle."""
+
+    entry: bool = False
+    exit: bool = False
+
+
+class SymbolState:
+    """Feeds each new closed candle of one symbol to the entry and exit rules, once.
+
+    Candles are fetched only when one may have closed since the last seen; each is fed to both
+    rules whatever the position, because indicators carry state. The rules' verdict on the newest
+    candle waits in ``decision`` until the runner consumes it.
+    """
+
+    def __init__(self, symbol: str, entry: CompiledFormula, exit_: CompiledFormula) -> None:
+        self.symbol = symbol
+        self._entry = entry.stream()
+        self._exit = exit_.stream()
+        self._lookback = max(entry.lookback, exit_.lookback)
+        self._recursive = entry.recursive or exit_.recursive
+        self._last_start: datetime | None = None
+        self._decision = Decision()
+        self._instrument: Instrument | None = None
+
+    def candles_due(self, now: datetime) -> bool:
+        """Tell whether a candle may have closed since the last one seen."""
+        return self._last_start is None or now >= self._last_start + 2 * CANDLE
+
+    def fetch_limit(self, limits: RunnerLimits) -> int:
+        """Return how many recent candles to ask for: a warm-up first, then what is missing."""
+        if self._last_start is None:
+            # Recursive indicators (EMA, RSI) converge: give them several lookbacks of history.
+            factor = 5 if self._recursive else 1
+            return max(limits.warmup_candles, factor * (self._lookback + 1))
+        return 30
+
+    def ingest(self, candles: Sequence[Candle], now: datetime) -> list[Candle]:
+        """Feed the candles newer than the last seen; return them."""
+        last = self._last_start
+        new = [c for c in candles if (last is None or c.start > last) and c.end <= now]
+        entry = exit_ = False
+        for candle in new:
+            bar = (
+                float(candle.open),
+                float(candle.high),
+                float(candle.low),
+                float(candle.close),
+                float(candle.volume),
+            )
+            entry = self._entry.update(*bar)
+            exit_ = self._exit.update(*bar)
+        if new:
+            self._last_start = new[-1].start
+            self._decision = Decision(entry, exit_)
+        return new
+
+    def consume_decision(self) -> Decision:
+        """Return the verdict on the newest candle and forget it (each candle decides once)."""
+        decision, self._decision = self._decision, Decision()
+        return decision
+
+    def indicator_values(self) -> dict[str, float]:
+        """Return the rules' indicators on the newest candle."""
+        return {**self._entry.indicator_values(), **self._exit.indicator_values()}
+
+    async def instrument(self, broker: IBrokerGateway) -> Instrument:
+        """Return the instrument (asked of the broker once)."""
+        if self._instrument is None:
+            self._instrument = await broker.get_instrument(self.symbol)
+        return self._instrument

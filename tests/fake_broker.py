@@ -1,0 +1,243 @@
+"""A scripted ``IBrokerGateway``: prices and candles set by the test, market orders fill at once.
+
+It honours the gateway contract the runner relies on (idempotent client order ids, rejections as
+answers, connection errors while down) and records every call, so tests can assert that an order
+was placed exactly once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from livetrader_gui.application.ports import (
+    BrokerConnectionError,
+    BrokerOrderState,
+    BrokerPosition,
+    BrokerTimeoutError,
+    ConnectionState,
+    UnknownSymbolError,
+)
+from livetrader_gui.domain import (
+    KRX_STOCK_TICKS,
+    Account,
+    AccountStatus,
+    Candle,
+    Fill,
+    Instrument,
+    OrderRequest,
+    OrderStatus,
+    Quote,
+    TradeDirection,
+)
+from tests.fakes import FakeClock
+
+
+class FakeBroker:
+    """A broker whose market the test writes, minute by minute."""
+
+    def __init__(
+        self,
+        clock: FakeClock,
+        symbols: tuple[str, ...] = ("005930",),
+        cash: Decimal = Decimal(10_000_000),
+        broker_id: str = "FAKE",
+    ) -> None:
+        self._clock = clock
+        self._broker_id = broker_id
+        self.connected = True
+        self.cash = cash
+        self.prices: dict[str, Decimal] = {}
+        self.quote_times: dict[str, datetime] = {}
+        self.candles: dict[str, list[Candle]] = {s: [] for s in symbols}
+        self.holdings: dict[str, Decimal] = {}
+        self.orders: dict[str, BrokerOrderState] = {}
+        self.placed: list[OrderRequest] = []
+        self.lose_answers = 0
+        self.reject_with: str | None = None
+        self.fill_orders = True
+        self.account_status = AccountStatus.ACTIVE
+
+    # ------------------------------------------------------------------ test controls
+
+    def close_minute(self, symbol: str, close: Decimal | int, volume: int = 1_000) -> Candle:
+        """Add the candle of the minute that just ended at the clock's time, and quote its close."""
+        price = Decimal(close)
+        start = self._clock.now().replace(second=0, microsecond=0) - timedelta(minutes=1)
+        candle = Candle(symbol, start, price, price, price, price, Decimal(volume))
+        self.candles[symbol].append(candle)
+        self.set_price(symbol, price)
+        return candle
+
+    def set_price(self, symbol: str, price: Decimal | int) -> None:
+        """Quote *symbol* at *price* now."""
+        self.prices[symbol] = Decimal(price)
+        self.quote_times[symbol] = self._clock.now()
+
+    # ------------------------------------------------------------------ identity
+
+    @property
+    def broker_id(self) -> str:
+        return self._broker_id
+
+    @property
+    def display_name(self) -> str:
+        return f"Fake broker ({self._broker_id})"
+
+    @property
+    def is_real_money(self) -> bool:
+        return False
+
+    @property
+    def clock(self) -> FakeClock:
+        return self._clock
+
+    @property
+    def connection_state(self) -> ConnectionState:
+        return ConnectionState.CONNECTED if self.connected else ConnectionState.DISCONNECTED
+
+    async def connect(self) -> None:
+        self.connected = True
+
+    async def disconnect(self) -> None:
+        self.connected = False
+
+    def _check(self) -> None:
+        if not self.connected:
+            raise BrokerConnectionError(f"{self._broker_id} is disconnected")
+
+    # ------------------------------------------------------------------ market data
+
+    async def get_instruments(self) -> list[Instrument]:
+        self._check()
+        return [self._instrument(s) for s in self.candles]
+
+    async def get_instrument(self, symbol: str) -> Instrument:
+        self._check()
+        if symbol not in self.candles:
+            raise UnknownSymbolError(f"{self._broker_id} does not list '{symbol}'")
+        return self._instrument(symbol)
+
+    @staticmethod
+    def _instrument(symbol: str) -> Instrument:
+        return Instrument(symbol, symbol, "XKRX", "KRW", KRX_STOCK_TICKS)
+
+    async def get_latest_quote(self, symbol: str) -> Quote | None:
+        self._check()
+        price = self.prices.get(symbol)
+        if price is None:
+            return None
+        return Quote(symbol, price, price, price, self.quote_times[symbol])
+
+    async def get_recent_candles(self, symbol: str, limit: int) -> list[Candle]:
+        self._check()
+        now = self._clock.now()
+        return [c for c in self.candles[symbol] if c.end <= now][-limit:]
+
+    async def get_historical_candles(
+        self, symbol: str, start: datetime, end: datetime
+    ) -> list[Candle]:
+        self._check()
+        return [c for c in self.candles[symbol] if start <= c.start and c.end <= end]
+
+    # ------------------------------------------------------------------ orders
+
+    async def place_order(self, request: OrderRequest) -> BrokerOrderState:
+        self._check()
+        self.placed.append(request)
+        known = self.orders.get(request.client_order_id)
+        if known is not None:
+            return known
+        state = self._execute(request)
+        self.orders[request.client_order_id] = state
+        if self.lose_answers > 0:
+            self.lose_answers -= 1
+            raise BrokerTimeoutError(f"{self._broker_id}: the answer to the order was lost")
+        return state
+
+    def _execute(self, request: OrderRequest) -> BrokerOrderState:
+        now = self._clock.now()
+        broker_id = f"B-{len(self.orders) + 1}"
+        if self.reject_with is not None:
+            return BrokerOrderState(
+                request,
+                broker_id,
+                OrderStatus.REJECTED,
+                Decimal(0),
+                None,
+                (),
+                now,
+                self.reject_with,
+            )
+        if not self.fill_orders:
+            return BrokerOrderState(
+                request, broker_id, OrderStatus.SUBMITTED, Decimal(0), None, (), now
+            )
+        price = self.prices[request.symbol]
+        fill = Fill(
+            f"{broker_id}-F1",
+            request.client_order_id,
+            request.symbol,
+            request.direction,
+            request.quantity,
+            price,
+            now,
+        )
+        sign = request.direction.sign
+        self.cash -= sign * request.quantity * price
+        held = self.holdings.get(request.symbol, Decimal(0)) + sign * request.quantity
+        self.holdings[request.symbol] = held
+        return BrokerOrderState(
+            request, broker_id, OrderStatus.FILLED, request.quantity, price, (fill,), now
+        )
+
+    async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
+        self._check()
+        state = self.orders[client_order_id]
+        if state.status.is_terminal:
+            return state
+        cancelled = BrokerOrderState(
+            state.request,
+            state.broker_order_id,
+            OrderStatus.CANCELLED,
+            state.filled_quantity,
+            state.average_fill_price,
+            state.fills,
+            self._clock.now(),
+        )
+        self.orders[client_order_id] = cancelled
+        return cancelled
+
+    async def get_order(self, client_order_id: str) -> BrokerOrderState | None:
+        self._check()
+        return self.orders.get(client_order_id)
+
+    async def get_open_orders(self) -> list[BrokerOrderState]:
+        self._check()
+        return [s for s in self.orders.values() if not s.status.is_terminal]
+
+    async def get_positions(self) -> list[BrokerPosition]:
+        self._check()
+        return [
+            BrokerPosition(s, q, self.prices.get(s, Decimal(1)))
+            for s, q in self.holdings.items()
+            if q != 0
+        ]
+
+    async def get_account(self) -> Account:
+        self._check()
+        holdings = sum(
+            (q * self.prices.get(s, Decimal(0)) for s, q in self.holdings.items()), Decimal(0)
+        )
+        return Account(
+            "FAKE-1",
+            "KRW",
+            self.cash,
+            max(self.cash, Decimal(0)),
+            self.cash + holdings,
+            self.account_status,
+        )
+
+    def buys(self) -> list[OrderRequest]:
+        """Return the buy requests placed (repeats of a client order id included)."""
+        return [r for r in self.placed if r.direction is TradeDirection.BUY]
