@@ -1,0 +1,338 @@
+"""The session manager: the go-live gate with its evidence, the life cycle, kill switch, restart."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+
+from livetrader_gui.adapters.brokers.registry import BrokerRegistry
+from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
+from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
+from livetrader_gui.application.live_trading.exceptions import (
+    BrokerNotFoundError,
+    PreRequisiteNotMetError,
+    SessionNotFoundError,
+)
+from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
+from livetrader_gui.domain import (
+    AccountStatus,
+    BacktestMetrics,
+    BacktestResult,
+    OrderStatus,
+    PaperTradingSession,
+    PrerequisiteKind,
+    SessionStatus,
+    Strategy,
+    TradingState,
+)
+from livetrader_gui.domain.sizing import TradingCosts
+from livetrader_gui.processing import ProcessingEngine
+from tests.fakes import FakeBacktestRepository, FakeCalendars, FakePaperRepository
+from tests.runner_harness import OPEN, Harness, trading_strategy
+
+SAMSUNG = "005930"
+
+
+class World:
+    """A manager over a fake broker, with evidence repositories the tests fill."""
+
+    def __init__(self, calendar: ExchangeTradingCalendar) -> None:
+        self.h = Harness(calendar)
+        self.backtests = FakeBacktestRepository()
+        self.paper = FakePaperRepository()
+        self.registry = BrokerRegistry(self.h.clock)
+        self.registry.register(self.h.broker)
+        self.manager = LiveTradingSessionManager(
+            self.registry,
+            ProcessingEngine(),
+            self.h.services,
+            self.backtests,
+            self.paper,
+            FakeCalendars(calendar),
+            self.h.clock,
+            RunnerLimits(warmup_candles=50),
+        )
+
+    def config(self, strategy: Strategy | None = None, **kw: object) -> LiveSessionConfig:
+        return LiveSessionConfig(
+            strategy=strategy or self.h.strategy,
+            broker_id="FAKE",
+            costs=TradingCosts(Decimal(0), Decimal(0)),
+            **kw,  # type: ignore[arg-type]
+        )
+
+    async def add_backtest(self, sharpe: str | None, strategy: Strategy | None = None) -> None:
+        strategy = strategy or self.h.strategy
+        metrics = BacktestMetrics(
+            Decimal(10),
+            Decimal(8),
+            None if sharpe is None else Decimal(sharpe),
+            None,
+            Decimal(5),
+            Decimal(50),
+            20,
+            Decimal(30),
+        )
+        await self.backtests.add(
+            BacktestResult(
+                f"b-{len(self.backtests.results)}",
+                strategy.id,
+                strategy.rules_hash,
+                strategy.symbols,
+                OPEN - timedelta(days=60),
+                OPEN,
+                Decimal(10_000_000),
+                Decimal(11_000_000),
+                metrics,
+                OPEN + timedelta(seconds=len(self.backtests.results)),  # the newest counts
+            )
+        )
+
+    async def add_paper_days(self, *days: int, strategy: Strategy | None = None) -> None:
+        strategy = strategy or self.h.strategy
+        paper = PaperTradingSession(
+            f"p-{len(self.paper.sessions)}", strategy.id, strategy.rules_hash, OPEN
+        )
+        for day in days:
+            paper.record_activity(date(2026, 11, day))
+        await self.paper.save(paper)
+
+    async def ready(self) -> None:
+        """Record evidence that passes the gate."""
+        await self.add_backtest("1.34")
+        await self.add_paper_days(17, 18, 19)
+        await self.add_paper_days(19, 20, 23)
+
+
+@pytest.fixture
+async def world(xkrx: ExchangeTradingCalendar) -> World:
+    w = World(xkrx)
+    await w.registry.refresh_health()
+    return w
+
+
+async def test_the_gate_passes_with_every_check_and_shows_its_evidence(world: World) -> None:
+    await world.ready()
+
+    check = await world.manager.check_prerequisites(world.h.strategy, "FAKE")
+
+    assert check.all_passed
+    evidence = {item.kind: item.evidence for item in check.items}
+    assert evidence[PrerequisiteKind.BACKTEST] == "Sharpe 1.34 ≥ 1.00"
+    assert evidence[PrerequisiteKind.PAPER_TRADING] == "5 of 5 paper days"
+    assert evidence[PrerequisiteKind.RISK_PARAMETERS] == (
+        "max 3 positions, 20 % per position, 2 % daily loss"
+    )
+    assert evidence[PrerequisiteKind.BROKER_CONNECTED] == "Fake broker (FAKE): answering"
+    assert evidence[PrerequisiteKind.ACCOUNT_VERIFIED] == (
+        "account FAKE-1 active, buying power 10,000,000 KRW"
+    )
+
+
+async def test_paper_days_count_distinct_trading_days_not_sessions(world: World) -> None:
+    await world.add_paper_days(17, 18)
+    await world.add_paper_days(18)
+    await world.add_paper_days(18, 19)
+
+    check = await world.manager.check_prerequisites(world.h.strategy, "FAKE")
+
+    assert check.paper_trading_days == 3
+    assert check.item(PrerequisiteKind.PAPER_TRADING).evidence == "3 of 5 paper days"
+    assert not check.paper_trading_passed
+
+
+async def test_evidence_of_older_rules_does_not_count(world: World) -> None:
+    older = world.h.strategy.revised(OPEN, entry_rule="close > sma(close, 50)")
+    await world.add_backtest("2.5", strategy=older)
+    await world.add_paper_days(17, 18, 19, 20, 23, strategy=older)
+
+    check = await world.manager.check_prerequisites(world.h.strategy, "FAKE")
+
+    assert check.item(PrerequisiteKind.BACKTEST).evidence == "no backtest of the current rules"
+    assert check.paper_trading_days == 0
+
+
+async def test_a_low_or_missing_sharpe_fails_the_backtest_check(world: World) -> None:
+    await world.add_backtest("0.8")
+    low = await world.manager.check_prerequisites(world.h.strategy, "FAKE")
+    await world.add_backtest(None)
+    undefined = await world.manager.check_prerequisites(world.h.strategy, "FAKE")
+
+    assert low.item(PrerequisiteKind.BACKTEST).evidence == "Sharpe 0.80 < 1.00"
+    assert not undefined.backtest_passed
+    assert "no Sharpe ratio" in undefined.item(PrerequisiteKind.BACKTEST).evidence
+
+
+async def test_the_account_check_really_asks_the_broker(world: World) -> None:
+    world.h.broker.account_status = AccountStatus.SUSPENDED
+
+    check = await world.manager.check_prerequisites(world.h.strategy, "FAKE")
+
+    assert not check.account_verified
+    assert check.item(PrerequisiteKind.ACCOUNT_VERIFIED).evidence == "account FAKE-1 is suspended"
+
+
+async def test_a_disconnected_broker_fails_both_broker_checks(world: World) -> None:
+    world.h.broker.connected = False
+
+    check = await world.manager.check_prerequisites(world.h.strategy, "FAKE")
+
+    assert not check.broker_connected
+    assert not check.account_verified
+    assert "disconnected" in check.item(PrerequisiteKind.ACCOUNT_VERIFIED).evidence
+
+
+async def test_an_entry_larger_than_the_position_limit_fails_the_risk_check(world: World) -> None:
+    greedy = trading_strategy(max_position_size_pct=Decimal(5))
+
+    check = await world.manager.check_prerequisites(greedy, "FAKE")
+
+    assert check.item(PrerequisiteKind.RISK_PARAMETERS).evidence == (
+        "each entry asks for 10 % of equity, above the 5 % position limit"
+    )
+
+
+async def test_start_is_refused_when_the_gate_fails_and_nothing_is_saved(world: World) -> None:
+    with pytest.raises(PreRequisiteNotMetError, match="0 of 5 paper days") as refused:
+        await world.manager.start_session(world.config())
+
+    assert not refused.value.check.all_passed
+    assert world.h.sessions.sessions == {}
+    assert world.manager.get_active_sessions() == []
+
+
+async def test_an_unknown_broker_is_named_in_the_error(world: World) -> None:
+    with pytest.raises(BrokerNotFoundError, match=r"no broker 'KIWOOM'.*known: FAKE"):
+        await world.manager.start_session(
+            LiveSessionConfig(strategy=world.h.strategy, broker_id="KIWOOM")
+        )
+
+
+async def test_a_started_session_runs_and_its_status_changes_are_saved_and_told(
+    world: World,
+) -> None:
+    await world.ready()
+
+    session = await world.manager.start_session(world.config())
+    await world.manager.pause_session(session.id)
+    await world.manager.resume_session(session.id)
+    await world.manager.stop_session(session.id)
+
+    assert [status for _, status, _ in world.h.sessions.saved_statuses] == [
+        SessionStatus.CREATED,
+        SessionStatus.RUNNING,
+        SessionStatus.PAUSED,
+        SessionStatus.RUNNING,
+        SessionStatus.STOPPED,
+    ]
+    told = [s.status for s in world.h.observer.facts["on_session_status_changed"]]  # type: ignore[attr-defined]
+    assert told == [
+        SessionStatus.RUNNING,
+        SessionStatus.PAUSED,
+        SessionStatus.RUNNING,
+        SessionStatus.STOPPED,
+    ]
+    assert world.manager.get_active_sessions() == []
+    with pytest.raises(SessionNotFoundError):
+        await world.manager.pause_session(session.id)
+
+
+async def test_a_replay_skips_the_gate_and_the_journal_says_so(world: World) -> None:
+    session = await world.manager.start_session(world.config(skip_prerequisites=True))
+
+    assert [e.kind for e in world.h.journal.entries][:1] == ["gate_skipped"]
+    await world.manager.stop_session(session.id)
+
+
+async def trade(world: World, session_id: str, **closes: int) -> None:
+    """Close one minute on the given symbols and run one tick of the manager's runner."""
+    world.h.clock.advance(60)
+    for key, close in closes.items():
+        world.h.broker.close_minute(key.removeprefix("s"), close)
+    await world.manager.runner(session_id).run_once()
+
+
+async def started_with_a_position(world: World) -> str:
+    # A long tick interval: the test drives the ticks, the runner's own loop stays parked.
+    session = await world.manager.start_session(
+        world.config(skip_prerequisites=True, tick_interval=3_600)
+    )
+    for _ in range(3):
+        await trade(world, session.id, s005930=100, s000660=100)
+    await trade(world, session.id, s005930=110, s000660=100)
+    assert world.manager.runner(session.id).book.held(SAMSUNG) == 9_090
+    return session.id
+
+
+async def test_the_kill_switch_halts_cancels_and_flattens(world: World) -> None:
+    session_id = await started_with_a_position(world)
+    world.h.broker.fill_orders = False  # the next order rests at the broker
+    await trade(world, session_id, s005930=110, s000660=110)
+    runner = world.manager.runner(session_id)
+    (resting,) = runner.book.open_orders.values()
+    world.h.broker.fill_orders = True
+
+    report = await world.manager.kill_switch()
+
+    assert (report.sessions_halted, report.orders_cancelled, report.positions_flattened) == (
+        1,
+        1,
+        1,
+    )
+    assert report.summary == (
+        "1 session(s) halted, 1 order(s) cancelled, 1 position(s) sent to close"
+    )
+    assert resting.status is OrderStatus.CANCELLED
+    assert runner.book.held(SAMSUNG) == 0
+    assert runner.session.trading_state is TradingState.HALTED
+    assert [e.kind for e in world.h.journal.kinds("kill_switch")] == ["kill_switch"]
+    await world.manager.stop_session(session_id)
+
+
+async def test_sessions_come_back_paused_after_a_restart_with_their_positions(
+    world: World,
+) -> None:
+    session_id = await started_with_a_position(world)
+    await world.manager.shutdown()  # the loop ends; the session stays RUNNING, as after a crash
+    assert world.h.sessions.sessions[session_id].status is SessionStatus.RUNNING
+
+    restarted = LiveTradingSessionManager(
+        world.registry,
+        ProcessingEngine(),
+        world.h.services,
+        world.backtests,
+        world.paper,
+        FakeCalendars(world.h.calendar),
+        world.h.clock,
+    )
+    differences = await restarted.restore_sessions()
+
+    (back,) = restarted.get_active_sessions()
+    assert back.status is SessionStatus.PAUSED
+    assert back.status_reason == "the application restarted"
+    assert restarted.runner(session_id).book.held(SAMSUNG) == 9_090
+    assert differences == []
+    await restarted.stop_session(session_id)
+
+
+async def test_a_restart_reports_a_position_the_broker_no_longer_holds(world: World) -> None:
+    session_id = await started_with_a_position(world)
+    await world.manager.shutdown()
+    world.h.broker.holdings[SAMSUNG] = Decimal(0)  # sold elsewhere while the app was down
+
+    restarted = LiveTradingSessionManager(
+        world.registry,
+        ProcessingEngine(),
+        world.h.services,
+        world.backtests,
+        world.paper,
+        FakeCalendars(world.h.calendar),
+        world.h.clock,
+    )
+    differences = await restarted.restore_sessions()
+
+    assert differences == ["005930: the session holds 9090, the broker 0"]
+    assert restarted.get_active_sessions()[0].status is SessionStatus.PAUSED
+    await restarted.stop_session(session_id)
