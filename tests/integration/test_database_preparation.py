@@ -204,18 +204,28 @@ def test_a_read_only_database_is_refused_with_a_clear_message(shared_dir: Path) 
     assert fingerprint(path) == before
 
 
-def test_a_backup_copy_is_written_next_to_a_database_before_it_is_upgraded(tmp_path: Path) -> None:
+def test_an_older_database_is_backed_up_then_upgraded_with_its_rows_kept(tmp_path: Path) -> None:
     path = tmp_path / "livetrader.db"
-    prepare_database(str(path))
-    before = fingerprint(path)
+    url = normalize_url(str(path))
+    command.upgrade(migration_config(url), "0001")  # as the first release left it
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO audit_journal (entry_id, at, kind, session_id, message, data) "
+            "VALUES ('e1', '2026-11-24T01:00:00+00:00', 'app_started', NULL, 'hello', '{}')"
+        )
 
-    backup = db_module._backup(path, "0001")
+    info = prepare_database(str(path))
 
-    assert backup.parent == tmp_path
-    assert backup.name.startswith("livetrader.before-upgrade-from-0001-")
-    with sqlite3.connect(backup) as conn:
+    assert (info.revision_before, info.revision_after) == ("0001", head_revision())
+    assert info.backup is not None
+    assert info.backup.parent == tmp_path
+    assert info.backup.name.startswith("livetrader.before-upgrade-from-0001-")
+    with sqlite3.connect(info.backup) as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0001",)
-    assert fingerprint(path) == before
+        assert conn.execute("SELECT message FROM audit_journal").fetchall() == [("hello",)]
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT message FROM audit_journal").fetchall() == [("hello",)]
+        assert conn.execute("SELECT count(*) FROM signals").fetchone() == (0,)
 
 
 def test_driver_errors_are_translated_into_messages_that_name_the_database() -> None:

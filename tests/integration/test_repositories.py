@@ -11,19 +11,25 @@ from livetrader_gui.adapters.persistence.database import Database
 from livetrader_gui.adapters.persistence.repositories import (
     SqlAuditJournal,
     SqlBacktestRepository,
+    SqlDailyBudgetRepository,
     SqlOrderRepository,
     SqlPaperTradingSessionRepository,
     SqlSessionRepository,
+    SqlSignalRepository,
     SqlStrategyRepository,
 )
 from livetrader_gui.domain import (
     AuditEntry,
     BacktestMetrics,
     BacktestResult,
+    DailyBudget,
     OrderStatus,
     PaperTradingSession,
     SessionStatus,
+    SignalReason,
+    SignalStatus,
     TradeDirection,
+    TradingSignal,
 )
 from tests.builders import T0, fill_for, order, session, strategy
 
@@ -228,3 +234,46 @@ async def test_a_strategy_row_edited_so_its_hash_no_longer_matches_refuses_to_lo
 
     with pytest.raises(ValueError, match=r"stored rules hash .* does not match its rules"):
         await repo.get("strat-1")
+
+
+async def test_a_signal_round_trips_with_its_outcome(database: Database) -> None:
+    repo = SqlSignalRepository(database.sessions)
+    signal = TradingSignal(
+        session_id="S-1",
+        symbol="005930",
+        direction=TradeDirection.BUY,
+        price=Decimal("71900"),
+        quantity=Decimal(0),
+        reason=SignalReason.ENTRY_RULE,
+        created_at=T0,
+        expires_at=T0 + timedelta(minutes=1),
+    )
+    await repo.save(signal)
+    signal.reject("the position budget buys less than one lot")
+    await repo.save(signal)
+
+    (loaded,) = await repo.list_for_session("S-1")
+
+    assert loaded.id == signal.id
+    assert loaded.status is SignalStatus.REJECTED
+    assert loaded.status_detail == "the position budget buys less than one lot"
+    assert (loaded.price, loaded.quantity, loaded.expires_at) == (
+        Decimal("71900"),
+        Decimal(0),
+        T0 + timedelta(minutes=1),
+    )
+    assert await repo.get("missing") is None
+
+
+async def test_a_daily_budget_survives_a_restart_with_its_limit_time(database: Database) -> None:
+    repo = SqlDailyBudgetRepository(database.sessions)
+    day = date(2026, 11, 24)
+    budget = DailyBudget("S-1", day, Decimal("10000000.5"), Decimal(-3), Decimal(7))
+    await repo.save(budget)
+    reached = DailyBudget("S-1", day, Decimal("10000000.5"), Decimal(-3), Decimal(7), T0)
+    await repo.save(reached)
+
+    loaded = await repo.get("S-1", day)
+
+    assert loaded == reached
+    assert await repo.get("S-1", date(2026, 11, 25)) is None

@@ -14,14 +14,17 @@ from typing import Any
 from livetrader_gui.adapters.persistence.tables import (
     AuditRow,
     BacktestRow,
+    DailyBudgetRow,
     FillRow,
     OrderRow,
     SessionRow,
+    SignalRow,
 )
 from livetrader_gui.domain import (
     AuditEntry,
     BacktestMetrics,
     BacktestResult,
+    DailyBudget,
     ExecutionMode,
     Fill,
     LiveTradingSession,
@@ -32,8 +35,11 @@ from livetrader_gui.domain import (
     RiskConfig,
     RiskControls,
     SessionStatus,
+    SignalReason,
+    SignalStatus,
     Strategy,
     TradeDirection,
+    TradingSignal,
     TradingState,
 )
 
@@ -317,4 +323,62 @@ def audit_from(row: AuditRow) -> AuditEntry:
         session_id=row.session_id,
         data=row.data,
         id=row.entry_id,
+    )
+
+
+def signal_row(signal: TradingSignal) -> SignalRow:
+    """Return *signal* as a row."""
+    return SignalRow(
+        id=signal.id,
+        session_id=signal.session_id,
+        symbol=signal.symbol,
+        direction=signal.direction.value,
+        price=signal.price,
+        quantity=signal.quantity,
+        reason=signal.reason.value,
+        status=signal.status.value,
+        status_detail=signal.status_detail,
+        created_at=signal.created_at,
+        expires_at=signal.expires_at,
+    )
+
+
+def signal_from(row: SignalRow) -> TradingSignal:
+    """Rebuild a signal from its row."""
+    return TradingSignal(
+        session_id=row.session_id,
+        symbol=row.symbol,
+        direction=TradeDirection(row.direction),
+        price=row.price,
+        quantity=row.quantity,
+        reason=SignalReason(row.reason),
+        created_at=row.created_at,
+        expires_at=row.expires_at,
+        id=row.id,
+        status=SignalStatus(row.status),
+        status_detail=row.status_detail,
+    )
+
+
+def budget_row(budget: DailyBudget) -> DailyBudgetRow:
+    """Return *budget* as a row."""
+    return DailyBudgetRow(
+        session_id=budget.session_id,
+        trading_day=budget.trading_day,
+        start_of_day_equity=budget.start_of_day_equity,
+        realized_at_start=budget.realized_at_start,
+        unrealized_at_start=budget.unrealized_at_start,
+        limit_reached_at=budget.limit_reached_at,
+    )
+
+
+def budget_from(row: DailyBudgetRow) -> DailyBudget:
+    """Rebuild a daily budget from its row."""
+    return DailyBudget(
+        row.session_id,
+        row.trading_day,
+        row.start_of_day_equity,
+        row.realized_at_start,
+        row.unrealized_at_start,
+        row.limit_reached_at,
     )

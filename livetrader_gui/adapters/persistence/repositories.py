@@ -15,16 +15,19 @@ from livetrader_gui.adapters.persistence import mapping
 from livetrader_gui.adapters.persistence.tables import (
     AuditRow,
     BacktestRow,
+    DailyBudgetRow,
     FillRow,
     OrderRow,
     PaperDayRow,
     PaperSessionRow,
     SessionRow,
+    SignalRow,
     StrategyRow,
 )
 from livetrader_gui.domain import (
     AuditEntry,
     BacktestResult,
+    DailyBudget,
     Fill,
     LiveTradingSession,
     Order,
@@ -32,6 +35,7 @@ from livetrader_gui.domain import (
     PaperTradingSession,
     SessionStatus,
     Strategy,
+    TradingSignal,
 )
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -248,3 +252,44 @@ class SqlAuditJournal:
         async with self._sessions() as db:
             rows = list(await db.scalars(query))
         return [mapping.audit_from(row) for row in reversed(rows)]
+
+
+class SqlSignalRepository:
+    """Signals in the ``signals`` table."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    async def save(self, signal: TradingSignal) -> None:
+        async with self._sessions.begin() as db:
+            await db.merge(mapping.signal_row(signal))
+
+    async def get(self, signal_id: str) -> TradingSignal | None:
+        async with self._sessions() as db:
+            row = await db.get(SignalRow, signal_id)
+            return None if row is None else mapping.signal_from(row)
+
+    async def list_for_session(self, session_id: str) -> list[TradingSignal]:
+        query = (
+            select(SignalRow)
+            .where(SignalRow.session_id == session_id)
+            .order_by(SignalRow.created_at)
+        )
+        async with self._sessions() as db:
+            return [mapping.signal_from(row) for row in await db.scalars(query)]
+
+
+class SqlDailyBudgetRepository:
+    """Daily loss budgets in the ``daily_budgets`` table."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self._sessions = sessions
+
+    async def save(self, budget: DailyBudget) -> None:
+        async with self._sessions.begin() as db:
+            await db.merge(mapping.budget_row(budget))
+
+    async def get(self, session_id: str, trading_day: date) -> DailyBudget | None:
+        async with self._sessions() as db:
+            row = await db.get(DailyBudgetRow, (session_id, trading_day))
+            return None if row is None else mapping.budget_from(row)

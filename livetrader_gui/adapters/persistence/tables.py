@@ -168,3 +168,31 @@ class AuditRow(Base):
     session_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     message: Mapped[str] = mapped_column(Text)
     data: Mapped[dict[str, Any]] = mapped_column(JsonText)
+
+
+class SignalRow(Base):
+    __tablename__ = "signals"
+    __table_args__ = (Index("ix_signals_session_created", "session_id", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(64))
+    symbol: Mapped[str] = mapped_column(String(32))
+    direction: Mapped[str] = mapped_column(String(4))
+    price: Mapped[Decimal] = mapped_column(DecimalText)
+    quantity: Mapped[Decimal] = mapped_column(DecimalText)
+    reason: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    status_detail: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class DailyBudgetRow(Base):
+    __tablename__ = "daily_budgets"
+
+    session_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    trading_day: Mapped[date] = mapped_column(IsoDate, primary_key=True)
+    start_of_day_equity: Mapped[Decimal] = mapped_column(DecimalText)
+    realized_at_start: Mapped[Decimal] = mapped_column(DecimalText)
+    unrealized_at_start: Mapped[Decimal] = mapped_column(DecimalText)
+    limit_reached_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
