@@ -44,8 +44,13 @@ def _log_unhandled(
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the app; return the process exit code."""
     started = time.perf_counter()
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments[:1] == ["replay"]:
+        from livetrader_gui.app.replay import replay_main
+
+        return replay_main(arguments[1:])
     try:
-        settings = parse_settings(sys.argv[1:] if argv is None else argv, os.environ)
+        settings = parse_settings(arguments, os.environ)
     except SettingsError as error:
         print(f"livetrader-gui: {error}", file=sys.stderr)
         return EXIT_SETTINGS

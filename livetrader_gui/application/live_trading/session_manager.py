@@ -185,10 +185,12 @@ class LiveTradingSessionManager:
         await runner.resume()
         return runner.session
 
-    async def stop_session(self, session_id: str) -> LiveTradingSession:
+    async def stop_session(
+        self, session_id: str, reason: str = "stopped by the trader"
+    ) -> LiveTradingSession:
         """Stop a session for good; its runner ends and open orders stay tracked in storage."""
         runner = self.runner(session_id)
-        await runner.stop()
+        await runner.stop(reason)
         task = self._tasks.get(session_id)
         if task is not None:
             await task

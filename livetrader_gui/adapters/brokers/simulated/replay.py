@@ -1,0 +1,346 @@
+"""Replay: the simulated broker fed by a CSV of 1-minute candles, on a clock the replay drives.
+
+At any instant the broker shows the candles that have closed; its quote is the close of the
+latest of them (or, before the first candle of a day has closed, that candle's open). A market
+order fills at once at that quote: the close of the candle that produced the signal. Fees are
+charged only when asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import csv
+import heapq
+import itertools
+from bisect import bisect_right
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+from livetrader_gui.application.ports import (
+    BrokerOrderState,
+    BrokerPosition,
+    ConnectionState,
+    UnknownSymbolError,
+)
+from livetrader_gui.domain import (
+    Account,
+    Candle,
+    Fill,
+    Instrument,
+    InvalidValueError,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+    Quote,
+    TradeDirection,
+)
+from livetrader_gui.domain.sizing import TradingCosts
+
+CSV_COLUMNS = ("timestamp", "symbol", "open", "high", "low", "close", "volume")
+MINUTE = timedelta(minutes=1)
+
+
+class ReplayDataError(ValueError):
+    """The candle file cannot be replayed; the message starts with ``FILE:LINE:``."""
+
+
+def load_candles_csv(path: Path, symbols: Iterable[str]) -> dict[str, list[Candle]]:
+    """Read one-minute candles of *symbols* from *path*, checked row by row, oldest first."""
+    wanted = set(symbols)
+    candles: dict[str, list[Candle]] = {s: [] for s in wanted}
+    seen: dict[tuple[str, datetime], int] = {}
+    try:
+        handle = path.open(newline="", encoding="utf-8")
+    except OSError as error:
+        raise ReplayDataError(f"{path}: cannot read the candle file: {error.strerror}") from None
+    with handle:
+        reader = csv.DictReader(handle)
+        header = [name.strip() for name in reader.fieldnames or []]
+        missing = [c for c in CSV_COLUMNS if c not in header]
+        if missing:
+            raise ReplayDataError(
+                f"{path}:1: missing column{'s' if len(missing) > 1 else ''} "
+                f"{', '.join(missing)} (the header must name {', '.join(CSV_COLUMNS)})"
+            )
+        reader.fieldnames = header
+        try:
+            for row in reader:
+                line = reader.line_num
+                candle = _candle(row, f"{path}:{line}")
+                if candle.symbol not in wanted:
+                    raise ReplayDataError(
+                        f"{path}:{line}: symbol '{candle.symbol}' is not one of the strategy's "
+                        f"symbols ({', '.join(sorted(wanted))})"
+                    )
+                key = (candle.symbol, candle.start)
+                if key in seen:
+                    raise ReplayDataError(
+                        f"{path}:{line}: a second {candle.symbol} candle at "
+                        f"{candle.start.isoformat()} (the first is on line {seen[key]})"
+                    )
+                seen[key] = line
+                candles[candle.symbol].append(candle)
+        except UnicodeDecodeError as error:
+            raise ReplayDataError(f"{path}: not UTF-8 text: {error}") from None
+        except csv.Error as error:
+            raise ReplayDataError(f"{path}:{reader.line_num}: {error}") from None
+    for symbol, rows in candles.items():
+        if not rows:
+            raise ReplayDataError(f"{path}: no candles for symbol '{symbol}'")
+        rows.sort(key=lambda c: c.start)
+    return candles
+
+
+def _candle(row: dict[str, str | None], where: str) -> Candle:
+    values = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    stamp = values["timestamp"]
+    try:
+        start = datetime.fromisoformat(stamp)
+    except ValueError:
+        raise ReplayDataError(f"{where}: timestamp '{stamp}' is not ISO 8601") from None
+    if start.tzinfo is None:
+        raise ReplayDataError(f"{where}: timestamp '{stamp}' has no UTC offset (e.g. +09:00)")
+    if start.second or start.microsecond:
+        raise ReplayDataError(f"{where}: timestamp '{stamp}' does not start a minute")
+    numbers: dict[str, Decimal] = {}
+    for name in ("open", "high", "low", "close", "volume"):
+        try:
+            numbers[name] = Decimal(values[name])
+        except InvalidOperation:
+            raise ReplayDataError(f"{where}: {name} '{values[name]}' is not a number") from None
+    try:
+        return Candle(
+            values["symbol"],
+            start,
+            numbers["open"],
+            numbers["high"],
+            numbers["low"],
+            numbers["close"],
+            numbers["volume"],
+        )
+    except InvalidValueError as error:
+        raise ReplayDataError(f"{where}: {error}") from None
+
+
+class ReplayClock:
+    """A ``Clock`` that stands still until the replay moves it; waits park until then.
+
+    ``parked`` is set whenever a task waits on an event (a runner between ticks), which is how
+    the replay knows a tick has finished before it moves time on.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+        self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self.parked = asyncio.Event()
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance_to(self, at: datetime) -> None:
+        """Move time to *at* and wake every wait whose deadline has come."""
+        self._now = max(self._now, at)
+        while self._sleepers and self._sleepers[0][0] <= self._now:
+            _, _, future = heapq.heappop(self._sleepers)
+            if not future.done():
+                future.set_result(None)
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        deadline = self._now + timedelta(seconds=seconds)
+        heapq.heappush(self._sleepers, (deadline, next(self._order), future))
+        await future
+
+    async def wait(self, event: asyncio.Event, seconds: float) -> bool:
+        if event.is_set():
+            return True
+        waiter = asyncio.ensure_future(event.wait())
+        timer = asyncio.ensure_future(self.sleep(seconds))
+        self.parked.set()
+        _, pending = await asyncio.wait({waiter, timer}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        return event.is_set()
+
+
+class ReplayBroker:
+    """An ``IBrokerGateway`` over recorded candles; orders fill at the last close."""
+
+    def __init__(
+        self,
+        candles: dict[str, list[Candle]],
+        instruments: dict[str, Instrument],
+        clock: ReplayClock,
+        capital: Decimal,
+        costs: TradingCosts,
+        name: str = "replay",
+    ) -> None:
+        self._candles = candles
+        self._ends = {s: [c.end for c in rows] for s, rows in candles.items()}
+        self._instruments = instruments
+        self._clock = clock
+        self._costs = costs
+        self._name = name
+        self.cash = capital
+        self.positions: dict[str, Position] = {}
+        self._orders: dict[str, BrokerOrderState] = {}
+
+    @property
+    def broker_id(self) -> str:
+        return "REPLAY"
+
+    @property
+    def display_name(self) -> str:
+        return f"Replay of {self._name}"
+
+    @property
+    def is_real_money(self) -> bool:
+        return False
+
+    @property
+    def clock(self) -> ReplayClock:
+        return self._clock
+
+    @property
+    def connection_state(self) -> ConnectionState:
+        return ConnectionState.CONNECTED
+
+    async def connect(self) -> None:
+        return None
+
+    async def disconnect(self) -> None:
+        return None
+
+    def _rows(self, symbol: str) -> list[Candle]:
+        rows = self._candles.get(symbol)
+        if rows is None:
+            raise UnknownSymbolError(f"the replay has no symbol '{symbol}'")
+        return rows
+
+    def _closed(self, symbol: str) -> int:
+        """Return how many candles of *symbol* have closed by now."""
+        self._rows(symbol)
+        return bisect_right(self._ends[symbol], self._clock.now())
+
+    async def get_instruments(self) -> list[Instrument]:
+        return list(self._instruments.values())
+
+    async def get_instrument(self, symbol: str) -> Instrument:
+        self._rows(symbol)
+        return self._instruments[symbol]
+
+    async def get_latest_quote(self, symbol: str) -> Quote | None:
+        rows, closed, now = self._rows(symbol), self._closed(symbol), self._clock.now()
+        if (
+            closed < len(rows)
+            and rows[closed].start <= now
+            and (closed == 0 or rows[closed - 1].end.date() != rows[closed].start.date())
+        ):
+            opening = rows[closed]  # a new day's first candle: its open is known at its start
+            return Quote(symbol, opening.open, opening.open, opening.open, opening.start)
+        if closed == 0:
+            return None
+        last = rows[closed - 1]
+        return Quote(symbol, last.close, last.close, last.close, last.end, last.volume)
+
+    async def get_recent_candles(self, symbol: str, limit: int) -> list[Candle]:
+        closed = self._closed(symbol)
+        return self._rows(symbol)[max(0, closed - limit) : closed]
+
+    async def get_historical_candles(
+        self, symbol: str, start: datetime, end: datetime
+    ) -> list[Candle]:
+        closed = self._closed(symbol)
+        return [c for c in self._rows(symbol)[:closed] if start <= c.start and c.end <= end]
+
+    async def place_order(self, request: OrderRequest) -> BrokerOrderState:
+        known = self._orders.get(request.client_order_id)
+        if known is not None:
+            return known
+        state = self._execute(request)
+        self._orders[request.client_order_id] = state
+        return state
+
+    def _execute(self, request: OrderRequest) -> BrokerOrderState:
+        now = self._clock.now()
+        broker_id = f"R-{len(self._orders) + 1:06d}"
+        quote_rows = self._rows(request.symbol)
+        closed = self._closed(request.symbol)
+        refusal = None
+        if request.order_type is not OrderType.MARKET:
+            refusal = "the replay fills market orders only"
+        elif closed == 0:
+            refusal = f"no {request.symbol} price yet"
+        if refusal is None:
+            price = quote_rows[closed - 1].close
+            instrument = self._instruments[request.symbol]
+            value = request.quantity * price
+            if request.direction is TradeDirection.BUY:
+                fees = self._costs.buy_costs(value, instrument.currency)
+                if value + fees > self.cash:
+                    refusal = f"insufficient cash: {value + fees} needed, {self.cash} available"
+            else:
+                fees = self._costs.sell_costs(value, instrument.currency)
+                held = self.positions.get(request.symbol, Position(request.symbol)).quantity
+                if request.quantity > held:
+                    refusal = f"cannot sell {request.quantity} {request.symbol}: {held} held"
+        if refusal is not None:
+            return BrokerOrderState(
+                request, broker_id, OrderStatus.REJECTED, Decimal(0), None, (), now, refusal
+            )
+        commission = self._costs.buy_costs(value, instrument.currency)
+        tax = fees - commission if request.direction is TradeDirection.SELL else Decimal(0)
+        fill = Fill(
+            f"{broker_id}-F1",
+            request.client_order_id,
+            request.symbol,
+            request.direction,
+            request.quantity,
+            price,
+            now,
+            commission=commission,
+            tax=tax,
+        )
+        self.positions.setdefault(request.symbol, Position(request.symbol)).apply_fill(fill)
+        self.cash += -value - fees if request.direction is TradeDirection.BUY else value - fees
+        return BrokerOrderState(
+            request, broker_id, OrderStatus.FILLED, request.quantity, price, (fill,), now
+        )
+
+    async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
+        state = self._orders.get(client_order_id)
+        if state is None:
+            raise ValueError(f"the replay has no order {client_order_id}")
+        return state  # every order is filled or rejected at once: nothing is left to cancel
+
+    async def get_order(self, client_order_id: str) -> BrokerOrderState | None:
+        return self._orders.get(client_order_id)
+
+    async def get_open_orders(self) -> list[BrokerOrderState]:
+        return []
+
+    async def get_positions(self) -> list[BrokerPosition]:
+        return [
+            BrokerPosition(p.symbol, p.quantity, p.average_price)
+            for p in self.positions.values()
+            if not p.is_flat
+        ]
+
+    async def get_account(self) -> Account:
+        holdings = Decimal(0)
+        for symbol, position in self.positions.items():
+            closed = self._closed(symbol)
+            if not position.is_flat and closed:
+                holdings += position.quantity * self._rows(symbol)[closed - 1].close
+        currency = next(iter(self._instruments.values())).currency
+        return Account(
+            "REPLAY", currency, self.cash, max(self.cash, Decimal(0)), self.cash + holdings
+        )
