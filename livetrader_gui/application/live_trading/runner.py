@@ -147,6 +147,11 @@ class LiveTradingRunner:
                     await self.run_once()
                 except BrokerConnectionError as error:
                     await self._lost_link(f"broker disconnected: {error}")
+                except TimeoutError as error:
+                    await self._lost_link(f"the broker stopped answering: {error}")
+                except Exception as error:  # a bad tick is reported; the next one runs
+                    _log.exception("session %s: tick failed", self._session.id)
+                    self._log(LogLevel.ERROR, f"tick failed: {error}")
                 self._wake.clear()
                 if not self._stopping:
                     await self._clock.wait(self._wake, self._config.tick_interval)

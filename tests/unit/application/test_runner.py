@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from decimal import Decimal
 
 import pytest
@@ -11,6 +12,7 @@ from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
 from livetrader_gui.application.live_trading.exceptions import SignalNotFoundError
 from livetrader_gui.application.ports import BrokerOrderState, BrokerTimeoutError
 from livetrader_gui.domain import (
+    Account,
     ExecutionMode,
     OrderRequest,
     OrderStatus,
@@ -378,3 +380,40 @@ async def test_pause_and_stop_cut_the_wait_short(xkrx: ExchangeTradingCalendar) 
 
 def _run(h: Harness) -> asyncio.Task[None]:
     return asyncio.create_task(h.runner.run())
+
+
+async def test_a_failing_tick_is_reported_and_the_next_tick_still_runs(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    h = await harness(xkrx)
+    account = h.broker.get_account
+    calls = 0
+
+    async def garbled_once() -> Account:
+        nonlocal calls
+        calls += 1
+        if calls == 1:
+            raise RuntimeError("garbled account answer")
+        return await account()
+
+    h.broker.get_account = garbled_once  # type: ignore[method-assign]
+    task = _run(h)
+    try:
+        reported = lambda: any("tick failed: garbled account" in m for m in h.observer.logs())  # noqa: E731
+        await _until(lambda: reported() and h.clock.sleepers >= 1)  # parked until the next tick
+        h.clock.advance(1)
+        await _until(lambda: calls == 2)
+
+        assert h.session.status is SessionStatus.RUNNING
+    finally:
+        await h.runner.stop()
+        await task
+
+
+async def _until(condition: Callable[[], bool]) -> None:
+    """Let the other tasks run until *condition* holds (no time passes on any clock)."""
+    for _ in range(1_000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the condition never held")
