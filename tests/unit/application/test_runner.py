@@ -399,7 +399,10 @@ async def test_a_failing_tick_is_reported_and_the_next_tick_still_runs(
     h.broker.get_account = garbled_once  # type: ignore[method-assign]
     task = _run(h)
     try:
-        reported = lambda: any("tick failed: garbled account" in m for m in h.observer.logs())  # noqa: E731
+
+        def reported() -> bool:
+            return any("tick failed: garbled account" in m for m in h.observer.logs())
+
         await _until(lambda: reported() and h.clock.sleepers >= 1)  # parked until the next tick
         h.clock.advance(1)
         await _until(lambda: calls == 2)
