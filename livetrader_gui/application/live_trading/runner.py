@@ -18,7 +18,9 @@ from decimal import Decimal
 
 from livetrader_gui.application.live_trading.book import SessionBook
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
+from livetrader_gui.application.live_trading.daily_risk import DailyRisk
 from livetrader_gui.application.live_trading.exceptions import SignalNotFoundError
+from livetrader_gui.application.live_trading.link import BrokerLink
 from livetrader_gui.application.live_trading.orders import OrderExecutor, OrderUpdate
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.symbols import SymbolState
@@ -40,7 +42,6 @@ from livetrader_gui.application.timeouts import within
 from livetrader_gui.domain import (
     Account,
     AuditEntry,
-    DailyBudget,
     EntryProposal,
     ExecutionMode,
     Fill,
@@ -58,9 +59,6 @@ from livetrader_gui.domain import (
 from livetrader_gui.domain.risk_rules import (
     check_entry,
     check_exit,
-    daily_loss_limit,
-    is_daily_limit_reached,
-    next_trading_state,
 )
 from livetrader_gui.domain.sizing import position_quantity
 from livetrader_gui.domain.values import plain
@@ -105,13 +103,24 @@ class LiveTradingRunner:
         exit_ = engine.compile(session.strategy.exit_rule)
         self._symbols = {s: SymbolState(s, entry, exit_) for s in session.symbols}
         self._pending: dict[str, TradingSignal] = {}
-        self._budget: DailyBudget | None = None
+        self._daily = DailyRisk(
+            session, self._book, services.budgets, calendar, self._move_trading_state
+        )
         self._account: Account | None = None
         self._limit = asyncio.Semaphore(self._limits.max_concurrent_symbols)
         self._wake = asyncio.Event()
         self._stopping = False
-        self._paused_by_link = False
-        self._reconnect: asyncio.Task[None] | None = None
+        self._link = BrokerLink(
+            session,
+            broker,
+            calendar,
+            self._clock,
+            self._limits,
+            self.pause,
+            self.resume,
+            self.reconcile,
+            self._log,
+        )
 
     # ------------------------------------------------------------------ reading
 
@@ -146,9 +155,9 @@ class LiveTradingRunner:
                 try:
                     await self.run_once()
                 except BrokerConnectionError as error:
-                    await self._lost_link(f"broker disconnected: {error}")
+                    await self._link.lost(f"broker disconnected: {error}")
                 except TimeoutError as error:
-                    await self._lost_link(f"the broker stopped answering: {error}")
+                    await self._link.lost(f"the broker stopped answering: {error}")
                 except Exception as error:  # a bad tick is reported; the next one runs
                     _log.exception("session %s: tick failed", self._session.id)
                     self._log(LogLevel.ERROR, f"tick failed: {error}")
@@ -156,8 +165,7 @@ class LiveTradingRunner:
                 if not self._stopping:
                     await self._clock.wait(self._wake, self._config.tick_interval)
         finally:
-            if self._reconnect is not None:
-                self._reconnect.cancel()
+            await self._link.close()
 
     async def pause(self, reason: str) -> None:
         """Stop trading at once (orders in flight are still tracked)."""
@@ -168,7 +176,7 @@ class LiveTradingRunner:
 
     async def resume(self) -> None:
         """Trade again from the next tick."""
-        self._paused_by_link = False
+        self._link.paused_by_link = False
         self._session.resume(self._clock.now())
         await self._status_changed()
         self._wake.set()
@@ -187,13 +195,7 @@ class LiveTradingRunner:
             self._session.stop(reason, self._clock.now())
             await self._status_changed()
         self._wake.set()
-        await self._end_reconnect()
-
-    async def _end_reconnect(self) -> None:
-        task = self._reconnect
-        if task is not None and task is not asyncio.current_task():
-            task.cancel()
-            await asyncio.gather(task, return_exceptions=True)
+        await self._link.close()
 
     def halt_loop(self) -> None:
         """End ``run`` at its next wait without changing the session (application shutdown)."""
@@ -223,7 +225,7 @@ class LiveTradingRunner:
         self._account = await within(
             self._clock, self._broker.get_account(), self._limits.broker_timeout
         )
-        await self._roll_day(now)
+        await self._daily.roll(now, self._account.equity)
         await self._expire_signals(now)
         await self._sync_orders()
         in_session = self._calendar.is_open(now)
@@ -232,9 +234,9 @@ class LiveTradingRunner:
         )
         verdicts = [fresh for fresh in results if fresh is not None]
         if in_session and verdicts and not any(verdicts):
-            await self._lost_link("every quote is stale: the feed went silent")
+            await self._link.lost("every quote is stale: the feed went silent")
             return
-        await self._check_daily_limit(now)
+        await self._daily.check(now)
         self._services.observer.on_risk_status_changed(self.get_risk_status())
 
     async def _guarded(self, state: SymbolState, now: datetime, in_session: bool) -> bool | None:
@@ -385,7 +387,6 @@ class LiveTradingRunner:
         """Return the verdict of the risk rules on buying *quantity* at *quote*."""
         account = self._account
         equity = account.equity if account is not None else Decimal(0)
-        budget = self._budget
         return check_entry(
             self._session.risk_controls,
             EntryProposal(
@@ -393,8 +394,8 @@ class LiveTradingRunner:
                 quantity=quantity,
                 price=quote.ask,
                 equity=equity,
-                daily_pnl=self._daily_pnl(),
-                start_of_day_equity=budget.start_of_day_equity if budget else Decimal(0),
+                daily_pnl=self._daily.daily_pnl(),
+                start_of_day_equity=self._daily.start_of_day_equity,
                 within_trading_hours=self._calendar.is_open(self._clock.now()),
                 trading_state=self._session.trading_state,
             ),
@@ -520,61 +521,6 @@ class LiveTradingRunner:
 
     # ------------------------------------------------------------------ daily budget
 
-    def _daily_pnl(self) -> Decimal:
-        budget = self._budget
-        if budget is None:
-            return Decimal(0)
-        return budget.daily_pnl(self._book.realized_pnl, self._book.unrealized_pnl)
-
-    async def _roll_day(self, now: datetime) -> None:
-        day = self._calendar.session_date(now)
-        if self._budget is not None and self._budget.trading_day == day:
-            return
-        budget = await self._services.budgets.get(self._session.id, day)
-        if budget is None:
-            account = self._account
-            assert account is not None
-            budget = DailyBudget(
-                self._session.id,
-                day,
-                account.equity,
-                self._book.realized_pnl,
-                self._book.unrealized_pnl,
-            )
-            await self._services.budgets.save(budget)
-        self._budget = budget
-        target = next_trading_state(
-            self._session.trading_state,
-            limit_reached=budget.limit_reached_at is not None,
-            new_trading_day=True,
-        )
-        await self._move_trading_state(target, f"trading day {day.isoformat()}")
-
-    async def _check_daily_limit(self, now: datetime) -> None:
-        budget = self._budget
-        if budget is None or budget.limit_reached_at is not None:
-            return
-        controls = self._session.risk_controls
-        pnl = self._daily_pnl()
-        if not is_daily_limit_reached(pnl, budget.start_of_day_equity, controls.max_daily_loss_pct):
-            return
-        self._budget = budget = DailyBudget(
-            budget.session_id,
-            budget.trading_day,
-            budget.start_of_day_equity,
-            budget.realized_at_start,
-            budget.unrealized_at_start,
-            now,
-        )
-        await self._services.budgets.save(budget)
-        limit = daily_loss_limit(budget.start_of_day_equity, controls.max_daily_loss_pct)
-        target = next_trading_state(
-            self._session.trading_state, limit_reached=True, new_trading_day=False
-        )
-        await self._move_trading_state(
-            target, f"daily loss limit reached: P&L {pnl:.0f} ≤ -{limit:.0f}; exits only"
-        )
-
     async def _move_trading_state(self, target: TradingState, reason: str) -> None:
         session = self._session
         if target is session.trading_state:
@@ -589,81 +535,11 @@ class LiveTradingRunner:
 
     def get_risk_status(self) -> RiskStatus:
         """Return where the session stands against its limits, for the risk gauge."""
-        controls = self._session.risk_controls
-        budget = self._budget
-        start = budget.start_of_day_equity if budget is not None else Decimal(0)
-        pnl = self._daily_pnl()
         account = self._account
         equity = account.equity if account is not None else Decimal(0)
-        exposure = self._book.market_value / equity * 100 if equity > 0 else Decimal(0)
-        now = self._clock.now()
-        return RiskStatus(
-            session_id=self._session.id,
-            at=now,
-            trading_state=self._session.trading_state,
-            current_positions=sum(1 for p in self._book.positions.values() if not p.is_flat),
-            max_positions=controls.max_positions,
-            daily_pnl=pnl,
-            daily_loss_limit=daily_loss_limit(max(start, Decimal(0)), controls.max_daily_loss_pct),
-            start_of_day_equity=max(start, Decimal(0)),
-            exposure_pct=max(exposure, Decimal(0)),
-            is_within_trading_hours=self._calendar.is_open(now),
-            is_daily_limit_reached=budget is not None and budget.limit_reached_at is not None,
-        )
+        return self._daily.status(self._clock.now(), equity)
 
     # ------------------------------------------------------------------ the broker link
-
-    async def _lost_link(self, reason: str) -> None:
-        if self._session.status is not SessionStatus.RUNNING:
-            return
-        self._paused_by_link = True
-        self._log(LogLevel.ERROR, f"{reason}; trading paused, reconnecting")
-        await self.pause(reason)
-        if self._reconnect is None or self._reconnect.done():
-            self._reconnect = asyncio.create_task(self._reconnect_loop(), name="reconnect")
-
-    async def _reconnect_loop(self) -> None:
-        delay = self._limits.reconnect_initial_delay
-        stop = asyncio.Event()
-        while not self._stopping and self._paused_by_link:
-            try:
-                if self._broker.connection_state is not ConnectionState.CONNECTED:
-                    await self._broker.connect()
-                differences = await self.reconcile()
-                fresh = await self._feed_is_fresh()
-            except (BrokerConnectionError, TimeoutError) as error:
-                self._log(LogLevel.WARNING, f"reconnect failed: {error}; next try in {delay:g} s")
-            else:
-                if differences:
-                    self._paused_by_link = False
-                    self._log(
-                        LogLevel.ERROR,
-                        "reconnected, but the broker differs from the session: "
-                        + "; ".join(differences)
-                        + " — resume by hand after checking",
-                    )
-                    return
-                if fresh:
-                    self._log(LogLevel.INFO, "reconnected and reconciled; trading resumes")
-                    if self._session.status is SessionStatus.PAUSED and not self._stopping:
-                        await self.resume()
-                    return
-            await self._clock.wait(stop, delay)
-            delay = min(delay * 2, self._limits.reconnect_max_delay)
-
-    async def _feed_is_fresh(self) -> bool:
-        now = self._clock.now()
-        if not self._calendar.is_open(now):
-            return True
-        for symbol in self._symbols:
-            quote = await within(
-                self._clock, self._broker.get_latest_quote(symbol), self._limits.broker_timeout
-            )
-            if quote is not None and (now - quote.at).total_seconds() <= (
-                self._limits.stale_quote_after
-            ):
-                return True
-        return False
 
     async def reconcile(self) -> list[str]:
         """Resolve every open order with the broker and compare positions; return differences."""
