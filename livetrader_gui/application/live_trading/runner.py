@@ -356,6 +356,8 @@ class LiveTradingRunner:
         if not decision.approved:
             await self._close_signal(signal, lambda s: s.reject(decision.summary))
         elif manual:
+            if direction is TradeDirection.BUY:
+                self._book.reserved -= 1  # a pending signal holds no slot; execution re-checks
             self._pending[signal.id] = signal
         else:
             await self._execute(signal)
@@ -364,18 +366,27 @@ class LiveTradingRunner:
         """Run the risk check for *signal* and record the verdict."""
         if signal.direction is TradeDirection.BUY:
             decision = self._passes_risk_check(quote, signal.quantity)
+            if decision.approved:
+                # Take the slot now, before any await lets another symbol pass the same check.
+                self._book.reserved += 1
         else:
             decision = check_exit(
                 self._session.trading_state, self._calendar.is_open(self._clock.now())
             )
-        await self._journal(
-            "risk_decision",
-            f"{signal.symbol} {signal.direction.value}: {decision.summary}",
-            symbol=signal.symbol,
-            approved=decision.approved,
-            reasons=decision.codes,
-            signal_id=signal.id,
-        )
+        reserved = signal.direction is TradeDirection.BUY and decision.approved
+        try:
+            await self._journal(
+                "risk_decision",
+                f"{signal.symbol} {signal.direction.value}: {decision.summary}",
+                symbol=signal.symbol,
+                approved=decision.approved,
+                reasons=decision.codes,
+                signal_id=signal.id,
+            )
+        except BaseException:
+            if reserved:
+                self._book.reserved -= 1  # nothing will be sent: free the slot
+            raise
         if not decision.approved:
             self._log(
                 LogLevel.WARNING,
@@ -402,16 +413,15 @@ class LiveTradingRunner:
         )
 
     async def _execute(self, signal: TradingSignal) -> OrderUpdate:
-        entering = signal.direction is TradeDirection.BUY
-        if entering:
-            self._book.reserved += 1  # holds the slot while the order is on its way
+        """Send the order of an approved signal; an entry's reserved slot is freed once the
+        order is tracked in the book (as an open order or a position)."""
         try:
             update = await self._executor.submit(signal.symbol, signal.direction, signal.quantity)
+            await self._absorb(update)
         finally:
-            if entering:
+            if signal.direction is TradeDirection.BUY:
                 self._book.reserved -= 1
         await self._close_signal(signal, lambda s: s.mark_executed(update.order.client_order_id))
-        await self._absorb(update)
         if update.order.reject_reason:
             self._log(
                 LogLevel.ERROR,

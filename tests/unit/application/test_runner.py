@@ -13,6 +13,7 @@ from livetrader_gui.application.live_trading.exceptions import SignalNotFoundErr
 from livetrader_gui.application.ports import BrokerOrderState, BrokerTimeoutError
 from livetrader_gui.domain import (
     Account,
+    AuditEntry,
     ExecutionMode,
     OrderRequest,
     OrderStatus,
@@ -151,6 +152,28 @@ async def test_max_positions_holds_when_two_symbols_fire_on_the_same_tick(
 
     assert len(h.broker.buys()) == 1
     assert sorted(h.codes("risk_decision", "reasons")) == [(), ("max_positions",)]
+
+
+async def test_max_positions_holds_when_storage_yields_between_the_check_and_the_order(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    # A real database hands control back to the loop on every write: the other symbol's
+    # check then runs between this one's check and its order, and must see the slot taken.
+    h = await harness(xkrx, strategy=trading_strategy(max_positions=1))
+    await h.warm_up(SAMSUNG, HYNIX)
+    append = h.journal.append
+
+    async def yielding_append(entry: AuditEntry) -> None:
+        await asyncio.sleep(0)
+        await append(entry)
+
+    h.journal.append = yielding_append  # type: ignore[method-assign]
+
+    await h.minute(s005930=110, s000660=110)
+
+    assert len(h.broker.buys()) == 1
+    assert sorted(h.codes("risk_decision", "reasons")) == [(), ("max_positions",)]
+    assert h.runner.book.reserved == 0
 
 
 async def test_a_position_larger_than_the_size_limit_is_never_sent(
