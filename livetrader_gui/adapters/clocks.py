@@ -1,9 +1,11 @@
-"""The real clock."""
+"""The real clock, and a manual one that moves only when told (replays, tests)."""
 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime
+import heapq
+import itertools
+from datetime import UTC, datetime, timedelta
 
 
 class SystemClock:
@@ -23,3 +25,54 @@ class SystemClock:
         except TimeoutError:
             return event.is_set()
         return True
+
+
+class ManualClock:
+    """A ``Clock`` that stands still until ``advance_to`` moves it; waits park until then.
+
+    ``parked`` is set whenever a task waits on an event (a runner between ticks), which is how a
+    replay knows a tick has finished before it moves time on.
+    """
+
+    def __init__(self, start: datetime) -> None:
+        self._now = start
+        self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
+        self._order = itertools.count()
+        self.parked = asyncio.Event()
+
+    def now(self) -> datetime:
+        return self._now
+
+    def advance_to(self, at: datetime) -> None:
+        """Move time to *at* (never back) and wake every wait whose deadline has come."""
+        self._now = max(self._now, at)
+        while self._sleepers and self._sleepers[0][0] <= self._now:
+            _, _, future = heapq.heappop(self._sleepers)
+            if not future.done():
+                future.set_result(None)
+
+    @property
+    def sleepers(self) -> int:
+        """Return how many waits are parked."""
+        return sum(1 for _, _, f in self._sleepers if not f.done())
+
+    async def sleep(self, seconds: float) -> None:
+        if seconds <= 0:
+            await asyncio.sleep(0)
+            return
+        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        deadline = self._now + timedelta(seconds=seconds)
+        heapq.heappush(self._sleepers, (deadline, next(self._order), future))
+        await future
+
+    async def wait(self, event: asyncio.Event, seconds: float) -> bool:
+        if event.is_set():
+            return True
+        waiter = asyncio.ensure_future(event.wait())
+        timer = asyncio.ensure_future(self.sleep(seconds))
+        self.parked.set()
+        _, pending = await asyncio.wait({waiter, timer}, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        return event.is_set()

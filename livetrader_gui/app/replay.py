@@ -25,11 +25,11 @@ from livetrader_gui.adapters.brokers.registry import BrokerRegistry
 from livetrader_gui.adapters.brokers.simulated.replay import (
     MINUTE,
     ReplayBroker,
-    ReplayClock,
     ReplayDataError,
     load_candles_csv,
 )
 from livetrader_gui.adapters.calendars import CalendarError, ExchangeCalendarProvider
+from livetrader_gui.adapters.clocks import ManualClock
 from livetrader_gui.adapters.persistence.database import Database, prepare_database
 from livetrader_gui.adapters.persistence.repositories import (
     SqlAuditJournal,
@@ -144,7 +144,7 @@ async def replay(
     except CalendarError as error:
         raise ReplayInputError(f"{loaded.where('exchange')}: {error}") from None
     instruments = {s: _instrument(s, strategy.exchange) for s in strategy.symbols}
-    clock = ReplayClock(starts[0])
+    clock = ManualClock(starts[0])
     broker = ReplayBroker(candles, instruments, clock, capital, costs, candles_path.name)
     with tempfile.TemporaryDirectory(prefix="livetrader-replay-") as folder:
         info = await asyncio.get_running_loop().run_in_executor(
@@ -168,7 +168,7 @@ async def _run(
     engine: ProcessingEngine,
     strategy: Any,
     broker: ReplayBroker,
-    clock: ReplayClock,
+    clock: ManualClock,
     calendars: ExchangeCalendarProvider,
     costs: TradingCosts,
     candles: dict[str, list[Candle]],

@@ -8,16 +8,14 @@ charged only when asked for.
 
 from __future__ import annotations
 
-import asyncio
 import csv
-import heapq
-import itertools
 from bisect import bisect_right
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
+from livetrader_gui.adapters.clocks import ManualClock
 from livetrader_gui.application.ports import (
     BrokerOrderState,
     BrokerPosition,
@@ -125,52 +123,6 @@ def _candle(row: dict[str, str | None], where: str) -> Candle:
         raise ReplayDataError(f"{where}: {error}") from None
 
 
-class ReplayClock:
-    """A ``Clock`` that stands still until the replay moves it; waits park until then.
-
-    ``parked`` is set whenever a task waits on an event (a runner between ticks), which is how
-    the replay knows a tick has finished before it moves time on.
-    """
-
-    def __init__(self, start: datetime) -> None:
-        self._now = start
-        self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
-        self._order = itertools.count()
-        self.parked = asyncio.Event()
-
-    def now(self) -> datetime:
-        return self._now
-
-    def advance_to(self, at: datetime) -> None:
-        """Move time to *at* and wake every wait whose deadline has come."""
-        self._now = max(self._now, at)
-        while self._sleepers and self._sleepers[0][0] <= self._now:
-            _, _, future = heapq.heappop(self._sleepers)
-            if not future.done():
-                future.set_result(None)
-
-    async def sleep(self, seconds: float) -> None:
-        if seconds <= 0:
-            await asyncio.sleep(0)
-            return
-        future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        deadline = self._now + timedelta(seconds=seconds)
-        heapq.heappush(self._sleepers, (deadline, next(self._order), future))
-        await future
-
-    async def wait(self, event: asyncio.Event, seconds: float) -> bool:
-        if event.is_set():
-            return True
-        waiter = asyncio.ensure_future(event.wait())
-        timer = asyncio.ensure_future(self.sleep(seconds))
-        self.parked.set()
-        _, pending = await asyncio.wait({waiter, timer}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
-        return event.is_set()
-
-
 class ReplayBroker:
     """An ``IBrokerGateway`` over recorded candles; orders fill at the last close."""
 
@@ -178,7 +130,7 @@ class ReplayBroker:
         self,
         candles: dict[str, list[Candle]],
         instruments: dict[str, Instrument],
-        clock: ReplayClock,
+        clock: ManualClock,
         capital: Decimal,
         costs: TradingCosts,
         name: str = "replay",
@@ -206,7 +158,7 @@ class ReplayBroker:
         return False
 
     @property
-    def clock(self) -> ReplayClock:
+    def clock(self) -> ManualClock:
         return self._clock
 
     @property
