@@ -258,7 +258,9 @@ class LiveTradingRunner:
         symbol = state.symbol
         fetches: list[Awaitable[object]] = [self._broker.get_latest_quote(symbol)]
         if state.candles_due(now):
-            fetches.append(self._broker.get_recent_candles(symbol, state.fetch_limit(self._limits)))
+            fetches.append(
+                self._broker.get_recent_candles(symbol, state.fetch_limit(self._limits, now))
+            )
         answers = await within(self._clock, asyncio.gather(*fetches), timeout)
         quote = answers[0]
         if len(answers) > 1:

@@ -12,6 +12,7 @@ from livetrader_gui.domain import Candle, Instrument
 from livetrader_gui.processing import CompiledFormula
 
 CANDLE = timedelta(minutes=1)
+MAX_CATCH_UP = 20_000  # minutes (two weeks): beyond it the rules warm up again
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +33,7 @@ class SymbolState:
 
     def __init__(self, symbol: str, entry: CompiledFormula, exit_: CompiledFormula) -> None:
         self.symbol = symbol
+        self._entry_rule, self._exit_rule = entry, exit_
         self._entry = entry.stream()
         self._exit = exit_.stream()
         self._lookback = max(entry.lookback, exit_.lookback)
@@ -44,13 +46,27 @@ class SymbolState:
         """Tell whether a candle may have closed since the last one seen."""
         return self._last_start is None or now >= self._last_start + 2 * CANDLE
 
-    def fetch_limit(self, limits: RunnerLimits) -> int:
-        """Return how many recent candles to ask for: a warm-up first, then what is missing."""
-        if self._last_start is None:
-            # Recursive indicators (EMA, RSI) converge: give them several lookbacks of history.
-            factor = 5 if self._recursive else 1
-            return max(limits.warmup_candles, factor * (self._lookback + 1))
-        return 30
+    def fetch_limit(self, limits: RunnerLimits, now: datetime) -> int:
+        """Return how many recent candles to ask for: a warm-up first, then every one missed.
+
+        After a long pause (more than ``MAX_CATCH_UP`` minutes) the rules start afresh with a
+        new warm-up, as they do after a gap in the data, rather than fetch weeks of candles.
+        """
+        if self._last_start is not None:
+            # Wall minutes since the last candle bound the candles closed since: none is skipped.
+            missed = int((now - self._last_start) / CANDLE) + 1
+            if missed <= MAX_CATCH_UP:
+                return missed
+            self._restart()
+        # Recursive indicators (EMA, RSI) converge: give them several lookbacks of history.
+        factor = 5 if self._recursive else 1
+        return max(limits.warmup_candles, factor * (self._lookback + 1))
+
+    def _restart(self) -> None:
+        self._entry = self._entry_rule.stream()
+        self._exit = self._exit_rule.stream()
+        self._last_start = None
+        self._decision = Decision()
 
     def ingest(self, candles: Sequence[Candle], now: datetime) -> list[Candle]:
         """Feed the candles newer than the last seen; return them."""
