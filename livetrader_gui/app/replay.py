@@ -51,6 +51,7 @@ from livetrader_gui.domain import (
     Candle,
     Instrument,
     InvalidValueError,
+    Strategy,
     TickTable,
 )
 from livetrader_gui.domain.sizing import TradingCosts
@@ -140,7 +141,7 @@ async def replay(
     calendars = ExchangeCalendarProvider(start=starts[0].date() - timedelta(days=30))
     try:
         calendar = calendars.load(strategy.exchange)
-        calendar.is_open(starts[-1] + MINUTE)
+        calendar.is_open(starts[-1] + MINUTE)  # raises if the candles outrun the calendar
     except CalendarError as error:
         raise ReplayInputError(f"{loaded.where('exchange')}: {error}") from None
     instruments = {s: _instrument(s, strategy.exchange) for s in strategy.symbols}
@@ -166,7 +167,7 @@ def _instrument(symbol: str, exchange: str) -> Instrument:
 async def _run(
     database: Database,
     engine: ProcessingEngine,
-    strategy: Any,
+    strategy: Strategy,
     broker: ReplayBroker,
     clock: ManualClock,
     calendars: ExchangeCalendarProvider,

@@ -194,9 +194,10 @@ class ReplayBroker:
         if (
             closed < len(rows)
             and rows[closed].start <= now
-            and (closed == 0 or rows[closed - 1].end.date() != rows[closed].start.date())
+            and (closed == 0 or rows[closed - 1].end < rows[closed].start)
         ):
-            opening = rows[closed]  # a new day's first candle: its open is known at its start
+            # After a gap (a new session), the running candle's open is the freshest price.
+            opening = rows[closed]
             return Quote(symbol, opening.open, opening.open, opening.open, opening.start)
         if closed == 0:
             return None
