@@ -29,6 +29,7 @@ from livetrader_gui.application.ports import (
 from livetrader_gui.domain import (
     AuditEntry,
     LiveTradingSession,
+    OrderStatus,
     PreRequisiteCheck,
     SessionStatus,
     Strategy,
@@ -218,7 +219,9 @@ class LiveTradingSessionManager:
             halted += 1
             try:
                 cancelled += sum(
-                    1 for u in await runner.cancel_open_orders() if u.order.status.is_terminal
+                    1
+                    for u in await runner.cancel_open_orders()
+                    if u.order.status is OrderStatus.CANCELLED  # one that filled first is not
                 )
                 for update in await runner.flatten():
                     if update.order.reject_reason:
