@@ -48,6 +48,7 @@ class FakeBroker:
         self.connected = True
         self.cash = cash
         self.prices: dict[str, Decimal] = {}
+        self.half_spread = Decimal(0)  # bid and ask sit this far below and above the price
         self.quote_times: dict[str, datetime] = {}
         self.candles: dict[str, list[Candle]] = {s: [] for s in symbols}
         self.holdings: dict[str, Decimal] = {}
@@ -127,7 +128,8 @@ class FakeBroker:
         price = self.prices.get(symbol)
         if price is None:
             return None
-        return Quote(symbol, price, price, price, self.quote_times[symbol])
+        spread = self.half_spread
+        return Quote(symbol, price - spread, price + spread, price, self.quote_times[symbol])
 
     async def get_recent_candles(self, symbol: str, limit: int) -> list[Candle]:
         self._check()

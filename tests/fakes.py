@@ -167,6 +167,11 @@ class FakePaperRepository:
             if s.strategy_id == strategy_id and rules_hash in (None, s.rules_hash)
         ]
 
+    async def get_by_live_session(self, live_session_id: str) -> PaperTradingSession | None:
+        return next(
+            (s for s in self.sessions.values() if s.live_session_id == live_session_id), None
+        )
+
 
 class FakeJournal:
     """The audit journal in memory (``IAuditJournal``)."""

@@ -364,6 +364,10 @@ class IPaperTradingSessionRepository(Protocol):
         self, strategy_id: str, rules_hash: str | None = None
     ) -> list[PaperTradingSession]: ...
 
+    async def get_by_live_session(self, live_session_id: str) -> PaperTradingSession | None:
+        """Return the paper record of the session that runs it, if any."""
+        ...
+
 
 class ISignalRepository(Protocol):
     """Trading signals and what became of them."""

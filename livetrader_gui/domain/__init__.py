@@ -21,7 +21,7 @@ from livetrader_gui.domain.orders import (
     TradeDirection,
     new_client_order_id,
 )
-from livetrader_gui.domain.paper import PaperTradingSession
+from livetrader_gui.domain.paper import DEFAULT_PAPER_CAPITAL, PaperTradingSession
 from livetrader_gui.domain.position import Position
 from livetrader_gui.domain.prerequisites import (
     PreRequisiteCheck,
@@ -40,6 +40,7 @@ from livetrader_gui.domain.signals import SignalReason, SignalStatus, TradingSig
 from livetrader_gui.domain.strategy import RiskConfig, RiskControls, Strategy
 
 __all__ = [
+    "DEFAULT_PAPER_CAPITAL",
     "KRX_STOCK_TICKS",
     "Account",
     "AccountStatus",

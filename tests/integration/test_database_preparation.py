@@ -228,6 +228,25 @@ def test_an_older_database_is_backed_up_then_upgraded_with_its_rows_kept(tmp_pat
         assert conn.execute("SELECT count(*) FROM signals").fetchone() == (0,)
 
 
+def test_paper_sessions_recorded_before_paper_capital_get_the_default_capital(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "livetrader.db"
+    command.upgrade(migration_config(normalize_url(str(path))), "0002")
+    with sqlite3.connect(path) as conn:
+        conn.execute(
+            "INSERT INTO paper_sessions (id, strategy_id, rules_hash, live_session_id, started_at)"
+            " VALUES ('p1', 'strat-1', 'h1', NULL, '2026-11-24T01:00:00+00:00')"
+        )
+
+    prepare_database(str(path))
+
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("SELECT id, capital FROM paper_sessions").fetchall() == [
+            ("p1", "10000000")
+        ]
+
+
 def test_driver_errors_are_translated_into_messages_that_name_the_database() -> None:
     from sqlalchemy import exc
 

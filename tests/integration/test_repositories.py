@@ -195,6 +195,23 @@ async def test_paper_days_are_stored_per_session_and_never_lost(database: Databa
     assert await repo.get_by_strategy("nobody") == []
 
 
+async def test_a_paper_session_is_found_by_its_live_session_with_its_exact_capital(
+    database: Database,
+) -> None:
+    repo = SqlPaperTradingSessionRepository(database.sessions)
+    await repo.save(
+        PaperTradingSession(
+            "p1", "strat-1", "h1", T0, live_session_id="S-1", capital=Decimal("12345678.5")
+        )
+    )
+
+    found = await repo.get_by_live_session("S-1")
+
+    assert found is not None
+    assert (found.id, found.capital) == ("p1", Decimal("12345678.5"))
+    assert await repo.get_by_live_session("S-2") is None
+
+
 async def test_the_journal_returns_the_newest_entries_oldest_first(database: Database) -> None:
     journal = SqlAuditJournal(database.sessions)
     for n in range(5):

@@ -190,6 +190,7 @@ class SqlPaperTradingSessionRepository:
                     live_session_id=session.live_session_id,
                     started_at=session.started_at,
                     ended_at=session.ended_at,
+                    capital=session.capital,
                 )
             )
             stored = set(
@@ -207,8 +208,16 @@ class SqlPaperTradingSessionRepository:
         query = select(PaperSessionRow).where(PaperSessionRow.strategy_id == strategy_id)
         if rules_hash is not None:
             query = query.where(PaperSessionRow.rules_hash == rules_hash)
+        return await self._load(query.order_by(PaperSessionRow.started_at))
+
+    async def get_by_live_session(self, live_session_id: str) -> PaperTradingSession | None:
+        query = select(PaperSessionRow).where(PaperSessionRow.live_session_id == live_session_id)
+        found = await self._load(query)
+        return found[0] if found else None
+
+    async def _load(self, query: Select[PaperSessionRow]) -> list[PaperTradingSession]:
         async with self._sessions() as db:
-            rows = list(await db.scalars(query.order_by(PaperSessionRow.started_at)))
+            rows = list(await db.scalars(query))
             days: dict[str, set[date]] = {row.id: set() for row in rows}
             if rows:
                 pairs = await db.execute(
@@ -225,6 +234,7 @@ class SqlPaperTradingSessionRepository:
                 rules_hash=row.rules_hash,
                 started_at=row.started_at,
                 live_session_id=row.live_session_id,
+                capital=row.capital,
                 ended_at=row.ended_at,
                 trading_days=days[row.id],
             )

@@ -143,9 +143,10 @@ class PaperSessionRow(Base):
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     strategy_id: Mapped[str] = mapped_column(String(64))
     rules_hash: Mapped[str] = mapped_column(String(64))
-    live_session_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    live_session_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    capital: Mapped[Decimal] = mapped_column(DecimalText)
 
 
 class PaperDayRow(Base):

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from decimal import Decimal
 
-from livetrader_gui.domain import ExecutionMode, Strategy
+from livetrader_gui.domain import DEFAULT_PAPER_CAPITAL, ExecutionMode, Strategy
 from livetrader_gui.domain.sizing import TradingCosts
 
 
@@ -24,12 +25,15 @@ class LiveSessionConfig:
         AUTO sends orders at once; MANUAL queues each signal for the trader.
     is_paper
         Fill orders on simulated books against the broker's quotes instead of sending them.
+    paper_capital
+        The starting cash of a paper session's simulated account.
     tick_interval
         Seconds between two passes over the symbols.
     signal_ttl
         Seconds a MANUAL signal may wait before it expires.
     costs
-        Commission rate used for sizing (the broker charges its own).
+        Commission rate used for sizing (the broker charges its own); a paper session's
+        simulated fills charge all of these costs.
     skip_prerequisites
         Bypass the go-live gate: only for replays and simulations, and journalled as such.
     """
@@ -39,6 +43,7 @@ class LiveSessionConfig:
     symbols: tuple[str, ...] = ()
     execution_mode: ExecutionMode = ExecutionMode.AUTO
     is_paper: bool = False
+    paper_capital: Decimal = DEFAULT_PAPER_CAPITAL
     tick_interval: float = 1.0
     signal_ttl: float = 60.0
     costs: TradingCosts = field(default_factory=TradingCosts)
@@ -47,6 +52,8 @@ class LiveSessionConfig:
     def __post_init__(self) -> None:
         if not self.tick_interval > 0:
             raise ValueError(f"tick interval must be above 0 s, got {self.tick_interval}")
+        if not self.paper_capital > 0:
+            raise ValueError(f"paper capital must be above 0, got {self.paper_capital}")
         if not self.signal_ttl > 0:
             raise ValueError(f"signal expiry must be above 0 s, got {self.signal_ttl}")
 

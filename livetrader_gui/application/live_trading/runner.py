@@ -81,6 +81,7 @@ class LiveTradingRunner:
         limits: RunnerLimits | None = None,
         clock: Clock | None = None,
         book: SessionBook | None = None,
+        after_tick: Callable[[datetime], Awaitable[object]] | None = None,
     ) -> None:
         self._session = session
         self._broker = broker
@@ -90,6 +91,7 @@ class LiveTradingRunner:
         self._limits = limits or RunnerLimits()
         self._clock = clock or broker.clock
         self._book = book or SessionBook()
+        self._after_tick = after_tick
         self._executor = OrderExecutor(
             session.id,
             broker,
@@ -128,6 +130,11 @@ class LiveTradingRunner:
     def session(self) -> LiveTradingSession:
         """Return the session this runner trades."""
         return self._session
+
+    @property
+    def broker(self) -> IBrokerGateway:
+        """Return the gateway the session trades on (a paper one for paper sessions)."""
+        return self._broker
 
     @property
     def book(self) -> SessionBook:
@@ -238,6 +245,8 @@ class LiveTradingRunner:
             return
         await self._daily.check(now)
         self._services.observer.on_risk_status_changed(self.get_risk_status())
+        if self._after_tick is not None:
+            await self._after_tick(now)
 
     async def _guarded(self, state: SymbolState, now: datetime, in_session: bool) -> bool | None:
         """Process one symbol; return whether its quote was fresh (None: no quote)."""

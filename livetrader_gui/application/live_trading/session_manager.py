@@ -18,6 +18,7 @@ from livetrader_gui.application.live_trading.orders import OrderUpdate
 from livetrader_gui.application.live_trading.prerequisites import PrerequisiteChecker
 from livetrader_gui.application.live_trading.runner import LiveTradingRunner
 from livetrader_gui.application.live_trading.services import RunnerServices
+from livetrader_gui.application.paper_trading import PaperBook, PaperDays, PaperGateway
 from livetrader_gui.application.ports import (
     Clock,
     IBacktestRepository,
@@ -28,8 +29,10 @@ from livetrader_gui.application.ports import (
 )
 from livetrader_gui.domain import (
     AuditEntry,
+    Fill,
     LiveTradingSession,
     OrderStatus,
+    PaperTradingSession,
     PreRequisiteCheck,
     SessionStatus,
     Strategy,
@@ -76,6 +79,7 @@ class LiveTradingSessionManager:
         self._engine = processing_engine
         self._services = services
         self._calendars = calendars
+        self._paper_sessions = paper_session_repo
         self._clock = clock
         self._limits = limits or RunnerLimits()
         self._gate = PrerequisiteChecker(
@@ -83,6 +87,7 @@ class LiveTradingSessionManager:
         )
         self._active_sessions: dict[str, LiveTradingRunner] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._paper: dict[str, PaperTradingSession] = {}
 
     async def check_prerequisites(
         self, strategy: Strategy, broker_id: str | None = None
@@ -129,7 +134,18 @@ class LiveTradingSessionManager:
                     {"simulation": True},
                 )
             )
-        runner = await self._runner(session, gateway, config, SessionBook())
+        paper = None
+        if config.is_paper:
+            paper = PaperTradingSession(
+                id=f"P-{uuid.uuid4().hex[:12]}",
+                strategy_id=strategy.id,
+                rules_hash=strategy.rules_hash,
+                started_at=self._clock.now(),
+                live_session_id=session.id,
+                capital=config.paper_capital,
+            )
+            await self._paper_sessions.save(paper)
+        runner = await self._runner(session, gateway, config, SessionBook(), paper)
         await runner.start()
         self._launch(runner)
         return session
@@ -140,8 +156,24 @@ class LiveTradingSessionManager:
         gateway: IBrokerGateway,
         config: LiveSessionConfig,
         book: SessionBook,
+        paper: PaperTradingSession | None = None,
+        fills: tuple[Fill, ...] = (),
     ) -> LiveTradingRunner:
         calendar = await self._calendars.get(session.strategy.exchange)
+        days = None
+        if paper is not None:
+            # Same runner, same feed; only the orders go to a simulated account instead.
+            paper_book = PaperBook(paper.capital, config.costs)
+            paper_book.restore(fills)
+            gateway = PaperGateway(gateway, paper_book, calendar, f"PAPER-{session.id}")
+            days = PaperDays(
+                paper,
+                self._paper_sessions,
+                calendar,
+                self._services.journal,
+                self._services.observer,
+            )
+            self._paper[session.id] = paper
         runner = LiveTradingRunner(
             session,
             gateway,
@@ -152,6 +184,7 @@ class LiveTradingSessionManager:
             self._limits,
             clock=gateway.clock,
             book=book,
+            after_tick=days.tick_completed if days is not None else None,
         )
         self._active_sessions[session.id] = runner
         return runner
@@ -196,6 +229,10 @@ class LiveTradingSessionManager:
         if task is not None:
             await task
         del self._active_sessions[session_id]
+        paper = self._paper.pop(session_id, None)
+        if paper is not None:
+            paper.end(self._clock.now())
+            await self._paper_sessions.save(paper)
         return runner.session
 
     def get_active_sessions(self) -> list[LiveTradingSession]:
@@ -263,12 +300,19 @@ class LiveTradingSessionManager:
             if session.status is SessionStatus.RUNNING:
                 session.pause("the application restarted", self._clock.now())
                 await self._services.sessions.save(session)
+            paper = None
+            if session.is_paper:
+                paper = await self._paper_sessions.get_by_live_session(session.id)
+                if paper is None:
+                    session.fail("its paper account record is missing", self._clock.now())
+                    await self._services.sessions.save(session)
+                    continue
             orders = await self._services.orders.list_for_session(session.id)
             fills = [
                 f for o in orders for f in await self._services.orders.list_fills(o.client_order_id)
             ]
             runner = await self._runner(
-                session, gateway, config, SessionBook.rebuild(orders, fills)
+                session, gateway, config, SessionBook.rebuild(orders, fills), paper, tuple(fills)
             )
             differences.extend(await runner.reconcile())
             self._launch(runner)

@@ -336,3 +336,98 @@ async def test_a_restart_reports_a_position_the_broker_no_longer_holds(world: Wo
     assert differences == ["005930: the session holds 9090, the broker 0"]
     assert restarted.get_active_sessions()[0].status is SessionStatus.PAUSED
     await restarted.stop_session(session_id)
+
+
+# ---------------------------------------------------------------------------- paper trading
+
+
+async def started_on_paper(world: World, capital: int = 10_000_000) -> str:
+    session = await world.manager.start_session(
+        world.config(is_paper=True, tick_interval=3_600, paper_capital=Decimal(capital))
+    )
+    return session.id
+
+
+async def test_a_paper_session_needs_no_gate_and_fills_on_its_own_account(world: World) -> None:
+    session_id = await started_on_paper(world, capital=5_000_000)
+
+    for _ in range(3):
+        await trade(world, session_id, s005930=100, s000660=100)
+    await trade(world, session_id, s005930=110, s000660=100)
+
+    runner = world.manager.runner(session_id)
+    assert runner.session.is_paper
+    assert runner.book.held(SAMSUNG) == 4_545  # 10 % of 5,000,000 at 110
+    assert world.h.broker.placed == []  # the real broker only gave its quotes
+    (paper,) = world.paper.sessions.values()
+    assert (paper.live_session_id, paper.capital, paper.ended_at) == (
+        session_id,
+        Decimal(5_000_000),
+        None,
+    )
+    await world.manager.stop_session(session_id)
+    assert paper.ended_at == world.h.clock.now()
+
+
+async def test_a_paper_session_records_the_days_the_gate_counts(world: World) -> None:
+    session_id = await started_on_paper(world)
+
+    for _ in range(195):  # half of XKRX's 390-minute session
+        await trade(world, session_id, s005930=100, s000660=100)
+
+    check = await world.manager.check_prerequisites(world.h.strategy, "FAKE")
+    assert check.item(PrerequisiteKind.PAPER_TRADING).evidence == "1 of 5 paper days"
+    assert [e.data["day"] for e in world.h.journal.kinds("paper_day")] == ["2026-11-24"]
+    await world.manager.stop_session(session_id)
+
+
+async def test_a_paper_account_comes_back_from_its_fills_after_a_restart(world: World) -> None:
+    session_id = await started_on_paper(world)
+    for _ in range(3):
+        await trade(world, session_id, s005930=100, s000660=100)
+    await trade(world, session_id, s005930=110, s000660=100)
+    before = await world.manager.runner(session_id).broker.get_account()
+    await world.manager.shutdown()
+
+    restarted = LiveTradingSessionManager(
+        world.registry,
+        ProcessingEngine(),
+        world.h.services,
+        world.backtests,
+        world.paper,
+        FakeCalendars(world.h.calendar),
+        world.h.clock,
+    )
+    differences = await restarted.restore_sessions()
+
+    assert differences == []
+    runner = restarted.runner(session_id)
+    assert runner.book.held(SAMSUNG) == 9_090
+    assert await runner.broker.get_account() == before
+    await restarted.stop_session(session_id)
+
+
+async def test_a_paper_session_without_its_paper_record_comes_back_in_error(
+    world: World,
+) -> None:
+    session_id = await started_on_paper(world)
+    await world.manager.shutdown()
+    world.paper.sessions.clear()
+
+    restarted = LiveTradingSessionManager(
+        world.registry,
+        ProcessingEngine(),
+        world.h.services,
+        world.backtests,
+        world.paper,
+        FakeCalendars(world.h.calendar),
+        world.h.clock,
+    )
+    await restarted.restore_sessions()
+
+    session = world.h.sessions.sessions[session_id]
+    assert (session.status, session.status_reason) == (
+        SessionStatus.ERROR,
+        "its paper account record is missing",
+    )
+    assert restarted.get_active_sessions() == []

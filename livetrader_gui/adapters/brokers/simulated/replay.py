@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from livetrader_gui.adapters.clocks import ManualClock
+from livetrader_gui.application.paper_trading import PaperBook
 from livetrader_gui.application.ports import (
     BrokerOrderState,
     BrokerPosition,
@@ -25,15 +26,10 @@ from livetrader_gui.application.ports import (
 from livetrader_gui.domain import (
     Account,
     Candle,
-    Fill,
     Instrument,
     InvalidValueError,
     OrderRequest,
-    OrderStatus,
-    OrderType,
-    Position,
     Quote,
-    TradeDirection,
 )
 from livetrader_gui.domain.sizing import TradingCosts
 
@@ -139,11 +135,8 @@ class ReplayBroker:
         self._ends = {s: [c.end for c in rows] for s, rows in candles.items()}
         self._instruments = instruments
         self._clock = clock
-        self._costs = costs
         self._name = name
-        self.cash = capital
-        self.positions: dict[str, Position] = {}
-        self._orders: dict[str, BrokerOrderState] = {}
+        self._book = PaperBook(capital, costs, prefix="R")
 
     @property
     def broker_id(self) -> str:
@@ -215,85 +208,33 @@ class ReplayBroker:
         return [c for c in self._rows(symbol)[:closed] if start <= c.start and c.end <= end]
 
     async def place_order(self, request: OrderRequest) -> BrokerOrderState:
-        known = self._orders.get(request.client_order_id)
-        if known is not None:
-            return known
-        state = self._execute(request)
-        self._orders[request.client_order_id] = state
-        return state
-
-    def _execute(self, request: OrderRequest) -> BrokerOrderState:
-        now = self._clock.now()
-        broker_id = f"R-{len(self._orders) + 1:06d}"
-        quote_rows = self._rows(request.symbol)
         closed = self._closed(request.symbol)
-        refusal = None
-        if request.order_type is not OrderType.MARKET:
-            refusal = "the replay fills market orders only"
-        elif closed == 0:
-            refusal = f"no {request.symbol} price yet"
-        if refusal is None:
-            price = quote_rows[closed - 1].close
-            instrument = self._instruments[request.symbol]
-            value = request.quantity * price
-            if request.direction is TradeDirection.BUY:
-                fees = self._costs.buy_costs(value, instrument.currency)
-                if value + fees > self.cash:
-                    refusal = f"insufficient cash: {value + fees} needed, {self.cash} available"
-            else:
-                fees = self._costs.sell_costs(value, instrument.currency)
-                held = self.positions.get(request.symbol, Position(request.symbol)).quantity
-                if request.quantity > held:
-                    refusal = f"cannot sell {request.quantity} {request.symbol}: {held} held"
-        if refusal is not None:
-            return BrokerOrderState(
-                request, broker_id, OrderStatus.REJECTED, Decimal(0), None, (), now, refusal
-            )
-        commission = self._costs.buy_costs(value, instrument.currency)
-        tax = fees - commission if request.direction is TradeDirection.SELL else Decimal(0)
-        fill = Fill(
-            f"{broker_id}-F1",
-            request.client_order_id,
-            request.symbol,
-            request.direction,
-            request.quantity,
-            price,
-            now,
-            commission=commission,
-            tax=tax,
-        )
-        self.positions.setdefault(request.symbol, Position(request.symbol)).apply_fill(fill)
-        self.cash += -value - fees if request.direction is TradeDirection.BUY else value - fees
-        return BrokerOrderState(
-            request, broker_id, OrderStatus.FILLED, request.quantity, price, (fill,), now
+        price = self._rows(request.symbol)[closed - 1].close if closed else None
+        return self._book.execute(
+            request, price, self._instruments[request.symbol], self._clock.now()
         )
 
     async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
-        state = self._orders.get(client_order_id)
+        state = self._book.orders.get(client_order_id)
         if state is None:
             raise ValueError(f"the replay has no order {client_order_id}")
         return state  # every order is filled or rejected at once: nothing is left to cancel
 
     async def get_order(self, client_order_id: str) -> BrokerOrderState | None:
-        return self._orders.get(client_order_id)
+        return self._book.orders.get(client_order_id)
 
     async def get_open_orders(self) -> list[BrokerOrderState]:
         return []
 
     async def get_positions(self) -> list[BrokerPosition]:
-        return [
-            BrokerPosition(p.symbol, p.quantity, p.average_price)
-            for p in self.positions.values()
-            if not p.is_flat
-        ]
+        return self._book.broker_positions()
 
     async def get_account(self) -> Account:
-        holdings = Decimal(0)
-        for symbol, position in self.positions.items():
+        marks = {}
+        for symbol in self._book.positions:
             closed = self._closed(symbol)
-            if not position.is_flat and closed:
-                holdings += position.quantity * self._rows(symbol)[closed - 1].close
+            if closed:
+                marks[symbol] = self._rows(symbol)[closed - 1].close
         currency = next(iter(self._instruments.values())).currency
-        return Account(
-            "REPLAY", currency, self.cash, max(self.cash, Decimal(0)), self.cash + holdings
-        )
+        cash = self._book.cash
+        return Account("REPLAY", currency, cash, max(cash, Decimal(0)), self._book.equity(marks))
