@@ -46,6 +46,7 @@ class FakeBroker:
         self._clock = clock
         self._broker_id = broker_id
         self.connected = True
+        self.refuse_connects = 0  # how many coming ``connect`` calls fail
         self.cash = cash
         self.prices: dict[str, Decimal] = {}
         self.half_spread = Decimal(0)  # bid and ask sit this far below and above the price
@@ -98,6 +99,9 @@ class FakeBroker:
         return ConnectionState.CONNECTED if self.connected else ConnectionState.DISCONNECTED
 
     async def connect(self) -> None:
+        if self.refuse_connects > 0:
+            self.refuse_connects -= 1
+            raise BrokerConnectionError(f"{self._broker_id} refused the connection")
         self.connected = True
 
     async def disconnect(self) -> None:

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 
 
@@ -16,6 +19,9 @@ class SystemClock:
 
     async def sleep(self, seconds: float) -> None:
         await asyncio.sleep(max(0.0, seconds))
+
+    def timeout(self, seconds: float) -> AbstractAsyncContextManager[asyncio.Timeout]:
+        return asyncio.timeout(max(0.0, seconds))
 
     async def wait(self, event: asyncio.Event, seconds: float) -> bool:
         if event.is_set():
@@ -37,6 +43,8 @@ class ManualClock:
     def __init__(self, start: datetime) -> None:
         self._now = start
         self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
+        # Timeouts are kept apart: they are deadlines, not waits, and ``sleepers`` counts waits.
+        self._alarms: list[tuple[datetime, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
         self.parked = asyncio.Event()
 
@@ -46,10 +54,11 @@ class ManualClock:
     def advance_to(self, at: datetime) -> None:
         """Move time to *at* (never back) and wake every wait whose deadline has come."""
         self._now = max(self._now, at)
-        while self._sleepers and self._sleepers[0][0] <= self._now:
-            _, _, future = heapq.heappop(self._sleepers)
-            if not future.done():
-                future.set_result(None)
+        for heap in (self._alarms, self._sleepers):
+            while heap and heap[0][0] <= self._now:
+                _, _, future = heapq.heappop(heap)
+                if not future.done():
+                    future.set_result(None)
 
     @property
     def sleepers(self) -> int:
@@ -64,6 +73,23 @@ class ManualClock:
         deadline = self._now + timedelta(seconds=seconds)
         heapq.heappush(self._sleepers, (deadline, next(self._order), future))
         await future
+
+    @contextlib.asynccontextmanager
+    async def timeout(self, seconds: float) -> AsyncIterator[asyncio.Timeout]:
+        loop = asyncio.get_running_loop()
+        async with asyncio.timeout(None) as expiry:
+            # A parked sleeper whose wake-up makes asyncio's own timeout fire at once, so the
+            # body is cancelled exactly as on a real clock when time is advanced past it.
+            alarm: asyncio.Future[None] = loop.create_future()
+            alarm.add_done_callback(
+                lambda f: None if f.cancelled() else expiry.reschedule(loop.time())
+            )
+            deadline = self._now + timedelta(seconds=max(0.0, seconds))
+            heapq.heappush(self._alarms, (deadline, next(self._order), alarm))
+            try:
+                yield expiry
+            finally:
+                alarm.cancel()
 
     async def wait(self, event: asyncio.Event, seconds: float) -> bool:
         if event.is_set():

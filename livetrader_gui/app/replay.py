@@ -193,7 +193,7 @@ async def _run(
         SqlPaperTradingSessionRepository(database.sessions),
         calendars,
         clock,
-        RunnerLimits(max_concurrent_symbols=64, stale_quote_after=120),
+        RunnerLimits(stale_quote_after=120),
     )
     config = LiveSessionConfig(
         strategy=strategy,

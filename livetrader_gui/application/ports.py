@@ -7,6 +7,7 @@ fakes (``tests/fakes.py``), and only ``app/bootstrap.py`` names the concrete cla
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -59,6 +60,14 @@ class Clock(Protocol):
         """Wait until *event* is set or *seconds* of this clock pass; True if it was set.
 
         Runners wait with this so that pause and stop interrupt any wait at once.
+        """
+        ...
+
+    def timeout(self, seconds: float) -> AbstractAsyncContextManager[asyncio.Timeout]:
+        """Return a context that cancels its body and raises ``TimeoutError`` once *seconds*
+        of this clock pass; it yields the ``asyncio.Timeout`` (``expired()`` tells which).
+
+        Cheaper than a timer task per call: runners put one around every broker call.
         """
         ...
 

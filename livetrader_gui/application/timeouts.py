@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Awaitable
 from typing import TypeVar
 
@@ -15,19 +14,14 @@ T = TypeVar("T")
 async def within(clock: Clock, awaitable: Awaitable[T], seconds: float) -> T:
     """Return the result of *awaitable*, or raise ``TimeoutError`` once *seconds* of *clock* pass.
 
-    On timeout the awaited work is cancelled; if the caller is cancelled, both are.
+    On timeout the awaited work is cancelled; if the caller is cancelled, so is the work.
     """
-    work = asyncio.ensure_future(awaitable)
-    timer = asyncio.ensure_future(clock.sleep(seconds))
+    expiry: asyncio.Timeout | None = None
     try:
-        await asyncio.wait({work, timer}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        timer.cancel()
-        if not work.done():
-            work.cancel()
-        for task in (work, timer):
-            with contextlib.suppress(asyncio.CancelledError):
-                await asyncio.gather(task, return_exceptions=True)
-    if work.cancelled():
-        raise TimeoutError(f"no answer within {seconds:g} s")
-    return work.result()
+        async with clock.timeout(seconds) as expiry:
+            return await awaitable
+    except TimeoutError:
+        if expiry is not None and expiry.expired():
+            # Name the limit: asyncio's own TimeoutError carries no message.
+            raise TimeoutError(f"no answer within {seconds:g} s") from None
+        raise

@@ -65,9 +65,15 @@ class LiveSessionConfig:
 
 @dataclass(frozen=True, slots=True)
 class RunnerLimits:
-    """Timing and concurrency of a runner; the defaults suit a real broker."""
+    """Timing and concurrency of a runner; the defaults suit a real broker.
 
-    max_concurrent_symbols: int = 16
+    ``max_concurrent_symbols`` bounds the symbols whose broker calls are in flight at once, so a
+    session of hundreds of symbols does not open hundreds of requests together. 128 processes
+    500 symbols within a quarter of a second against a broker answering in 20 ms
+    (``bench/runner_bench.py``); a venue with a request-rate limit enforces it in its adapter.
+    """
+
+    max_concurrent_symbols: int = 128
     broker_timeout: float = 10.0
     stale_quote_after: float = 60.0
     reconnect_initial_delay: float = 1.0

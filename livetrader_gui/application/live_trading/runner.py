@@ -15,6 +15,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 from livetrader_gui.application.live_trading.book import SessionBook
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
@@ -42,6 +43,7 @@ from livetrader_gui.application.timeouts import within
 from livetrader_gui.domain import (
     Account,
     AuditEntry,
+    Candle,
     EntryProposal,
     ExecutionMode,
     Fill,
@@ -265,16 +267,22 @@ class LiveTradingRunner:
     ) -> bool | None:
         timeout = self._limits.broker_timeout
         symbol = state.symbol
-        fetches: list[Awaitable[object]] = [self._broker.get_latest_quote(symbol)]
         if state.candles_due(now):
-            fetches.append(
-                self._broker.get_recent_candles(symbol, state.fetch_limit(self._limits, now))
-            )
-        answers = await within(self._clock, asyncio.gather(*fetches), timeout)
-        quote = answers[0]
-        if len(answers) > 1:
-            for candle in state.ingest(answers[1], now):  # type: ignore[arg-type]
+            limit = state.fetch_limit(self._limits, now)
+            fetches: list[Awaitable[object]] = [
+                self._broker.get_latest_quote(symbol),
+                self._broker.get_recent_candles(symbol, limit),
+            ]
+            if not state.has_instrument:
+                # Fetched with the warm-up, so that a first entry waits for no extra trip.
+                fetches.append(state.instrument(self._broker))
+            answers = await within(self._clock, asyncio.gather(*fetches), timeout)
+            quote, candles = cast(Quote | None, answers[0]), cast(list[Candle], answers[1])
+            for candle in state.ingest(candles, now):
                 self._services.observer.on_candle_closed(self._session.id, candle)
+        else:
+            # Most ticks need only the quote: no gather, no extra task per symbol.
+            quote = await within(self._clock, self._broker.get_latest_quote(symbol), timeout)
         if not isinstance(quote, Quote):
             return None
         stale = (now - quote.at).total_seconds() > self._limits.stale_quote_after

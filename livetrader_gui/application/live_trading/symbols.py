@@ -97,6 +97,11 @@ class SymbolState:
         """Return the rules' indicators on the newest candle."""
         return {**self._entry.indicator_values(), **self._exit.indicator_values()}
 
+    @property
+    def has_instrument(self) -> bool:
+        """Tell whether the instrument was fetched already."""
+        return self._instrument is not None
+
     async def instrument(self, broker: IBrokerGateway) -> Instrument:
         """Return the instrument (asked of the broker once)."""
         if self._instrument is None:

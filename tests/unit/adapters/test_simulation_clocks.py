@@ -5,12 +5,15 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from livetrader_gui.adapters.brokers.simulated import (
     MarketHoursClock,
     SimulatedClock,
     default_market_start,
 )
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
+from livetrader_gui.application.timeouts import within
 from tests.fakes import FakeClock
 
 # 2026-11-24 15:29 KST, one minute before the close.
@@ -87,3 +90,19 @@ def test_the_demo_market_starts_now_when_open_else_inside_the_latest_session(
     assert default_market_start(xkrx, open_now) == open_now
     sunday_night = datetime(2026, 11, 29, 14, 0, tzinfo=UTC)
     assert default_market_start(xkrx, sunday_night) == datetime(2026, 11, 27, 0, 30, tzinfo=UTC)
+
+
+async def test_a_timeout_on_a_fast_simulated_clock_expires_in_its_own_time() -> None:
+    base = FakeClock(datetime(2030, 1, 1, tzinfo=UTC))
+    clock = SimulatedClock(base, BEFORE_CLOSE, speed=10)
+    never = asyncio.Event()
+
+    call = asyncio.ensure_future(within(clock, never.wait(), 10))
+    await asyncio.sleep(0)
+    base.advance(0.9)
+    await asyncio.sleep(0)
+    assert not call.done()
+    base.advance(0.1)  # ten simulated seconds
+
+    with pytest.raises(TimeoutError, match="no answer within 10 s"):
+        await call

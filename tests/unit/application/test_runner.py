@@ -363,14 +363,16 @@ async def test_a_lost_connection_pauses_and_a_reconnect_resumes(
     h = await harness(xkrx)
     await h.warm_up(SAMSUNG)
     h.broker.connected = False
+    h.broker.refuse_connects = 1
     task = _run(h)
-    await h.clock.settle()
+    await h.clock.settle(2)  # the runner's tick and the reconnect's backoff wait
     assert h.session.status is SessionStatus.PAUSED
+    assert "reconnect failed: FAKE refused the connection; next try in 1 s" in h.observer.logs()
 
-    h.clock.advance(1)  # the reconnect loop's first try succeeds
-    await h.clock.settle(2)
+    h.clock.advance(1)  # the second try, after the first backoff, succeeds
+    await _until(lambda: h.session.status is SessionStatus.RUNNING)
 
-    assert h.session.status is SessionStatus.RUNNING
+    assert "reconnected and reconciled; trading resumes" in h.observer.logs()
     await h.runner.stop()
     await task
 

@@ -9,6 +9,7 @@ bypassed — it reads this clock like any other and finds the market open.
 from __future__ import annotations
 
 import asyncio
+from contextlib import AbstractAsyncContextManager
 from datetime import datetime, timedelta
 
 from livetrader_gui.application.ports import Clock, ITradingCalendar
@@ -44,6 +45,9 @@ class SimulatedClock:
 
     async def wait(self, event: asyncio.Event, seconds: float) -> bool:
         return await self._base.wait(event, self._base_seconds(seconds))
+
+    def timeout(self, seconds: float) -> AbstractAsyncContextManager[asyncio.Timeout]:
+        return self._base.timeout(self._base_seconds(seconds))
 
 
 class MarketHoursClock(SimulatedClock):
