@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from livetrader_gui.adapters.clocks import ManualClock
@@ -219,5 +219,31 @@ class FakeCalendars:
     def __init__(self, *calendars: ITradingCalendar) -> None:
         self._calendars = {c.code: c for c in calendars}
 
+    def put(self, calendar: ITradingCalendar) -> None:
+        """Hand out *calendar* for its code from now on."""
+        self._calendars[calendar.code] = calendar
+
     async def get(self, code: str) -> ITradingCalendar:
         return self._calendars[code]
+
+
+class HolidayOn:
+    """A calendar with one extra holiday, as when an exchange closes at short notice (an
+    election day): the market data may still run, the session must not trade."""
+
+    def __init__(self, calendar: ITradingCalendar, day: date) -> None:
+        self._calendar = calendar
+        self._day = day
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._calendar, name)
+
+    @property
+    def code(self) -> str:
+        return self._calendar.code
+
+    def is_open(self, at: datetime) -> bool:
+        return self._calendar.session_date(at) != self._day and self._calendar.is_open(at)
+
+    def is_session(self, day: date) -> bool:
+        return day != self._day and self._calendar.is_session(day)
