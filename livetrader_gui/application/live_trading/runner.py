@@ -24,6 +24,7 @@ from livetrader_gui.application.live_trading.exceptions import SignalNotFoundErr
 from livetrader_gui.application.live_trading.link import BrokerLink
 from livetrader_gui.application.live_trading.orders import OrderExecutor, OrderUpdate
 from livetrader_gui.application.live_trading.services import RunnerServices
+from livetrader_gui.application.live_trading.signal_desk import SignalDesk
 from livetrader_gui.application.live_trading.symbols import SymbolState
 from livetrader_gui.application.ports import (
     BrokerConnectionError,
@@ -37,7 +38,6 @@ from livetrader_gui.application.read_models import (
     LogLevel,
     PositionSnapshot,
     SessionSnapshot,
-    SignalSnapshot,
 )
 from livetrader_gui.application.timeouts import within
 from livetrader_gui.domain import (
@@ -53,7 +53,6 @@ from livetrader_gui.domain import (
     RiskStatus,
     SessionStatus,
     SignalReason,
-    SignalStatus,
     TradeDirection,
     TradingSignal,
     TradingState,
@@ -106,7 +105,7 @@ class LiveTradingRunner:
         entry = engine.compile(session.strategy.entry_rule)
         exit_ = engine.compile(session.strategy.exit_rule)
         self._symbols = {s: SymbolState(s, entry, exit_) for s in session.symbols}
-        self._pending: dict[str, TradingSignal] = {}
+        self._desk = SignalDesk(session.id, services.signals, services.observer)
         self._daily = DailyRisk(
             session, self._book, services.budgets, calendar, self._move_trading_state
         )
@@ -145,7 +144,7 @@ class LiveTradingRunner:
 
     def pending_signals(self) -> list[TradingSignal]:
         """Return the MANUAL signals waiting for the trader."""
-        return list(self._pending.values())
+        return self._desk.pending
 
     def indicator_values(self, symbol: str) -> dict[str, float]:
         """Return the rules' indicators of *symbol* on its last candle."""
@@ -198,8 +197,7 @@ class LiveTradingRunner:
     async def stop(self, reason: str = "stopped by the trader") -> None:
         """End ``run`` at its next wait and record the session as STOPPED."""
         self._stopping = True
-        for signal in list(self._pending.values()):
-            await self._close_signal(signal, lambda s: s.dismiss("session stop"))
+        await self._desk.close_all(lambda s: s.dismiss("session stop"))
         if self._session.status is not SessionStatus.STOPPED:
             self._session.stop(reason, self._clock.now())
             await self._status_changed()
@@ -235,7 +233,7 @@ class LiveTradingRunner:
             self._clock, self._broker.get_account(), self._limits.broker_timeout
         )
         await self._daily.roll(now, self._account.equity)
-        await self._expire_signals(now)
+        await self._desk.expire(now)
         await self._sync_orders()
         in_session = self._calendar.is_open(now)
         results = await asyncio.gather(
@@ -295,9 +293,7 @@ class LiveTradingRunner:
         if not in_session or stale or self._session.status is not SessionStatus.RUNNING:
             state.consume_decision()
             return not stale
-        if self._book.has_open_order(symbol) or any(
-            s.symbol == symbol for s in self._pending.values()
-        ):
+        if self._book.has_open_order(symbol) or self._desk.waiting_on(symbol):
             state.consume_decision()
             return True
         if position is not None and not position.is_flat:
@@ -358,8 +354,7 @@ class LiveTradingRunner:
             created_at=now,
             expires_at=now + timedelta(seconds=self._config.signal_ttl) if manual else None,
         )
-        await self._services.signals.save(signal)
-        self._services.observer.on_signal_emitted(SignalSnapshot.of(signal))
+        await self._desk.publish(signal)
         await self._journal(
             "signal",
             f"{reason.value} signal: {direction.value} {plain(quantity)} {symbol} "
@@ -373,11 +368,11 @@ class LiveTradingRunner:
         )
         decision = await self._decide(signal, quote)
         if not decision.approved:
-            await self._close_signal(signal, lambda s: s.reject(decision.summary))
+            await self._desk.close(signal, lambda s: s.reject(decision.summary))
         elif manual:
             if direction is TradeDirection.BUY:
                 self._book.reserved -= 1  # a pending signal holds no slot; execution re-checks
-            self._pending[signal.id] = signal
+            self._desk.hold(signal)
         else:
             await self._execute(signal)
 
@@ -440,7 +435,7 @@ class LiveTradingRunner:
         finally:
             if signal.direction is TradeDirection.BUY:
                 self._book.reserved -= 1
-        await self._close_signal(signal, lambda s: s.mark_executed(update.order.client_order_id))
+        await self._desk.close(signal, lambda s: s.mark_executed(update.order.client_order_id))
         if update.order.reject_reason:
             self._log(
                 LogLevel.ERROR,
@@ -449,28 +444,16 @@ class LiveTradingRunner:
             )
         return update
 
-    async def _close_signal(
-        self, signal: TradingSignal, close: Callable[[TradingSignal], None]
-    ) -> None:
-        close(signal)
-        self._pending.pop(signal.id, None)
-        await self._services.signals.save(signal)
-        self._services.observer.on_signal_emitted(SignalSnapshot.of(signal))
-
     async def execute_signal(self, signal_id: str) -> OrderUpdate | None:
         """Execute a pending MANUAL signal after a risk re-check on a fresh quote.
 
         Returns the order, or None when the re-check refused it (the signal is then REJECTED
         and the reasons are in the journal and the log).
         """
-        signal = self._pending.get(signal_id)
-        if signal is None:
-            raise SignalNotFoundError(
-                f"no pending signal {signal_id} in session {self._session.id}"
-            )
+        signal = self._desk.get(signal_id)
         now = self._clock.now()
         if signal.is_expired(now):
-            await self._close_signal(signal, TradingSignal.expire)
+            await self._desk.close(signal, TradingSignal.expire)
             raise SignalNotFoundError(f"signal {signal_id} expired at {signal.expires_at}")
         quote = await within(
             self._clock,
@@ -483,26 +466,16 @@ class LiveTradingRunner:
             self._clock, self._broker.get_account(), self._limits.broker_timeout
         )
         # The pending signal holds no slot; drop it from the count while it is re-checked.
-        del self._pending[signal_id]
+        self._desk.release(signal_id)
         decision = await self._decide(signal, quote)
         if not decision.approved:
-            await self._close_signal(signal, lambda s: s.reject(decision.summary))
+            await self._desk.close(signal, lambda s: s.reject(decision.summary))
             return None
         return await self._execute(signal)
 
     async def dismiss_signal(self, signal_id: str) -> None:
         """Let a pending MANUAL signal go."""
-        signal = self._pending.get(signal_id)
-        if signal is None:
-            raise SignalNotFoundError(
-                f"no pending signal {signal_id} in session {self._session.id}"
-            )
-        await self._close_signal(signal, TradingSignal.dismiss)
-
-    async def _expire_signals(self, now: datetime) -> None:
-        for signal in list(self._pending.values()):
-            if signal.status is SignalStatus.PENDING and signal.is_expired(now):
-                await self._close_signal(signal, TradingSignal.expire)
+        await self._desk.close(self._desk.get(signal_id), TradingSignal.dismiss)
 
     # ------------------------------------------------------------------ orders and fills
 
@@ -545,8 +518,7 @@ class LiveTradingRunner:
             self._session.halt(self._clock.now())
             self._session.status_reason = reason
             await self._status_changed()
-        for signal in list(self._pending.values()):
-            await self._close_signal(signal, lambda s: s.reject(reason))
+        await self._desk.close_all(lambda s: s.reject(reason))
 
     # ------------------------------------------------------------------ daily budget
 

@@ -1,0 +1,71 @@
+"""``SignalDesk``: a session's signals, saved and shown, and the MANUAL ones awaiting the trader."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from livetrader_gui.application.live_trading.exceptions import SignalNotFoundError
+from livetrader_gui.application.ports import ISessionObserver, ISignalRepository
+from livetrader_gui.application.read_models import SignalSnapshot
+from livetrader_gui.domain import SignalStatus, TradingSignal
+
+
+class SignalDesk:
+    """Every change of a signal is saved, then shown; pending ones wait here until they close."""
+
+    def __init__(
+        self, session_id: str, repository: ISignalRepository, observer: ISessionObserver
+    ) -> None:
+        self._session_id = session_id
+        self._repository = repository
+        self._observer = observer
+        self._pending: dict[str, TradingSignal] = {}
+
+    @property
+    def pending(self) -> list[TradingSignal]:
+        """Return the signals waiting for the trader, oldest first."""
+        return list(self._pending.values())
+
+    def waiting_on(self, symbol: str) -> bool:
+        """Tell whether a signal of *symbol* waits for the trader."""
+        return any(s.symbol == symbol for s in self._pending.values())
+
+    def hold(self, signal: TradingSignal) -> None:
+        """Keep an approved MANUAL signal until it is executed, dismissed or expires."""
+        self._pending[signal.id] = signal
+
+    def get(self, signal_id: str) -> TradingSignal:
+        """Return a pending signal, or raise ``SignalNotFoundError``."""
+        signal = self._pending.get(signal_id)
+        if signal is None:
+            raise SignalNotFoundError(
+                f"no pending signal {signal_id} in session {self._session_id}"
+            )
+        return signal
+
+    def release(self, signal_id: str) -> None:
+        """Stop holding a signal that is being executed."""
+        self._pending.pop(signal_id, None)
+
+    async def publish(self, signal: TradingSignal) -> None:
+        """Save *signal* and tell the observers."""
+        await self._repository.save(signal)
+        self._observer.on_signal_emitted(SignalSnapshot.of(signal))
+
+    async def close(self, signal: TradingSignal, close: Callable[[TradingSignal], None]) -> None:
+        """Apply *close* (execute, reject, dismiss, expire), then save and tell."""
+        close(signal)
+        self._pending.pop(signal.id, None)
+        await self.publish(signal)
+
+    async def close_all(self, close: Callable[[TradingSignal], None]) -> None:
+        """Close every pending signal the same way (stop, halt)."""
+        for signal in list(self._pending.values()):
+            await self.close(signal, close)
+
+    async def expire(self, now: datetime) -> None:
+        """Close the pending signals whose time is up."""
+        for signal in list(self._pending.values()):
+            if signal.status is SignalStatus.PENDING and signal.is_expired(now):
+                await self.close(signal, TradingSignal.expire)
