@@ -55,6 +55,18 @@ class World:
             RunnerLimits(warmup_candles=50),
         )
 
+    def restarted(self) -> LiveTradingSessionManager:
+        """Return a new manager over the same storage and broker, as after an app restart."""
+        return LiveTradingSessionManager(
+            self.registry,
+            ProcessingEngine(),
+            self.h.services,
+            self.backtests,
+            self.paper,
+            FakeCalendars(self.h.calendar),
+            self.h.clock,
+        )
+
     def config(self, strategy: Strategy | None = None, **kw: object) -> LiveSessionConfig:
         return LiveSessionConfig(
             strategy=strategy or self.h.strategy,
@@ -298,15 +310,7 @@ async def test_sessions_come_back_paused_after_a_restart_with_their_positions(
     await world.manager.shutdown()  # the loop ends; the session stays RUNNING, as after a crash
     assert world.h.sessions.sessions[session_id].status is SessionStatus.RUNNING
 
-    restarted = LiveTradingSessionManager(
-        world.registry,
-        ProcessingEngine(),
-        world.h.services,
-        world.backtests,
-        world.paper,
-        FakeCalendars(world.h.calendar),
-        world.h.clock,
-    )
+    restarted = world.restarted()
     differences = await restarted.restore_sessions()
 
     (back,) = restarted.get_active_sessions()
@@ -322,15 +326,7 @@ async def test_a_restart_reports_a_position_the_broker_no_longer_holds(world: Wo
     await world.manager.shutdown()
     world.h.broker.holdings[SAMSUNG] = Decimal(0)  # sold elsewhere while the app was down
 
-    restarted = LiveTradingSessionManager(
-        world.registry,
-        ProcessingEngine(),
-        world.h.services,
-        world.backtests,
-        world.paper,
-        FakeCalendars(world.h.calendar),
-        world.h.clock,
-    )
+    restarted = world.restarted()
     differences = await restarted.restore_sessions()
 
     assert differences == ["005930: the session holds 9090, the broker 0"]
@@ -389,15 +385,7 @@ async def test_a_paper_account_comes_back_from_its_fills_after_a_restart(world: 
     before = await world.manager.runner(session_id).broker.get_account()
     await world.manager.shutdown()
 
-    restarted = LiveTradingSessionManager(
-        world.registry,
-        ProcessingEngine(),
-        world.h.services,
-        world.backtests,
-        world.paper,
-        FakeCalendars(world.h.calendar),
-        world.h.clock,
-    )
+    restarted = world.restarted()
     differences = await restarted.restore_sessions()
 
     assert differences == []
@@ -414,15 +402,7 @@ async def test_a_paper_session_without_its_paper_record_comes_back_in_error(
     await world.manager.shutdown()
     world.paper.sessions.clear()
 
-    restarted = LiveTradingSessionManager(
-        world.registry,
-        ProcessingEngine(),
-        world.h.services,
-        world.backtests,
-        world.paper,
-        FakeCalendars(world.h.calendar),
-        world.h.clock,
-    )
+    restarted = world.restarted()
     await restarted.restore_sessions()
 
     session = world.h.sessions.sessions[session_id]
