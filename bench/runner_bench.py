@@ -33,7 +33,7 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -50,7 +50,7 @@ from livetrader_gui.application.live_trading.config import LiveSessionConfig, Ru
 from livetrader_gui.application.live_trading.runner import LiveTradingRunner
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.paper_trading import PaperBook
-from livetrader_gui.application.ports import BrokerOrderState, BrokerPosition
+from livetrader_gui.application.ports import BrokerOrderState, BrokerPosition, ConnectionState
 from livetrader_gui.application.read_models import SignalSnapshot
 from livetrader_gui.domain import (
     KRX_STOCK_TICKS,
@@ -84,7 +84,6 @@ WARMUP = 300
 NAIVE_WINDOW = 100
 START = datetime(2026, 11, 24, 0, 30, tzinfo=UTC)  # 09:30 KST, XKRX in session
 GOAL_SYMBOLS, GOAL_TICK_MS, GOAL_SPEEDUP, GOAL_P99_MS = 500, 250.0, 20.0, 2.0
-INSTRUMENT_TICKS = KRX_STOCK_TICKS
 
 
 class BenchClock(SystemClock):
@@ -164,9 +163,7 @@ class SlowGateway:
         return self._clock
 
     @property
-    def connection_state(self):  # type: ignore[no-untyped-def]
-        from livetrader_gui.application.ports import ConnectionState
-
+    def connection_state(self) -> ConnectionState:
         return ConnectionState.CONNECTED
 
     async def connect(self) -> None:
@@ -181,7 +178,7 @@ class SlowGateway:
 
     @staticmethod
     def _instrument(symbol: str) -> Instrument:
-        return Instrument(symbol, symbol, "XKRX", "KRW", INSTRUMENT_TICKS)
+        return Instrument(symbol, symbol, "XKRX", "KRW", KRX_STOCK_TICKS)
 
     async def get_instrument(self, symbol: str) -> Instrument:
         await self._trip()
@@ -307,9 +304,9 @@ async def runner_on(
     return runner, clock, gateway, observer
 
 
-async def timed(call: Callable[[], object]) -> float:
+async def timed(call: Callable[[], Awaitable[object]]) -> float:
     began = time.perf_counter()
-    await call()  # type: ignore[misc]
+    await call()
     return (time.perf_counter() - began) * 1000
 
 
@@ -381,6 +378,10 @@ async def latency(symbols: int, minutes: int) -> dict[str, object]:
             await runner.run_once()
             for symbol, emitted in observer.emitted[first:]:
                 samples.append((emitted - gateway.answered[symbol]) * 1000)
+    if not samples:
+        raise SystemExit(
+            f"no signal on {symbols} symbol(s) in {minutes} minutes: raise --latency-minutes"
+        )
     samples.sort()
     return {
         "symbols": symbols,
