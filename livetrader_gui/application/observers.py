@@ -8,6 +8,7 @@ from typing import Any
 
 from livetrader_gui.application.ports import ISessionObserver
 from livetrader_gui.application.read_models import (
+    BarSnapshot,
     LogEntry,
     MarketStatusSnapshot,
     OrderSnapshot,
@@ -15,7 +16,7 @@ from livetrader_gui.application.read_models import (
     SessionSnapshot,
     SignalSnapshot,
 )
-from livetrader_gui.domain import Candle, Quote, RiskStatus
+from livetrader_gui.domain import Quote, RiskStatus
 
 _log = logging.getLogger(__name__)
 
@@ -60,8 +61,8 @@ class ObserverHub:
     def on_risk_status_changed(self, status: RiskStatus) -> None:
         self._each("on_risk_status_changed", status)
 
-    def on_candle_closed(self, session_id: str, candle: Candle) -> None:
-        self._each("on_candle_closed", session_id, candle)
+    def on_candle_closed(self, bar: BarSnapshot) -> None:
+        self._each("on_candle_closed", bar)
 
     def on_quote_received(self, quote: Quote) -> None:
         self._each("on_quote_received", quote)

@@ -15,6 +15,7 @@ from enum import Enum
 from typing import Protocol, runtime_checkable
 
 from livetrader_gui.application.read_models import (
+    BarSnapshot,
     LogEntry,
     MarketStatusSnapshot,
     OrderSnapshot,
@@ -428,7 +429,7 @@ class ISessionObserver(Protocol):
 
     def on_risk_status_changed(self, status: RiskStatus) -> None: ...
 
-    def on_candle_closed(self, session_id: str, candle: Candle) -> None: ...
+    def on_candle_closed(self, bar: BarSnapshot) -> None: ...
 
     def on_quote_received(self, quote: Quote) -> None: ...
 

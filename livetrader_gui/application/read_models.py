@@ -8,6 +8,7 @@ from decimal import Decimal
 from enum import Enum
 
 from livetrader_gui.domain import (
+    Candle,
     ExecutionMode,
     LiveTradingSession,
     Order,
@@ -21,6 +22,7 @@ from livetrader_gui.domain import (
     TradingSignal,
     TradingState,
 )
+from livetrader_gui.processing import IndicatorScale
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +151,29 @@ class SignalSnapshot:
             created_at=signal.created_at,
             expires_at=signal.expires_at,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class IndicatorValue:
+    """One indicator of a session's rules on one candle (NaN while it warms up)."""
+
+    label: str
+    scale: IndicatorScale
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class BarSnapshot:
+    """A closed candle of a session's symbol with its rules' indicators, for the chart."""
+
+    session_id: str
+    candle: Candle
+    indicators: tuple[IndicatorValue, ...] = ()
+
+    @property
+    def symbol(self) -> str:
+        """Return the candle's symbol."""
+        return self.candle.symbol
 
 
 class LogLevel(Enum):

@@ -10,6 +10,7 @@ from livetrader_gui.processing.backtest import (
 )
 from livetrader_gui.processing.engine import CandleDataError, CompiledFormula, ProcessingEngine
 from livetrader_gui.processing.errors import FormulaError
+from livetrader_gui.processing.scales import IndicatorScale
 from livetrader_gui.processing.stream import FormulaStream
 
 __all__ = [
@@ -23,5 +24,6 @@ __all__ = [
     "ExitReason",
     "FormulaError",
     "FormulaStream",
+    "IndicatorScale",
     "ProcessingEngine",
 ]

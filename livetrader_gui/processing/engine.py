@@ -17,6 +17,7 @@ from livetrader_gui.processing.formula.parser import parse
 from livetrader_gui.processing.formula.syntax import COLUMNS
 from livetrader_gui.processing.indicators import BoolArray, FloatArray
 from livetrader_gui.processing.program import Program, lower
+from livetrader_gui.processing.scales import IndicatorScale, indicator_scales
 from livetrader_gui.processing.stream import FormulaStream
 from livetrader_gui.processing.vector import VectorProgram
 
@@ -63,6 +64,10 @@ class CompiledFormula:
             for slot, instruction in enumerate(self._program.instructions)
             if instruction.label and instruction.op not in ("crossover", "crossunder")
         }
+
+    def indicator_scales(self) -> dict[str, IndicatorScale]:
+        """Return the axis each function the rule calls is drawn on, by its text."""
+        return indicator_scales(self._program)
 
     def stream(self) -> FormulaStream:
         """Return a fresh incremental evaluator: feed it each closed bar in order."""

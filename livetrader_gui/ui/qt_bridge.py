@@ -10,6 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 
 from livetrader_gui.application.read_models import (
+    BarSnapshot,
     LogEntry,
     MarketStatusSnapshot,
     OrderSnapshot,
@@ -17,7 +18,7 @@ from livetrader_gui.application.read_models import (
     SessionSnapshot,
     SignalSnapshot,
 )
-from livetrader_gui.domain import Candle, Quote, RiskStatus
+from livetrader_gui.domain import Quote, RiskStatus
 
 
 class EngineSignals(QObject):
@@ -28,7 +29,7 @@ class EngineSignals(QObject):
     order_updated = Signal(object)
     position_changed = Signal(object)
     risk_status_changed = Signal(object)
-    candle_closed = Signal(str, object)
+    candle_closed = Signal(object)
     quote_received = Signal(object)
     log_added = Signal(object)
     market_status_changed = Signal(object)
@@ -55,8 +56,8 @@ class QtSessionObserver:
     def on_risk_status_changed(self, status: RiskStatus) -> None:
         self._signals.risk_status_changed.emit(status)
 
-    def on_candle_closed(self, session_id: str, candle: Candle) -> None:
-        self._signals.candle_closed.emit(session_id, candle)
+    def on_candle_closed(self, bar: BarSnapshot) -> None:
+        self._signals.candle_closed.emit(bar)
 
     def on_quote_received(self, quote: Quote) -> None:
         self._signals.quote_received.emit(quote)

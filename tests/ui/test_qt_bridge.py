@@ -10,6 +10,7 @@ from PySide6.QtCore import SignalInstance
 from pytestqt.qtbot import QtBot
 
 from livetrader_gui.application.read_models import (
+    BarSnapshot,
     LogEntry,
     LogLevel,
     OrderSnapshot,
@@ -25,13 +26,14 @@ def test_each_observer_method_emits_its_signal_with_the_payload(qtbot: QtBot) ->
     observer = QtSessionObserver(signals)
     quote = Quote("005930", Decimal(1), Decimal(2), Decimal(1), T0)
     candle = Candle("005930", T0, Decimal(1), Decimal(2), Decimal(1), Decimal(2), Decimal(10))
+    bar = BarSnapshot("s", candle)
     snapshot = SessionSnapshot.of(session())
     placed = OrderSnapshot.of(order())
     entry = LogEntry(datetime.now(UTC), LogLevel.INFO, "hello", "sess-1")
 
     cases: list[tuple[SignalInstance, Callable[[], None], list[object]]] = [
         (signals.quote_received, lambda: observer.on_quote_received(quote), [quote]),
-        (signals.candle_closed, lambda: observer.on_candle_closed("s", candle), ["s", candle]),
+        (signals.candle_closed, lambda: observer.on_candle_closed(bar), [bar]),
         (
             signals.session_status_changed,
             lambda: observer.on_session_status_changed(snapshot),

@@ -34,6 +34,7 @@ from livetrader_gui.application.ports import (
     ITradingCalendar,
 )
 from livetrader_gui.application.read_models import (
+    BarSnapshot,
     LogEntry,
     LogLevel,
     PositionSnapshot,
@@ -276,8 +277,10 @@ class LiveTradingRunner:
                 fetches.append(state.instrument(self._broker))
             answers = await within(self._clock, asyncio.gather(*fetches), timeout)
             quote, candles = cast(Quote | None, answers[0]), cast(list[Candle], answers[1])
-            for candle in state.ingest(candles, now):
-                self._services.observer.on_candle_closed(self._session.id, candle)
+            for candle, indicators in state.ingest(candles, now):
+                self._services.observer.on_candle_closed(
+                    BarSnapshot(self._session.id, candle, indicators)
+                )
         else:
             # Most ticks need only the quote: no gather, no extra task per symbol.
             quote = await within(self._clock, self._broker.get_latest_quote(symbol), timeout)

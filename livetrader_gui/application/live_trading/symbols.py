@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 
 from livetrader_gui.application.live_trading.config import RunnerLimits
 from livetrader_gui.application.ports import IBrokerGateway
+from livetrader_gui.application.read_models import IndicatorValue
 from livetrader_gui.domain import Candle, Instrument
 from livetrader_gui.processing import CompiledFormula
 
@@ -41,6 +42,7 @@ class SymbolState:
         self._last_start: datetime | None = None
         self._decision = Decision()
         self._instrument: Instrument | None = None
+        self._scales = {**entry.indicator_scales(), **exit_.indicator_scales()}
 
     def candles_due(self, now: datetime) -> bool:
         """Tell whether a candle may have closed since the last one seen."""
@@ -68,11 +70,14 @@ class SymbolState:
         self._last_start = None
         self._decision = Decision()
 
-    def ingest(self, candles: Sequence[Candle], now: datetime) -> list[Candle]:
-        """Feed the candles newer than the last seen; return them."""
+    def ingest(
+        self, candles: Sequence[Candle], now: datetime
+    ) -> list[tuple[Candle, tuple[IndicatorValue, ...]]]:
+        """Feed the candles newer than the last seen; return each with the indicators on it."""
         last = self._last_start
         new = [c for c in candles if (last is None or c.start > last) and c.end <= now]
         entry = exit_ = False
+        fed: list[tuple[Candle, tuple[IndicatorValue, ...]]] = []
         for candle in new:
             bar = (
                 float(candle.open),
@@ -83,10 +88,18 @@ class SymbolState:
             )
             entry = self._entry.update(*bar)
             exit_ = self._exit.update(*bar)
+            fed.append((candle, self._indicators()))
         if new:
             self._last_start = new[-1].start
             self._decision = Decision(entry, exit_)
-        return new
+        return fed
+
+    def _indicators(self) -> tuple[IndicatorValue, ...]:
+        scales = self._scales
+        return tuple(
+            IndicatorValue(label, scales[label], value)
+            for label, value in self.indicator_values().items()
+        )
 
     def consume_decision(self) -> Decision:
         """Return the verdict on the newest candle and forget it (each candle decides once)."""
