@@ -18,6 +18,7 @@ from livetrader_gui.domain import (
     OrderStatus,
     PaperTradingSession,
     SessionStatus,
+    Strategy,
     TradingSignal,
     TradingState,
 )
@@ -65,6 +66,22 @@ class FakeBacktestRepository:
 
 
 # --------------------------------------------------------------------------- repositories
+
+
+class FakeStrategyRepository:
+    """Strategies in memory (``IStrategyRepository``)."""
+
+    def __init__(self) -> None:
+        self.strategies: dict[str, Strategy] = {}
+
+    async def save(self, strategy: Strategy) -> None:
+        self.strategies[strategy.id] = strategy
+
+    async def get(self, strategy_id: str) -> Strategy | None:
+        return self.strategies.get(strategy_id)
+
+    async def list_all(self) -> list[Strategy]:
+        return list(self.strategies.values())
 
 
 class FakeSessionRepository:

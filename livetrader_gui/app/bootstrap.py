@@ -19,15 +19,21 @@ from livetrader_gui.adapters.persistence.database import Database, DatabaseInfo,
 from livetrader_gui.adapters.persistence.repositories import (
     SqlAuditJournal,
     SqlBacktestRepository,
+    SqlDailyBudgetRepository,
     SqlOrderRepository,
     SqlPaperTradingSessionRepository,
     SqlSessionRepository,
+    SqlSignalRepository,
     SqlStrategyRepository,
 )
 from livetrader_gui.app.settings import AppSettings
+from livetrader_gui.application.desk import TradingDesk
+from livetrader_gui.application.live_trading.services import RunnerServices
+from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
 from livetrader_gui.application.market_watch import MarketWatch
 from livetrader_gui.application.ports import ISessionObserver, ITradingCalendar
 from livetrader_gui.domain import AuditEntry, Instrument
+from livetrader_gui.processing import ProcessingEngine
 
 _log = logging.getLogger(__name__)
 SIM_EXCHANGE = "XKRX"
@@ -53,19 +59,31 @@ class Workspace:
     paper_sessions: SqlPaperTradingSessionRepository
     journal: SqlAuditJournal
     market_watch: MarketWatch
+    manager: LiveTradingSessionManager
+    desk: TradingDesk
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
-    def start(self) -> None:
-        """Start the background services on the running loop."""
+    async def start(self) -> list[str]:
+        """Start the background services and bring back the sessions of the last run, PAUSED.
+
+        Returns what reconciliation found different from the broker, for the trader to read.
+        """
         task = asyncio.create_task(self.market_watch.run(), name="market-watch")
         task.add_done_callback(_report_crash)
         self._tasks.append(task)
+        return await self.manager.restore_sessions()
 
     async def shutdown(self) -> None:
-        """Stop services, close brokers, record the stop, and close the database."""
-        self.market_watch.stop()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-        self._tasks.clear()
+        """Stop runners and services, close brokers, record the stop, close the database.
+
+        Sessions are left as they are: the next start brings them back PAUSED.
+        """
+        try:
+            await self.manager.shutdown()
+        finally:
+            self.market_watch.stop()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._tasks.clear()
         try:
             await self.simulator.disconnect()
             await self.journal.append(
@@ -119,6 +137,27 @@ async def build_workspace(settings: AppSettings, observer: ISessionObserver) -> 
     except BaseException:
         await database.dispose()
         raise
+    strategies = SqlStrategyRepository(database.sessions)
+    sessions = SqlSessionRepository(database.sessions)
+    orders = SqlOrderRepository(database.sessions)
+    backtests = SqlBacktestRepository(database.sessions)
+    paper_sessions = SqlPaperTradingSessionRepository(database.sessions)
+    manager = LiveTradingSessionManager(
+        registry,
+        ProcessingEngine(),
+        RunnerServices(
+            sessions=sessions,
+            orders=orders,
+            signals=SqlSignalRepository(database.sessions),
+            budgets=SqlDailyBudgetRepository(database.sessions),
+            journal=journal,
+            observer=observer,
+        ),
+        backtests,
+        paper_sessions,
+        calendars,
+        clock,
+    )
     return Workspace(
         settings=settings,
         database=database,
@@ -129,12 +168,14 @@ async def build_workspace(settings: AppSettings, observer: ISessionObserver) -> 
         registry=registry,
         simulator=simulator,
         instruments=instruments,
-        strategies=SqlStrategyRepository(database.sessions),
-        sessions=SqlSessionRepository(database.sessions),
-        orders=SqlOrderRepository(database.sessions),
-        backtests=SqlBacktestRepository(database.sessions),
-        paper_sessions=SqlPaperTradingSessionRepository(database.sessions),
+        strategies=strategies,
+        sessions=sessions,
+        orders=orders,
+        backtests=backtests,
+        paper_sessions=paper_sessions,
         journal=journal,
+        manager=manager,
+        desk=TradingDesk(manager, strategies, orders),
         market_watch=MarketWatch(
             simulator,
             calendar,

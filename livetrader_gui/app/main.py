@@ -120,8 +120,11 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         window.close()
         return EXIT_STARTUP
 
-    workspace.start()
+    differences = await workspace.start()
+    for difference in differences:
+        _log.warning("reconciliation after restart: %s", difference)
     window.show_workspace(
+        workspace.desk,
         workspace.simulator.display_name,
         {i.symbol: i.name for i in workspace.instruments},
         workspace.calendar.timezone,

@@ -2,120 +2,28 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 
-from livetrader_gui.adapters.brokers.registry import BrokerRegistry
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
-from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
+from livetrader_gui.application.live_trading.config import LiveSessionConfig
 from livetrader_gui.application.live_trading.exceptions import (
     BrokerNotFoundError,
     PreRequisiteNotMetError,
     SessionNotFoundError,
 )
-from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
 from livetrader_gui.domain import (
     AccountStatus,
-    BacktestMetrics,
-    BacktestResult,
     OrderStatus,
-    PaperTradingSession,
     PrerequisiteKind,
     SessionStatus,
-    Strategy,
     TradingState,
 )
-from livetrader_gui.domain.sizing import TradingCosts
-from livetrader_gui.processing import ProcessingEngine
-from tests.fakes import FakeBacktestRepository, FakeCalendars, FakePaperRepository
-from tests.runner_harness import OPEN, Harness, trading_strategy
+from tests.runner_harness import OPEN, trading_strategy
+from tests.world import World, started_with_a_position, trade
 
 SAMSUNG = "005930"
-
-
-class World:
-    """A manager over a fake broker, with evidence repositories the tests fill."""
-
-    def __init__(self, calendar: ExchangeTradingCalendar) -> None:
-        self.h = Harness(calendar)
-        self.backtests = FakeBacktestRepository()
-        self.paper = FakePaperRepository()
-        self.registry = BrokerRegistry(self.h.clock)
-        self.registry.register(self.h.broker)
-        self.manager = LiveTradingSessionManager(
-            self.registry,
-            ProcessingEngine(),
-            self.h.services,
-            self.backtests,
-            self.paper,
-            FakeCalendars(calendar),
-            self.h.clock,
-            RunnerLimits(warmup_candles=50),
-        )
-
-    def restarted(self) -> LiveTradingSessionManager:
-        """Return a new manager over the same storage and broker, as after an app restart."""
-        return LiveTradingSessionManager(
-            self.registry,
-            ProcessingEngine(),
-            self.h.services,
-            self.backtests,
-            self.paper,
-            FakeCalendars(self.h.calendar),
-            self.h.clock,
-        )
-
-    def config(self, strategy: Strategy | None = None, **kw: object) -> LiveSessionConfig:
-        return LiveSessionConfig(
-            strategy=strategy or self.h.strategy,
-            broker_id="FAKE",
-            costs=TradingCosts(Decimal(0), Decimal(0)),
-            **kw,  # type: ignore[arg-type]
-        )
-
-    async def add_backtest(self, sharpe: str | None, strategy: Strategy | None = None) -> None:
-        strategy = strategy or self.h.strategy
-        metrics = BacktestMetrics(
-            Decimal(10),
-            Decimal(8),
-            None if sharpe is None else Decimal(sharpe),
-            None,
-            Decimal(5),
-            Decimal(50),
-            20,
-            Decimal(30),
-        )
-        await self.backtests.add(
-            BacktestResult(
-                f"b-{len(self.backtests.results)}",
-                strategy.id,
-                strategy.rules_hash,
-                strategy.symbols,
-                OPEN - timedelta(days=60),
-                OPEN,
-                Decimal(10_000_000),
-                Decimal(11_000_000),
-                metrics,
-                OPEN + timedelta(seconds=len(self.backtests.results)),  # the newest counts
-            )
-        )
-
-    async def add_paper_days(self, *days: int, strategy: Strategy | None = None) -> None:
-        strategy = strategy or self.h.strategy
-        paper = PaperTradingSession(
-            f"p-{len(self.paper.sessions)}", strategy.id, strategy.rules_hash, OPEN
-        )
-        for day in days:
-            paper.record_activity(date(2026, 11, day))
-        await self.paper.save(paper)
-
-    async def ready(self) -> None:
-        """Record evidence that passes the gate."""
-        await self.add_backtest("1.34")
-        await self.add_paper_days(17, 18, 19)
-        await self.add_paper_days(19, 20, 23)
 
 
 @pytest.fixture
@@ -256,26 +164,6 @@ async def test_a_replay_skips_the_gate_and_the_journal_says_so(world: World) -> 
 
     assert [e.kind for e in world.h.journal.entries][:1] == ["gate_skipped"]
     await world.manager.stop_session(session.id)
-
-
-async def trade(world: World, session_id: str, **closes: int) -> None:
-    """Close one minute on the given symbols and run one tick of the manager's runner."""
-    world.h.clock.advance(60)
-    for key, close in closes.items():
-        world.h.broker.close_minute(key.removeprefix("s"), close)
-    await world.manager.runner(session_id).run_once()
-
-
-async def started_with_a_position(world: World) -> str:
-    # A long tick interval: the test drives the ticks, the runner's own loop stays parked.
-    session = await world.manager.start_session(
-        world.config(skip_prerequisites=True, tick_interval=3_600)
-    )
-    for _ in range(3):
-        await trade(world, session.id, s005930=100, s000660=100)
-    await trade(world, session.id, s005930=110, s000660=100)
-    assert world.manager.runner(session.id).book.held(SAMSUNG) == 9_090
-    return session.id
 
 
 async def test_the_kill_switch_halts_cancels_and_flattens(world: World) -> None:
