@@ -22,7 +22,7 @@ from livetrader_gui.domain import (
     TradingSignal,
     TradingState,
 )
-from livetrader_gui.processing import IndicatorScale
+from livetrader_gui.processing import IndicatorScale as IndicatorScale  # for the chart
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,26 +1,37 @@
-"""The main window."""
+"""The main window: sessions, the selected session, the market watch, the kill switch."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
-    QHeaderView,
     QLabel,
     QMainWindow,
     QMessageBox,
-    QTableView,
+    QSizePolicy,
+    QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from livetrader_gui import __version__
+from livetrader_gui.application.desk import TradingDesk
+from livetrader_gui.application.live_trading.session_manager import KillSwitchReport
+from livetrader_gui.ui.charts.bar_store import BarStore
+from livetrader_gui.ui.commands import CommandRunner, Confirm, ask
 from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
 from livetrader_gui.ui.qt_bridge import EngineSignals
 from livetrader_gui.ui.resources import resource_path
 from livetrader_gui.ui.widgets.market_status_panel import MarketStatusPanel
+from livetrader_gui.ui.widgets.session_panel import table
+from livetrader_gui.ui.workbench import Workbench
+
+_KILL_STYLE = (
+    "QToolButton { background: #c62828; color: white; font-weight: 700; padding: 4px 14px;"
+    " border-radius: 3px; } QToolButton:disabled { background: #9e9e9e; }"
+)
 
 
 class MainWindow(QMainWindow):
@@ -33,25 +44,54 @@ class MainWindow(QMainWindow):
         self._signals = signals
         self.setWindowTitle("LiveTrader")
         self.setWindowIcon(QIcon(str(resource_path("icons/livetrader.svg"))))
-        self.resize(1100, 680)
+        self.resize(1280, 800)
         self.heading = QLabel("Market watch — starting…")
         self.heading.setStyleSheet("font-size: 15px; font-weight: 600; padding: 4px 0;")
-        self.quotes = QTableView()
-        self.quotes.setAlternatingRowColors(True)
-        self.quotes.verticalHeader().setVisible(False)
-        self.quotes.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        central = QWidget()
-        layout = QVBoxLayout(central)
-        layout.addWidget(self.heading)
-        layout.addWidget(self.quotes)
-        self.setCentralWidget(central)
+        self.quotes = table(None)  # the model comes with the workspace
+        self._market = QWidget()
+        column = QVBoxLayout(self._market)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.heading)
+        column.addWidget(self.quotes)
+        self.setCentralWidget(self._market)
         self.status_panel = MarketStatusPanel()
         self.statusBar().addPermanentWidget(self.status_panel)
+        self.notice = QLabel("")
+        self.notice.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.statusBar().addWidget(self.notice, 1)
         self.database_label = QLabel("")
         self.statusBar().addWidget(self.database_label)
         self.quote_model: QuoteTableModel | None = None
+        self.workbench: Workbench | None = None
+        self.bars = BarStore()
+        self.commands = CommandRunner(self.report)
+        self.confirm: Confirm = ask(self)
+        self._desk: TradingDesk | None = None
+        self.last_kill_report: KillSwitchReport | None = None
         signals.market_status_changed.connect(self.status_panel._on_market_status_changed)
+        self._build_toolbar()
         self._build_menus()
+
+    # ------------------------------------------------------------------ building
+
+    def _build_toolbar(self) -> None:
+        bar = QToolBar("Trading")
+        bar.setObjectName("trading-toolbar")
+        bar.setMovable(False)
+        self.kill_action = QAction("KILL SWITCH", self)
+        self.kill_action.setToolTip(
+            "Stop every session from opening positions, cancel open orders and close all "
+            "positions at market (Ctrl+Shift+K)"
+        )
+        self.kill_action.setShortcut(QKeySequence("Ctrl+Shift+K"))
+        self.kill_action.setEnabled(False)
+        self.kill_action.triggered.connect(self._on_kill_switch_triggered)
+        spacer = QWidget()  # pushes the kill switch to the right, away from everyday buttons
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addAction(self.kill_action)
+        bar.widgetForAction(self.kill_action).setStyleSheet(_KILL_STYLE)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
     def _build_menus(self) -> None:
         quit_action = QAction("&Quit", self)
@@ -63,18 +103,58 @@ class MainWindow(QMainWindow):
         self.menuBar().addMenu("&Help").addAction(about)
 
     def show_workspace(
-        self, broker: str, names: dict[str, str], timezone: str, database: str
+        self,
+        desk: TradingDesk,
+        broker: str,
+        names: dict[str, str],
+        timezone: str,
+        database: str,
     ) -> None:
         """Attach the workspace once the engine has started."""
+        self._desk = desk
         self.quote_model = QuoteTableModel(names, timezone, parent=self)
         self.quotes.setModel(self.quote_model)
-        header = self.quotes.horizontalHeader()
-        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        header.setStretchLastSection(True)
-        header.resizeSection(1, 220)
-        self._signals.quote_received.connect(self.quote_model.push)
+        self.quotes.horizontalHeader().resizeSection(1, 220)
         self.heading.setText(f"Market watch — {broker}")
         self.database_label.setText(f"Database: {database}")
+        self.workbench = Workbench(
+            desk, self._signals, self.bars, self.commands, self.confirm_proxy, timezone
+        )
+        self.workbench.add_market_watch(self._market)
+        self.setCentralWidget(self.workbench)
+        self._signals.quote_received.connect(self.quote_model.push)
+        self.kill_action.setEnabled(True)
+
+    def confirm_proxy(self, title: str, question: str) -> bool:
+        """Ask through ``self.confirm``, which tests replace."""
+        return self.confirm(title, question)
+
+    # ------------------------------------------------------------------ commands
+
+    def report(self, message: str) -> None:
+        """Tell the trader how a command went, in the status bar."""
+        self.notice.setText(message)
+
+    def _on_kill_switch_triggered(self) -> None:
+        if self._desk is None:
+            return
+        question = (
+            "Kill switch: every session stops opening positions, every open order is "
+            "cancelled and every position is closed at market.\n\nDo it now?"
+        )
+        if not self.confirm("Kill switch", question):
+            return
+        self.report("Kill switch: halting every session…")
+        self.commands.run("Kill switch", self._desk.kill_switch(), self._on_kill_switch_done)
+
+    def _on_kill_switch_done(self, report: KillSwitchReport) -> None:
+        self.last_kill_report = report
+        self.report(f"Kill switch: {report.summary}")
+        if self.isVisible():
+            box = QMessageBox(QMessageBox.Icon.Warning, "Kill switch", report.summary, parent=self)
+            box.setModal(False)
+            box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            box.show()
 
     def _on_about_triggered(self) -> None:
         QMessageBox.about(

@@ -49,7 +49,7 @@ def test_the_smoke_test_shows_the_window_saves_a_screenshot_and_exits_zero(tmp_p
     header = shot.read_bytes()[:24]
     assert header[:8] == PNG_MAGIC
     width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
-    assert (width, height) == (1100, 680)
+    assert (width, height) == (1280, 800)
     with sqlite3.connect(data / "livetrader.db") as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
             head_revision(),

@@ -7,10 +7,12 @@ from decimal import Decimal
 
 from pytestqt.qtbot import QtBot
 
+from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
 from livetrader_gui.application.read_models import MarketStatusSnapshot
 from livetrader_gui.domain import Quote
 from livetrader_gui.ui.main_window import MainWindow
 from livetrader_gui.ui.qt_bridge import EngineSignals, QtSessionObserver
+from tests.world import World
 
 NOW = datetime(2026, 11, 24, 1, 32, 15, tzinfo=UTC)
 
@@ -32,18 +34,24 @@ def status(**overrides: object) -> MarketStatusSnapshot:
     return MarketStatusSnapshot(**values)  # type: ignore[arg-type]
 
 
-def window(qtbot: QtBot) -> tuple[MainWindow, QtSessionObserver]:
+def window(qtbot: QtBot, calendar: ExchangeTradingCalendar) -> tuple[MainWindow, QtSessionObserver]:
     signals = EngineSignals()
     win = MainWindow(signals)
     qtbot.addWidget(win)
     win.show_workspace(
-        "Simulated market (SIM)", {"005930": "Samsung Electronics"}, "Asia/Seoul", "/data/x.db"
+        World(calendar).desk(),
+        "Simulated market (SIM)",
+        {"005930": "Samsung Electronics"},
+        "Asia/Seoul",
+        "/data/x.db",
     )
     return win, QtSessionObserver(signals)
 
 
-def test_quotes_sent_to_the_observer_appear_in_the_table(qtbot: QtBot) -> None:
-    win, observer = window(qtbot)
+def test_quotes_sent_to_the_observer_appear_in_the_table(
+    qtbot: QtBot, xkrx: ExchangeTradingCalendar
+) -> None:
+    win, observer = window(qtbot, xkrx)
     observer.on_quote_received(
         Quote("005930", Decimal(72_000), Decimal(72_100), Decimal(72_000), NOW)
     )
@@ -55,8 +63,10 @@ def test_quotes_sent_to_the_observer_appear_in_the_table(qtbot: QtBot) -> None:
     assert win.database_label.text() == "Database: /data/x.db"
 
 
-def test_the_status_bar_shows_the_link_and_the_exchange_clock(qtbot: QtBot) -> None:
-    win, observer = window(qtbot)
+def test_the_status_bar_shows_the_link_and_the_exchange_clock(
+    qtbot: QtBot, xkrx: ExchangeTradingCalendar
+) -> None:
+    win, observer = window(qtbot, xkrx)
     observer.on_market_status_changed(status())
     panel = win.status_panel
     assert panel.connection.text() == "● SIM connected"
@@ -64,8 +74,10 @@ def test_the_status_bar_shows_the_link_and_the_exchange_clock(qtbot: QtBot) -> N
     assert panel.stale.isHidden()
 
 
-def test_a_closed_market_shows_when_it_opens_and_a_stale_feed_is_flagged(qtbot: QtBot) -> None:
-    win, observer = window(qtbot)
+def test_a_closed_market_shows_when_it_opens_and_a_stale_feed_is_flagged(
+    qtbot: QtBot, xkrx: ExchangeTradingCalendar
+) -> None:
+    win, observer = window(qtbot, xkrx)
     observer.on_market_status_changed(
         status(
             connected=False,
@@ -82,15 +94,17 @@ def test_a_closed_market_shows_when_it_opens_and_a_stale_feed_is_flagged(qtbot: 
     assert panel.stale.text() == "⚠ no fresh quotes: 005930"
 
 
-def test_closing_the_window_announces_it(qtbot: QtBot) -> None:
-    win, _ = window(qtbot)
+def test_closing_the_window_announces_it(qtbot: QtBot, xkrx: ExchangeTradingCalendar) -> None:
+    win, _ = window(qtbot, xkrx)
     win.show()
     with qtbot.waitSignal(win.closed, timeout=1_000):
         win.close()
 
 
-def test_the_window_carries_the_application_icon(qtbot: QtBot) -> None:
-    win, _ = window(qtbot)
+def test_the_window_carries_the_application_icon(
+    qtbot: QtBot, xkrx: ExchangeTradingCalendar
+) -> None:
+    win, _ = window(qtbot, xkrx)
     assert not win.windowIcon().isNull()
     assert win.windowIcon().pixmap(32, 32).width() == 32
 

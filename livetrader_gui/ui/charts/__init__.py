@@ -1,0 +1,1 @@
+"""Charts: pyqtgraph items fed from a bar store."""

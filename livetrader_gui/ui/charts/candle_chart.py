@@ -1,0 +1,211 @@
+"""A session's live chart: candles with volume, fills, the average price and the rule's indicators.
+
+Price indicators (``sma(close, 20)``) are drawn over the candles, volume ones over the volume
+bars, and the others (RSI, ATR…) in a pane of their own. The chart redraws on a timer, and only
+when the bar store says something it shows has changed: a burst of facts costs one redraw.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, QRectF, QTimer
+from PySide6.QtGui import QPainter, QPicture
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from livetrader_gui.application.read_models import IndicatorScale
+from livetrader_gui.domain import Quote
+from livetrader_gui.ui.charts.bar_store import CANDLE_SECONDS, BarStore, SeriesArrays
+
+REDRAW_MS = 250
+UP = "#26a69a"
+DOWN = "#ef5350"
+_PALETTE = ("#1e88e5", "#fb8c00", "#8e24aa", "#43a047", "#6d4c41", "#00897b")
+
+
+class CandlestickItem(pg.GraphicsObject):  # type: ignore[misc]
+    """Candles drawn once into a picture; redrawn only when the bars change."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._picture = QPicture()
+
+    def set_bars(self, bars: SeriesArrays) -> None:
+        picture = QPicture()
+        painter = QPainter(picture)
+        half = CANDLE_SECONDS * 0.35
+        for i in range(len(bars.x)):
+            x, o, h, lo, c = bars.x[i], bars.open[i], bars.high[i], bars.low[i], bars.close[i]
+            colour = pg.mkColor(UP if c >= o else DOWN)
+            painter.setPen(pg.mkPen(colour, width=1, cosmetic=True))
+            painter.drawLine(QPointF(x, lo), QPointF(x, h))
+            painter.setBrush(pg.mkBrush(colour))
+            painter.drawRect(QRectF(x - half, o, 2 * half, c - o))
+        painter.end()
+        self.prepareGeometryChange()
+        self._picture = picture
+        self.update()
+
+    def paint(self, painter: QPainter, *_: Any) -> None:
+        self._picture.play(painter)
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(self._picture.boundingRect())
+
+
+class CandleChart(QWidget):
+    """The chart of one symbol of the selected session, with a symbol picker."""
+
+    def __init__(self, store: BarStore, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._store = store
+        self._session: str | None = None
+        self._symbol: str | None = None
+        self._drawn = -2
+        self._last_prices: dict[str, Decimal] = {}
+        self.symbol_box = QComboBox()
+        self.symbol_box.currentTextChanged.connect(self._on_symbol_chosen)
+        self.caption = QLabel("")
+        top = QHBoxLayout()
+        top.addWidget(QLabel("Symbol"))
+        top.addWidget(self.symbol_box)
+        top.addWidget(self.caption, 1)
+        self.canvas = pg.GraphicsLayoutWidget()
+        self.price = self.canvas.addPlot(row=0, col=0, axisItems={"bottom": pg.DateAxisItem()})
+        self.volume = self.canvas.addPlot(row=1, col=0, axisItems={"bottom": pg.DateAxisItem()})
+        self.own = self.canvas.addPlot(row=2, col=0, axisItems={"bottom": pg.DateAxisItem()})
+        self.volume.setXLink(self.price)
+        self.own.setXLink(self.price)
+        layout = self.canvas.ci.layout
+        layout.setRowStretchFactor(0, 5)
+        layout.setRowStretchFactor(1, 1)
+        layout.setRowStretchFactor(2, 2)
+        for plot in (self.price, self.volume, self.own):
+            plot.showGrid(x=True, y=True, alpha=0.15)
+            plot.setClipToView(True)
+        self.price.addLegend(offset=(8, 8))
+        self.candles = CandlestickItem()
+        self.price.addItem(self.candles)
+        self.volume_bars = pg.BarGraphItem(
+            x=[], height=[], width=CANDLE_SECONDS * 0.7, brush="#90a4ae"
+        )
+        self.volume.addItem(self.volume_bars)
+        self.buys = pg.ScatterPlotItem(symbol="t1", size=12, brush=UP, pen="k", name="buy fills")
+        self.sells = pg.ScatterPlotItem(symbol="t", size=12, brush=DOWN, pen="k", name="sell fills")
+        self.price.addItem(self.buys)
+        self.price.addItem(self.sells)
+        self.average_line = pg.InfiniteLine(
+            angle=0,
+            pen=pg.mkPen("#fdd835", width=1, style=pg.QtCore.Qt.PenStyle.DashLine),
+            label="avg {value:,.0f}",
+            labelOpts={"position": 0.05},
+        )
+        self.last_line = pg.InfiniteLine(
+            angle=0,
+            pen=pg.mkPen("#9e9e9e", width=1),
+            label="last {value:,.0f}",
+            labelOpts={"position": 0.95},
+        )
+        self.price.addItem(self.average_line)
+        self.price.addItem(self.last_line)
+        self.average_line.hide()
+        self.last_line.hide()
+        self.lines: dict[str, pg.PlotDataItem] = {}
+        self._show_own_pane(False)
+        column = QVBoxLayout(self)
+        column.addLayout(top)
+        column.addWidget(self.canvas)
+        self._timer = QTimer(self)
+        self._timer.setInterval(REDRAW_MS)
+        self._timer.timeout.connect(self.redraw)
+        self._timer.start()
+
+    # ------------------------------------------------------------------ what is shown
+
+    def show_session(self, session_id: str | None, symbols: tuple[str, ...] = ()) -> None:
+        """Chart *session_id*, offering its *symbols*."""
+        self._session = session_id
+        self.symbol_box.blockSignals(True)
+        self.symbol_box.clear()
+        self.symbol_box.addItems(list(symbols))
+        self.symbol_box.blockSignals(False)
+        self._on_symbol_chosen(symbols[0] if symbols else "")
+
+    def _on_symbol_chosen(self, symbol: str) -> None:
+        self._symbol = symbol or None
+        self._drawn = -2
+        for line in self.lines.values():
+            self.price.removeItem(line)
+            self.volume.removeItem(line)
+            self.own.removeItem(line)
+        self.lines.clear()
+        if self.price.legend is not None:
+            self.price.legend.clear()
+        self.redraw()
+
+    def _on_quote_received(self, quote: Quote) -> None:
+        self._last_prices[quote.symbol] = quote.last
+
+    # ------------------------------------------------------------------ drawing
+
+    def redraw(self) -> None:
+        """Redraw what changed since the last redraw."""
+        session, symbol = self._session, self._symbol
+        if session is None or symbol is None:
+            self.caption.setText("no session selected")
+            return
+        last = self._last_prices.get(symbol)
+        if last is not None:
+            self.last_line.setValue(float(last))
+            self.last_line.show()
+        version = self._store.version(session, symbol)
+        if version == self._drawn:
+            return
+        self._drawn = version
+        bars = self._store.arrays(session, symbol)
+        self.candles.set_bars(bars)
+        self.volume_bars.setOpts(x=bars.x, height=bars.volume)
+        self._draw_indicators(bars)
+        self._draw_fills(session, symbol)
+        average = self._store.average_price(session, symbol)
+        if average is None:
+            self.average_line.hide()
+        else:
+            self.average_line.setValue(float(average))
+            self.average_line.show()
+        self.caption.setText(
+            f"{len(bars.x)} one-minute candles" if len(bars.x) else "waiting for candles…"
+        )
+
+    def _draw_indicators(self, bars: SeriesArrays) -> None:
+        plots = {
+            IndicatorScale.PRICE: self.price,
+            IndicatorScale.VOLUME: self.volume,
+            IndicatorScale.OWN: self.own,
+        }
+        for label, (scale, series) in bars.indicators.items():
+            line = self.lines.get(label)
+            if line is None:
+                colour = _PALETTE[len(self.lines) % len(_PALETTE)]
+                line = pg.PlotDataItem(pen=pg.mkPen(colour, width=1), name=label, connect="finite")
+                plots[scale].addItem(line)
+                self.lines[label] = line
+            line.setData(bars.x, series)
+        scales = [scale for scale, _ in bars.indicators.values()]
+        self._show_own_pane(IndicatorScale.OWN in scales)
+
+    def _show_own_pane(self, shown: bool) -> None:
+        # A hidden plot keeps its row in the layout: give the row no height instead.
+        self.own.setVisible(shown)
+        self.own.setMaximumHeight(10_000 if shown else 0)
+        self.canvas.ci.layout.setRowStretchFactor(2, 2 if shown else 0)
+
+    def _draw_fills(self, session: str, symbol: str) -> None:
+        markers = self._store.markers(session, symbol)
+        buys = [m for m in markers if m.buy]
+        sells = [m for m in markers if not m.buy]
+        self.buys.setData(np.array([m.x for m in buys]), np.array([m.price for m in buys]))
+        self.sells.setData(np.array([m.x for m in sells]), np.array([m.price for m in sells]))

@@ -1,0 +1,102 @@
+"""The selected session: its risk gauge, live chart, and positions, orders, signals and log."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtWidgets import (
+    QHeaderView,
+    QLabel,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livetrader_gui.application.read_models import SessionSnapshot
+from livetrader_gui.ui.charts.bar_store import BarStore
+from livetrader_gui.ui.charts.candle_chart import CandleChart
+from livetrader_gui.ui.models.activity_table_model import ActivityTableModel
+from livetrader_gui.ui.models.session_table_models import (
+    OrdersTableModel,
+    PositionsTableModel,
+    SignalsTableModel,
+)
+from livetrader_gui.ui.widgets.risk_gauge import RiskGauge
+
+
+def table(model: QAbstractItemModel | None) -> QTableView:
+    """Return a read-only, row-selecting view of *model* whose columns the trader sizes."""
+    view = QTableView()
+    view.setModel(model)
+    view.setAlternatingRowColors(True)
+    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+    view.verticalHeader().setVisible(False)
+    header = view.horizontalHeader()
+    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # never per update
+    header.setStretchLastSection(True)
+    return view
+
+
+class SessionPanel(QWidget):
+    """Everything about one session; ``show_session`` switches every part at once."""
+
+    def __init__(self, store: BarStore, timezone: str, parent: Any = None) -> None:
+        super().__init__(parent)
+        self.heading = QLabel("No session — start one with Go live or Paper trade")
+        self.heading.setStyleSheet("font-size: 15px; font-weight: 600; padding: 2px 0;")
+        self.gauge = RiskGauge()
+        self.chart = CandleChart(store)
+        self.positions = PositionsTableModel(parent=self)
+        self.orders = OrdersTableModel(timezone, parent=self)
+        self.signals = SignalsTableModel(timezone, parent=self)
+        self.activity = ActivityTableModel(timezone, parent=self)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(table(self.positions), "Positions")
+        self.tabs.addTab(table(self.orders), "Orders")
+        self.tabs.addTab(table(self.signals), "Signals")
+        self.activity_view = table(self.activity)
+        self.tabs.addTab(self.activity_view, "Activity")
+        self.activity.rowsInserted.connect(lambda *_: self.activity_view.scrollToBottom())
+        top = QSplitter(Qt.Orientation.Horizontal)
+        top.addWidget(self.chart)
+        top.addWidget(self.gauge)
+        top.setStretchFactor(0, 4)
+        top.setStretchFactor(1, 1)
+        body = QSplitter(Qt.Orientation.Vertical)
+        body.addWidget(top)
+        body.addWidget(self.tabs)
+        body.setStretchFactor(0, 3)
+        body.setStretchFactor(1, 2)
+        self.splitter = body
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.heading)
+        layout.addWidget(body)
+        self.session: SessionSnapshot | None = None
+
+    def show_session(self, session: SessionSnapshot | None) -> None:
+        """Show *session* (None: nothing)."""
+        switched = (session and session.session_id) != (self.session and self.session.session_id)
+        self.session = session
+        self._set_heading(session)
+        if not switched:
+            return
+        session_id = session.session_id if session else None
+        for model in (self.positions, self.orders, self.signals, self.activity):
+            model.show_session(session_id)
+        self.chart.show_session(session_id, session.symbols if session else ())
+        if session is None:
+            self.gauge.clear()
+
+    def _set_heading(self, session: SessionSnapshot | None) -> None:
+        if session is None:
+            self.heading.setText("No session — start one with Go live or Paper trade")
+            return
+        paper = " · paper" if session.is_paper else ""
+        self.heading.setText(
+            f"{session.strategy_name} on {session.broker_id} · "
+            f"{session.execution_mode.value}{paper} · {session.status.value}"
+        )

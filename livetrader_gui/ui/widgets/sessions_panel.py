@@ -1,0 +1,193 @@
+"""The sessions panel: every active session with its state and P&L; pause, resume, stop."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from PySide6.QtCore import QItemSelection, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QHeaderView,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livetrader_gui.application.desk import TradingDesk
+from livetrader_gui.application.read_models import SessionSnapshot
+from livetrader_gui.domain import RiskStatus, SessionStatus, TradingState
+from livetrader_gui.ui.commands import CommandRunner, Confirm
+from livetrader_gui.ui.models.snapshot_table_model import (
+    GAIN,
+    LOSS,
+    MUTED,
+    WARN,
+    Row,
+    SnapshotTableModel,
+    number,
+    signed_colour,
+)
+
+_STATUS_COLOUR = {
+    SessionStatus.RUNNING: GAIN,
+    SessionStatus.PAUSED: WARN,
+    SessionStatus.STOPPED: MUTED,
+    SessionStatus.ERROR: LOSS,
+}
+_STATE_COLOUR = {TradingState.REDUCING: WARN, TradingState.HALTED: LOSS}
+
+
+@dataclass(frozen=True, slots=True)
+class SessionRow:
+    """A session with its latest daily P&L."""
+
+    session: SessionSnapshot
+    daily_pnl: Decimal | None = None
+
+
+class SessionsTableModel(SnapshotTableModel):
+    """One row per session of this run; a stopped session stays, greyed."""
+
+    COLUMNS = ("Strategy", "Broker", "Mode", "Status", "Trading", "Daily P&L", "Reason")
+    NUMERIC = frozenset({5})
+
+    def __init__(self, parent: Any = None, **kwargs: Any) -> None:
+        super().__init__(parent, **kwargs)
+        self._pnl: dict[str, Decimal] = {}
+        self._latest: dict[str, SessionSnapshot] = {}
+        self.show_session("*")
+
+    def key(self, item: SessionRow) -> str:
+        return item.session.session_id
+
+    def session_of(self, item: SessionRow) -> str | None:
+        return None  # every session has its row
+
+    def push_session(self, session: SessionSnapshot) -> None:
+        """Record a session's new state."""
+        self._latest[session.session_id] = session
+        self.push(SessionRow(session, self._pnl.get(session.session_id)))
+
+    def push_risk(self, status: RiskStatus) -> None:
+        """Record a session's daily P&L."""
+        self._pnl[status.session_id] = status.daily_pnl
+        session = self._latest.get(status.session_id)
+        if session is not None:
+            self.push(SessionRow(session, status.daily_pnl))
+
+    def session(self, row: int) -> SessionSnapshot:
+        """Return the session shown in *row*."""
+        return self.item(row).session  # type: ignore[no-any-return]
+
+    def format(self, item: SessionRow) -> Row:
+        session = item.session
+        mode = session.execution_mode.value + (" · PAPER" if session.is_paper else "")
+        colours = {3: _STATUS_COLOUR.get(session.status)}
+        if (colour := _STATE_COLOUR.get(session.trading_state)) is not None:
+            colours[4] = colour
+        if item.daily_pnl is not None and (colour := signed_colour(item.daily_pnl)) is not None:
+            colours[5] = colour
+        return Row(
+            item,
+            [
+                session.strategy_name,
+                session.broker_id,
+                mode,
+                session.status.value,
+                session.trading_state.value,
+                "" if item.daily_pnl is None else number(item.daily_pnl),
+                session.status_reason,
+            ],
+            {column: c for column, c in colours.items() if c is not None},
+        )
+
+
+class SessionsPanel(QWidget):
+    """Lists the sessions; the selected one is what the rest of the window shows."""
+
+    session_selected = Signal(object)  # the SessionSnapshot, or None
+
+    def __init__(
+        self, desk: TradingDesk, commands: CommandRunner, confirm: Confirm, parent: Any = None
+    ) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        self._commands = commands
+        self._confirm = confirm
+        self.model = SessionsTableModel(self)
+        self.table = QTableView()
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableView.SelectionMode.SingleSelection)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
+        self.pause_button = QPushButton("Pause")
+        self.resume_button = QPushButton("Resume")
+        self.stop_button = QPushButton("Stop…")
+        self.pause_button.clicked.connect(self._on_pause_clicked)
+        self.resume_button.clicked.connect(self._on_resume_clicked)
+        self.stop_button.clicked.connect(self._on_stop_clicked)
+        buttons = QHBoxLayout()
+        for button in (self.pause_button, self.resume_button, self.stop_button):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self.model.rowsInserted.connect(self._on_rows_inserted)
+        self.model.dataChanged.connect(lambda *_: self._update_buttons())
+        self._update_buttons()
+
+    def selected(self) -> SessionSnapshot | None:
+        """Return the selected session."""
+        rows = self.table.selectionModel().selectedRows()
+        return self.model.session(rows[0].row()) if rows else None
+
+    def select(self, session_id: str) -> None:
+        """Select *session_id*'s row."""
+        self.model.flush()
+        for row in range(self.model.rowCount()):
+            if self.model.session(row).session_id == session_id:
+                self.table.selectRow(row)
+                return
+
+    def _on_rows_inserted(self, *_: object) -> None:
+        if self.selected() is None and self.model.rowCount():
+            self.table.selectRow(0)
+
+    def _on_selection_changed(self, *_: QItemSelection) -> None:
+        self._update_buttons()
+        self.session_selected.emit(self.selected())
+
+    def _update_buttons(self) -> None:
+        session = self.selected()
+        status = session.status if session else None
+        self.pause_button.setEnabled(status is SessionStatus.RUNNING)
+        self.resume_button.setEnabled(status is SessionStatus.PAUSED)
+        self.stop_button.setEnabled(status in (SessionStatus.RUNNING, SessionStatus.PAUSED))
+
+    def _on_pause_clicked(self) -> None:
+        if (session := self.selected()) is not None:
+            self._commands.run("Pause", self._desk.pause_session(session.session_id))
+
+    def _on_resume_clicked(self) -> None:
+        if (session := self.selected()) is not None:
+            self._commands.run("Resume", self._desk.resume_session(session.session_id))
+
+    def _on_stop_clicked(self) -> None:
+        session = self.selected()
+        if session is None:
+            return
+        question = (
+            f"Stop the session of {session.strategy_name} on {session.broker_id} for good?\n\n"
+            "It opens no new positions and sends no orders after this; open positions stay "
+            "open at the broker."
+        )
+        if self._confirm("Stop session", question):
+            self._commands.run("Stop", self._desk.stop_session(session.session_id))

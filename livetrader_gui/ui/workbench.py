@@ -1,0 +1,111 @@
+"""The trading area of the main window: the sessions, the selected session, the market watch.
+
+It routes the engine's facts to the parts that show them and, when a session is selected, reads
+what that session held before the window saw its facts.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
+
+from livetrader_gui.application.desk import SessionView, TradingDesk
+from livetrader_gui.application.read_models import SessionSnapshot
+from livetrader_gui.domain import RiskStatus
+from livetrader_gui.ui.charts.bar_store import BarStore
+from livetrader_gui.ui.commands import CommandRunner, Confirm
+from livetrader_gui.ui.qt_bridge import EngineSignals
+from livetrader_gui.ui.widgets.session_panel import SessionPanel
+from livetrader_gui.ui.widgets.sessions_panel import SessionsPanel
+
+
+class Workbench(QWidget):
+    """Sessions on the left, above the market watch; the selected session on the right."""
+
+    def __init__(
+        self,
+        desk: TradingDesk,
+        signals: EngineSignals,
+        bars: BarStore,
+        commands: CommandRunner,
+        confirm: Confirm,
+        timezone: str,
+        parent: Any = None,
+    ) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        self._bars = bars
+        self._commands = commands
+        self._risk: dict[str, RiskStatus] = {}
+        self.sessions = SessionsPanel(desk, commands, confirm)
+        self.session = SessionPanel(bars, timezone)
+        self._left = QSplitter(Qt.Orientation.Vertical)
+        self._left.addWidget(self.sessions)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(self._left)
+        self.splitter.addWidget(self.session)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 5)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.splitter)
+        self._connect(signals)
+        self.sessions.session_selected.connect(self._on_session_selected)
+        for session in desk.sessions():
+            self.sessions.model.push_session(session)
+        self.sessions.model.flush()
+
+    def add_market_watch(self, market: QWidget) -> None:
+        """Put the market watch under the sessions."""
+        self._left.addWidget(market)
+
+    def _connect(self, signals: EngineSignals) -> None:
+        panel = self.session
+        signals.quote_received.connect(panel.chart._on_quote_received)
+        signals.session_status_changed.connect(self._on_session_status_changed)
+        signals.risk_status_changed.connect(self._on_risk_status_changed)
+        signals.position_changed.connect(panel.positions.push)
+        signals.position_changed.connect(self._bars.set_position)
+        signals.order_updated.connect(panel.orders.push)
+        signals.order_updated.connect(self._bars.add_order)
+        signals.signal_emitted.connect(panel.signals.push)
+        signals.log_added.connect(panel.activity.push)
+        signals.candle_closed.connect(self._bars.add_bar)
+
+    def _shown(self, session_id: str) -> bool:
+        shown = self.session.session
+        return shown is not None and shown.session_id == session_id
+
+    def _on_session_status_changed(self, session: SessionSnapshot) -> None:
+        self.sessions.model.push_session(session)
+        if self._shown(session.session_id):
+            self.session.show_session(session)
+
+    def _on_risk_status_changed(self, status: RiskStatus) -> None:
+        self._risk[status.session_id] = status
+        self.sessions.model.push_risk(status)
+        if self._shown(status.session_id):
+            self.session.gauge._on_risk_status_changed(status)
+
+    def _on_session_selected(self, session: SessionSnapshot | None) -> None:
+        self.session.show_session(session)
+        if session is None:
+            return
+        if (status := self._risk.get(session.session_id)) is not None:
+            self.session.gauge._on_risk_status_changed(status)
+        self._commands.run(
+            "Loading the session", self._desk.view(session.session_id), self._load_view
+        )
+
+    def _load_view(self, view: SessionView) -> None:
+        """Fill the tables with what the session held before this window saw its facts."""
+        panel = self.session
+        panel.positions.load(list(view.positions))
+        panel.orders.load(list(view.orders))
+        panel.signals.load(list(view.pending_signals))
+        for position in view.positions:
+            self._bars.set_position(position)
+        if view.session.session_id not in self._risk:
+            self._on_risk_status_changed(view.risk)

@@ -1,0 +1,224 @@
+"""The risk gauge, the session tables and the chart follow the bridge's signals."""
+
+from __future__ import annotations
+
+import math
+from datetime import timedelta
+from decimal import Decimal
+
+from pytestqt.qtbot import QtBot
+
+from livetrader_gui.application.read_models import (
+    BarSnapshot,
+    IndicatorScale,
+    IndicatorValue,
+    LogEntry,
+    LogLevel,
+    OrderSnapshot,
+    PositionSnapshot,
+    SessionSnapshot,
+)
+from livetrader_gui.domain import Candle, RiskStatus, TradingState
+from livetrader_gui.ui.charts.bar_store import BarStore
+from livetrader_gui.ui.qt_bridge import EngineSignals, QtSessionObserver
+from livetrader_gui.ui.widgets.risk_gauge import Band, RiskGauge
+from livetrader_gui.ui.widgets.session_panel import SessionPanel
+from tests.builders import T0, fill_for, order, session
+
+SESSION = "S-1"
+
+
+def risk(pnl: int, state: TradingState = TradingState.ACTIVE, **kw: object) -> RiskStatus:
+    values: dict[str, object] = {
+        "session_id": SESSION,
+        "at": T0,
+        "trading_state": state,
+        "current_positions": 2,
+        "max_positions": 5,
+        "daily_pnl": Decimal(pnl),
+        "daily_loss_limit": Decimal(-300_000),
+        "start_of_day_equity": Decimal(10_000_000),
+        "exposure_pct": Decimal("35.25"),
+        "is_within_trading_hours": True,
+        "is_daily_limit_reached": state is TradingState.REDUCING,
+    }
+    values.update(kw)
+    return RiskStatus(**values)  # type: ignore[arg-type]
+
+
+def gauge(qtbot: QtBot) -> tuple[RiskGauge, QtSessionObserver]:
+    signals = EngineSignals()
+    widget = RiskGauge()
+    qtbot.addWidget(widget)
+    signals.risk_status_changed.connect(widget._on_risk_status_changed)
+    return widget, QtSessionObserver(signals)
+
+
+def test_the_gauge_shows_the_loss_against_the_limit_positions_and_exposure(
+    qtbot: QtBot,
+) -> None:
+    widget, observer = gauge(qtbot)
+
+    observer.on_risk_status_changed(risk(-120_000))
+
+    assert widget.pnl.text() == "-120,000 of -300,000 limit (40 % used)"
+    assert widget.band is Band.GREEN
+    assert widget.positions.text() == "2 of 5"
+    assert widget.exposure.text() == "35.2 % of equity"
+    assert widget.banner.text() == "ACTIVE"
+
+
+def test_the_gauge_turns_amber_past_half_the_limit_and_red_past_eighty_percent(
+    qtbot: QtBot,
+) -> None:
+    widget, observer = gauge(qtbot)
+
+    observer.on_risk_status_changed(risk(-150_000))
+    assert widget.band is Band.AMBER
+    observer.on_risk_status_changed(risk(-240_000))
+    assert widget.band is Band.RED
+    observer.on_risk_status_changed(risk(50_000))
+    assert widget.band is Band.GREEN
+    assert widget.pnl.text() == "50,000 of -300,000 limit (0 % used)"
+
+
+def test_reducing_and_halted_take_over_the_banner(qtbot: QtBot) -> None:
+    widget, observer = gauge(qtbot)
+
+    observer.on_risk_status_changed(risk(-300_000, TradingState.REDUCING))
+    assert widget.banner.text() == "REDUCING — daily loss limit reached: exits only"
+    assert "#ef6c00" in widget.banner.styleSheet()
+
+    observer.on_risk_status_changed(risk(-300_000, TradingState.HALTED))
+    assert widget.banner.text() == "HALTED — no orders are sent"
+    assert "#c62828" in widget.banner.styleSheet()
+
+
+def test_the_gauge_says_when_the_market_is_closed(qtbot: QtBot) -> None:
+    widget, observer = gauge(qtbot)
+
+    observer.on_risk_status_changed(risk(0, is_within_trading_hours=False))
+
+    assert widget.hours.text() == "outside trading hours"
+
+
+def panel(qtbot: QtBot) -> tuple[SessionPanel, QtSessionObserver, BarStore]:
+    signals = EngineSignals()
+    store = BarStore()
+    widget = SessionPanel(store, "Asia/Seoul")
+    qtbot.addWidget(widget)
+    signals.position_changed.connect(widget.positions.push)
+    signals.position_changed.connect(store.set_position)
+    signals.order_updated.connect(widget.orders.push)
+    signals.order_updated.connect(store.add_order)
+    signals.log_added.connect(widget.activity.push)
+    signals.candle_closed.connect(store.add_bar)
+    widget.show_session(SessionSnapshot.of(session(id=SESSION)))
+    return widget, QtSessionObserver(signals), store
+
+
+def position(quantity: int, session_id: str = SESSION) -> PositionSnapshot:
+    return PositionSnapshot(
+        session_id, "005930", Decimal(quantity), Decimal(72_000), Decimal(72_500),
+        Decimal(500 * quantity), Decimal(0),
+    )  # fmt: skip
+
+
+def test_positions_follow_the_bridge_and_a_closed_position_leaves_the_table(
+    qtbot: QtBot,
+) -> None:
+    widget, observer, _ = panel(qtbot)
+    model = widget.positions
+
+    observer.on_position_changed(position(10))
+    observer.on_position_changed(position(10, session_id="S-other"))  # another session's
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=2_000)
+    assert [model.data(model.index(0, c)) for c in range(5)] == [
+        "005930", "10", "72,000", "72,500", "5,000",
+    ]  # fmt: skip
+
+    observer.on_position_changed(position(0))
+    qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=2_000)
+
+
+def test_an_order_row_is_updated_in_place_as_the_broker_answers(qtbot: QtBot) -> None:
+    widget, observer, _ = panel(qtbot)
+    model = widget.orders
+    placed = order(session_id=SESSION)
+
+    observer.on_order_updated(OrderSnapshot.of(placed))
+    qtbot.waitUntil(lambda: model.rowCount() == 1, timeout=2_000)
+    placed.mark_rejected("insufficient buying power", T0 + timedelta(seconds=1))
+    observer.on_order_updated(OrderSnapshot.of(placed))
+    qtbot.waitUntil(lambda: model.data(model.index(0, 6)) == "REJECTED", timeout=2_000)
+
+    assert model.rowCount() == 1
+    assert model.data(model.index(0, 7)) == "insufficient buying power"
+
+
+def test_the_activity_log_says_why_a_signal_did_not_trade(qtbot: QtBot) -> None:
+    widget, observer, _ = panel(qtbot)
+
+    observer.on_log(
+        LogEntry(T0, LogLevel.WARNING, "entry on 005930 refused: max positions 3/3", SESSION)
+    )
+    observer.on_log(LogEntry(T0, LogLevel.INFO, "another session's line", "S-other"))
+    qtbot.waitUntil(lambda: widget.activity.rowCount() == 1, timeout=2_000)
+
+    assert widget.activity.message(0) == "entry on 005930 refused: max positions 3/3"
+
+
+def bar(minute: int, close: int, sma: float) -> BarSnapshot:
+    price = Decimal(close)
+    candle = Candle(
+        "005930", T0 + timedelta(minutes=minute), price, price + 100, price - 100, price,
+        Decimal(1_000),
+    )  # fmt: skip
+    return BarSnapshot(
+        SESSION,
+        candle,
+        (
+            IndicatorValue("sma(close, 20)", IndicatorScale.PRICE, sma),
+            IndicatorValue("rsi(close, 14)", IndicatorScale.OWN, 55.0),
+        ),
+    )
+
+
+def test_the_chart_draws_candles_with_the_rules_indicators_on_their_axes(qtbot: QtBot) -> None:
+    widget, observer, _ = panel(qtbot)
+    chart = widget.chart
+
+    for minute in range(3):
+        observer.on_candle_closed(
+            bar(minute, 72_000 + 100 * minute, math.nan if minute < 2 else 72_100)
+        )
+    chart.redraw()
+
+    assert chart.caption.text() == "3 one-minute candles"
+    sma = chart.lines["sma(close, 20)"]
+    assert sma in chart.price.items
+    assert chart.lines["rsi(close, 14)"] in chart.own.items
+    assert chart.own.isVisible()
+    x, y = sma.getData()
+    assert len(x) == 3
+    assert y[2] == 72_100
+
+
+def test_fills_and_the_average_price_are_drawn_on_the_chart(qtbot: QtBot) -> None:
+    widget, observer, _ = panel(qtbot)
+    chart = widget.chart
+    observer.on_candle_closed(bar(0, 72_000, math.nan))
+    filled = order(session_id=SESSION)
+    filled.mark_submitted("B-1", T0)
+    observer.on_order_updated(OrderSnapshot.of(filled))  # not filled yet: no marker
+    chart.redraw()
+    assert len(chart.buys.data) == 0
+
+    filled.apply_fill(fill_for(filled, int(filled.request.quantity), price=72_050))
+    observer.on_order_updated(OrderSnapshot.of(filled))
+    observer.on_position_changed(position(10))
+    chart.redraw()
+
+    assert [(p.pos().x(), p.pos().y()) for p in chart.buys.points()] == [(T0.timestamp(), 72_050.0)]
+    assert chart.average_line.isVisible()
+    assert chart.average_line.value() == 72_000

@@ -1,0 +1,143 @@
+"""The window over a real session manager: sessions appear, commands reach it, the kill switch."""
+
+from __future__ import annotations
+
+from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
+from livetrader_gui.domain import SessionStatus, TradingState
+from livetrader_gui.ui.main_window import MainWindow
+from livetrader_gui.ui.qt_bridge import EngineSignals, QtSessionObserver
+from livetrader_gui.ui.workbench import Workbench
+from tests.world import World, started_with_a_position
+
+
+class Desk:
+    """A window attached to a world whose facts reach it through the Qt bridge."""
+
+    def __init__(self, calendar: ExchangeTradingCalendar) -> None:
+        signals = EngineSignals()
+        self.world = World(calendar, observer=QtSessionObserver(signals))
+        self.window = MainWindow(signals)
+        self.asked: list[str] = []
+        self.answer = True
+        self.window.confirm = self._confirm
+        self.window.show_workspace(
+            self.world.desk(), "Fake broker", {"005930": "Samsung"}, "Asia/Seoul", ":memory:"
+        )
+
+    def _confirm(self, title: str, question: str) -> bool:
+        self.asked.append(title)
+        return self.answer
+
+    @property
+    def bench(self) -> Workbench:
+        assert self.window.workbench is not None
+        return self.window.workbench
+
+    async def settled(self) -> None:
+        """Let the commands started by clicks finish and apply what they reported."""
+        await self.window.commands.wait()
+        self.bench.sessions.model.flush()
+
+
+async def test_a_started_session_is_listed_selected_and_shown(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    desk = Desk(xkrx)
+    session_id = await started_with_a_position(desk.world)
+    await desk.settled()
+
+    sessions = desk.bench.sessions
+    assert sessions.model.rowCount() == 1
+    assert sessions.selected() is not None
+    assert sessions.selected().session_id == session_id  # type: ignore[union-attr]
+    assert desk.bench.session.heading.text().endswith("AUTO · RUNNING")
+    desk.bench.session.positions.flush()
+    assert desk.bench.session.positions.rowCount() == 1  # 005930, bought on the fourth minute
+    assert desk.bench.session.positions.data(desk.bench.session.positions.index(0, 1)) == "9,090"
+    await desk.world.manager.stop_session(session_id)
+
+
+async def test_pause_and_resume_buttons_reach_the_manager(xkrx: ExchangeTradingCalendar) -> None:
+    desk = Desk(xkrx)
+    session_id = await started_with_a_position(desk.world)
+    await desk.settled()
+    panel = desk.bench.sessions
+    assert panel.pause_button.isEnabled()
+    assert not panel.resume_button.isEnabled()
+
+    panel.pause_button.click()
+    await desk.settled()
+
+    assert desk.world.manager.runner(session_id).session.status is SessionStatus.PAUSED
+    assert panel.model.data(panel.model.index(0, 3)) == "PAUSED"
+    assert panel.resume_button.isEnabled()
+    panel.resume_button.click()
+    await desk.settled()
+    assert desk.world.manager.runner(session_id).session.status is SessionStatus.RUNNING
+    await desk.world.manager.stop_session(session_id)
+
+
+async def test_stop_asks_first_and_does_nothing_when_the_trader_says_no(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    desk = Desk(xkrx)
+    session_id = await started_with_a_position(desk.world)
+    await desk.settled()
+    desk.answer = False
+
+    desk.bench.sessions.stop_button.click()
+    await desk.settled()
+
+    assert desk.asked == ["Stop session"]
+    assert desk.world.manager.runner(session_id).session.status is SessionStatus.RUNNING
+    desk.answer = True
+    desk.bench.sessions.stop_button.click()
+    await desk.settled()
+    assert not desk.world.manager.get_active_sessions()
+
+
+async def test_the_kill_switch_asks_once_then_halts_flattens_and_says_what_it_did(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    desk = Desk(xkrx)
+    session_id = await started_with_a_position(desk.world)
+    await desk.settled()
+    runner = desk.world.manager.runner(session_id)
+
+    desk.window.kill_action.trigger()
+    await desk.settled()
+
+    assert desk.asked == ["Kill switch"]
+    assert runner.session.trading_state is TradingState.HALTED
+    assert runner.book.held("005930") == 0
+    assert desk.window.notice.text() == (
+        "Kill switch: 1 session(s) halted, 0 order(s) cancelled, 1 position(s) sent to close"
+    )
+    assert desk.bench.sessions.model.data(desk.bench.sessions.model.index(0, 4)) == "HALTED"
+    await desk.world.manager.stop_session(session_id)
+
+
+async def test_a_declined_kill_switch_changes_nothing(xkrx: ExchangeTradingCalendar) -> None:
+    desk = Desk(xkrx)
+    session_id = await started_with_a_position(desk.world)
+    desk.answer = False
+
+    desk.window.kill_action.trigger()
+    await desk.settled()
+
+    runner = desk.world.manager.runner(session_id)
+    assert runner.session.trading_state is TradingState.ACTIVE
+    assert runner.book.held("005930") == 9_090
+    assert desk.window.last_kill_report is None
+    await desk.world.manager.stop_session(session_id)
+
+
+async def test_a_failed_command_is_reported_in_words_not_a_traceback(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    desk = Desk(xkrx)
+
+    desk.window.commands.run("Pause", desk.world.desk().pause_session("S-missing"))
+    await desk.settled()
+
+    assert desk.window.notice.text() == "Pause failed: no active session S-missing"
