@@ -200,8 +200,9 @@ def test_the_chart_draws_candles_with_the_rules_indicators_on_their_axes(qtbot: 
     assert chart.lines["rsi(close, 14)"] in chart.own.items
     assert chart.own.isVisible()
     x, y = sma.getData()
-    assert len(x) == 3
+    assert list(x) == [0.0, 1.0, 2.0]  # by bar number: a night between two bars takes no room
     assert y[2] == 72_100
+    assert chart.axes[0].tickStrings([0.0, 2.0], 1.0, 1.0) == ["10:00", "10:02"]  # KST
 
 
 def test_fills_and_the_average_price_are_drawn_on_the_chart(qtbot: QtBot) -> None:
@@ -219,6 +220,7 @@ def test_fills_and_the_average_price_are_drawn_on_the_chart(qtbot: QtBot) -> Non
     observer.on_position_changed(position(10))
     chart.redraw()
 
-    assert [(p.pos().x(), p.pos().y()) for p in chart.buys.points()] == [(T0.timestamp(), 72_050.0)]
+    # Drawn on the first candle, the minute it filled in.
+    assert [(p.pos().x(), p.pos().y()) for p in chart.buys.points()] == [(0.0, 72_050.0)]
     assert chart.average_line.isVisible()
     assert chart.average_line.value() == 72_000

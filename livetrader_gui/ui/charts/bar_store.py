@@ -22,7 +22,6 @@ from livetrader_gui.application.read_models import (
 from livetrader_gui.domain import OrderStatus, TradeDirection
 
 MAX_BARS = 1_000  # per symbol: about two trading days of one-minute candles
-CANDLE_SECONDS = 60.0
 
 
 @dataclass(slots=True)

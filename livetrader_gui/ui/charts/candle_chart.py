@@ -7,8 +7,10 @@ when the bar store says something it shows has changed: a burst of facts costs o
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyqtgraph as pg
@@ -18,7 +20,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from livetrader_gui.application.read_models import IndicatorScale
 from livetrader_gui.domain import Quote
-from livetrader_gui.ui.charts.bar_store import CANDLE_SECONDS, BarStore, SeriesArrays
+from livetrader_gui.ui.charts.bar_store import BarStore, SeriesArrays
 
 REDRAW_MS = 250
 UP = "#26a69a"
@@ -36,7 +38,7 @@ class CandlestickItem(pg.GraphicsObject):  # type: ignore[misc]
     def set_bars(self, bars: SeriesArrays) -> None:
         picture = QPicture()
         painter = QPainter(picture)
-        half = CANDLE_SECONDS * 0.35
+        half = 0.35
         for i in range(len(bars.x)):
             x, o, h, lo, c = bars.x[i], bars.open[i], bars.high[i], bars.low[i], bars.close[i]
             colour = pg.mkColor(UP if c >= o else DOWN)
@@ -56,10 +58,30 @@ class CandlestickItem(pg.GraphicsObject):  # type: ignore[misc]
         return QRectF(self._picture.boundingRect())
 
 
+class BarTimeAxis(pg.AxisItem):  # type: ignore[misc]
+    """A time axis over bar numbers: nights and weekends take no room on the chart."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        super().__init__(orientation="bottom")
+        self._zone = zone
+        self.starts = np.empty(0)
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        labels = []
+        for value in values:
+            i = round(value)
+            if 0 <= i < len(self.starts):
+                at = datetime.fromtimestamp(self.starts[i], self._zone)
+                labels.append(at.strftime("%H:%M" if spacing < 300 else "%m-%d %H:%M"))
+            else:
+                labels.append("")
+        return labels
+
+
 class CandleChart(QWidget):
     """The chart of one symbol of the selected session, with a symbol picker."""
 
-    def __init__(self, store: BarStore, parent: Any = None) -> None:
+    def __init__(self, store: BarStore, timezone: str = "UTC", parent: Any = None) -> None:
         super().__init__(parent)
         self._store = store
         self._session: str | None = None
@@ -74,9 +96,11 @@ class CandleChart(QWidget):
         top.addWidget(self.symbol_box)
         top.addWidget(self.caption, 1)
         self.canvas = pg.GraphicsLayoutWidget()
-        self.price = self.canvas.addPlot(row=0, col=0, axisItems={"bottom": pg.DateAxisItem()})
-        self.volume = self.canvas.addPlot(row=1, col=0, axisItems={"bottom": pg.DateAxisItem()})
-        self.own = self.canvas.addPlot(row=2, col=0, axisItems={"bottom": pg.DateAxisItem()})
+        zone = ZoneInfo(timezone)
+        self.axes = [BarTimeAxis(zone) for _ in range(3)]
+        self.price = self.canvas.addPlot(row=0, col=0, axisItems={"bottom": self.axes[0]})
+        self.volume = self.canvas.addPlot(row=1, col=0, axisItems={"bottom": self.axes[1]})
+        self.own = self.canvas.addPlot(row=2, col=0, axisItems={"bottom": self.axes[2]})
         self.volume.setXLink(self.price)
         self.own.setXLink(self.price)
         layout = self.canvas.ci.layout
@@ -89,9 +113,7 @@ class CandleChart(QWidget):
         self.price.addLegend(offset=(8, 8))
         self.candles = CandlestickItem()
         self.price.addItem(self.candles)
-        self.volume_bars = pg.BarGraphItem(
-            x=[], height=[], width=CANDLE_SECONDS * 0.7, brush="#90a4ae"
-        )
+        self.volume_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#90a4ae")
         self.volume.addItem(self.volume_bars)
         self.buys = pg.ScatterPlotItem(symbol="t1", size=12, brush=UP, pen="k", name="buy fills")
         self.sells = pg.ScatterPlotItem(symbol="t", size=12, brush=DOWN, pen="k", name="sell fills")
@@ -101,13 +123,13 @@ class CandleChart(QWidget):
             angle=0,
             pen=pg.mkPen("#fdd835", width=1, style=pg.QtCore.Qt.PenStyle.DashLine),
             label="avg {value:,.0f}",
-            labelOpts={"position": 0.05},
+            labelOpts={"position": 0.12},
         )
         self.last_line = pg.InfiniteLine(
             angle=0,
             pen=pg.mkPen("#9e9e9e", width=1),
             label="last {value:,.0f}",
-            labelOpts={"position": 0.95},
+            labelOpts={"position": 0.88},
         )
         self.price.addItem(self.average_line)
         self.price.addItem(self.last_line)
@@ -159,23 +181,26 @@ class CandleChart(QWidget):
             return
         last = self._last_prices.get(symbol)
         if last is not None:
-            self.last_line.setValue(float(last))
             self.last_line.show()
+            self.last_line.setValue(float(last))
         version = self._store.version(session, symbol)
         if version == self._drawn:
             return
         self._drawn = version
         bars = self._store.arrays(session, symbol)
+        for axis in self.axes:
+            axis.starts = bars.x
+        bars.x = np.arange(len(bars.x), dtype=np.float64)  # drawn by bar number, labelled by time
         self.candles.set_bars(bars)
         self.volume_bars.setOpts(x=bars.x, height=bars.volume)
         self._draw_indicators(bars)
-        self._draw_fills(session, symbol)
+        self._draw_fills(session, symbol, self.axes[0].starts)
         average = self._store.average_price(session, symbol)
         if average is None:
             self.average_line.hide()
         else:
+            self.average_line.show()  # before the value: a hidden line's label does not follow
             self.average_line.setValue(float(average))
-            self.average_line.show()
         self.caption.setText(
             f"{len(bars.x)} one-minute candles" if len(bars.x) else "waiting for candles…"
         )
@@ -203,9 +228,11 @@ class CandleChart(QWidget):
         self.own.setMaximumHeight(10_000 if shown else 0)
         self.canvas.ci.layout.setRowStretchFactor(2, 2 if shown else 0)
 
-    def _draw_fills(self, session: str, symbol: str) -> None:
+    def _draw_fills(self, session: str, symbol: str, starts: np.ndarray) -> None:
         markers = self._store.markers(session, symbol)
-        buys = [m for m in markers if m.buy]
-        sells = [m for m in markers if not m.buy]
-        self.buys.setData(np.array([m.x for m in buys]), np.array([m.price for m in buys]))
-        self.sells.setData(np.array([m.x for m in sells]), np.array([m.price for m in sells]))
+        # A fill is drawn on the candle whose minute it happened in (the last one if later).
+        bar = np.searchsorted(starts, [m.x for m in markers], side="right") - 1.0
+        buys = [i for i, m in enumerate(markers) if m.buy]
+        sells = [i for i, m in enumerate(markers) if not m.buy]
+        self.buys.setData(bar[buys], np.array([markers[i].price for i in buys]))
+        self.sells.setData(bar[sells], np.array([markers[i].price for i in sells]))

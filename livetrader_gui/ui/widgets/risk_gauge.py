@@ -120,6 +120,8 @@ class RiskGauge(QWidget):
         layout.addWidget(self.banner)
         layout.addLayout(grid)
         layout.addWidget(self.hours)
+        layout.addStretch(1)
+        self.pnl.setWordWrap(True)
         self.band = Band.GREEN
         self.state: TradingState | None = None
 

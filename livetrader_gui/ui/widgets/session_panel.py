@@ -48,7 +48,7 @@ class SessionPanel(QWidget):
         self.heading = QLabel("No session — start one with Go live or Paper trade")
         self.heading.setStyleSheet("font-size: 15px; font-weight: 600; padding: 2px 0;")
         self.gauge = RiskGauge()
-        self.chart = CandleChart(store)
+        self.chart = CandleChart(store, timezone)
         self.positions = PositionsTableModel(parent=self)
         self.orders = OrdersTableModel(timezone, parent=self)
         self.signals = SignalsTableModel(timezone, parent=self)
