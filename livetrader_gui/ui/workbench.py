@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
 
 from livetrader_gui.application.desk import SessionView, TradingDesk
 from livetrader_gui.application.read_models import SessionSnapshot
-from livetrader_gui.domain import RiskStatus
+from livetrader_gui.domain import RiskStatus, SessionStatus
 from livetrader_gui.ui.charts.bar_store import BarStore
 from livetrader_gui.ui.commands import CommandRunner, Confirm
 from livetrader_gui.ui.qt_bridge import EngineSignals
@@ -94,6 +94,8 @@ class Workbench(QWidget):
             return
         if (status := self._risk.get(session.session_id)) is not None:
             self.session.gauge._on_risk_status_changed(status)
+        if session.status not in (SessionStatus.RUNNING, SessionStatus.PAUSED):
+            return  # a stopped session has no runner to read: its rows are what was seen
         self._commands.run(
             "Loading the session", self._desk.view(session.session_id), self._load_view
         )

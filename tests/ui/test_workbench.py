@@ -94,6 +94,11 @@ async def test_stop_asks_first_and_does_nothing_when_the_trader_says_no(
     desk.bench.sessions.stop_button.click()
     await desk.settled()
     assert not desk.world.manager.get_active_sessions()
+    desk.bench.sessions.table.clearSelection()
+    desk.bench.sessions.select(session_id)  # a stopped session still shows, without an error
+    await desk.settled()
+    assert desk.bench.session.heading.text().endswith("STOPPED")
+    assert desk.window.notice.text() == ""
 
 
 async def test_the_kill_switch_asks_once_then_halts_flattens_and_says_what_it_did(
