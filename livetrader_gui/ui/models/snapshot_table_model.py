@@ -54,6 +54,7 @@ class SnapshotTableModel(QAbstractTableModel):
 
     COLUMNS: tuple[str, ...] = ()
     NUMERIC: frozenset[int] = frozenset()
+    PER_SESSION = True  # False: every row shows whatever session is selected
 
     def __init__(self, parent: Any = None, flush_ms: int = FLUSH_INTERVAL_MS) -> None:
         super().__init__(parent)
@@ -145,6 +146,8 @@ class SnapshotTableModel(QAbstractTableModel):
             )
 
     def _visible(self, item: Any) -> bool:
+        if not self.PER_SESSION:
+            return True
         session = self.session_of(item)
         return self._session is not None and (session is None or session == self._session)
 

@@ -53,18 +53,15 @@ class SessionsTableModel(SnapshotTableModel):
 
     COLUMNS = ("Strategy", "Broker", "Mode", "Status", "Trading", "Daily P&L", "Reason")
     NUMERIC = frozenset({5})
+    PER_SESSION = False
 
     def __init__(self, parent: Any = None, **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)
         self._pnl: dict[str, Decimal] = {}
         self._latest: dict[str, SessionSnapshot] = {}
-        self.show_session("*")
 
     def key(self, item: SessionRow) -> str:
         return item.session.session_id
-
-    def session_of(self, item: SessionRow) -> str | None:
-        return None  # every session has its row
 
     def push_session(self, session: SessionSnapshot) -> None:
         """Record a session's new state."""
