@@ -6,7 +6,6 @@ chart opened later shows the history since the session started (its warm-up incl
 
 from __future__ import annotations
 
-import math
 from collections import deque
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -111,18 +110,14 @@ class BarStore:
         bars = list(self._get(session_id, symbol).bars)
         candles = [b.candle for b in bars]
         x = np.array([c.start.timestamp() for c in candles], dtype=np.float64)
-        labels: dict[str, IndicatorScale] = {}
-        for bar in bars:
+        indicators: dict[str, tuple[IndicatorScale, np.ndarray]] = {}
+        for i, bar in enumerate(bars):
             for value in bar.indicators:
-                labels.setdefault(value.label, value.scale)
-        indicators = {}
-        for label, scale in labels.items():
-            series = np.full(len(bars), np.nan)
-            for i, bar in enumerate(bars):
-                for value in bar.indicators:
-                    if value.label == label and not math.isinf(value.value):
-                        series[i] = value.value
-            indicators[label] = (scale, series)
+                if value.label not in indicators:
+                    indicators[value.label] = (value.scale, np.full(len(bars), np.nan))
+                indicators[value.label][1][i] = value.value
+        for _, series in indicators.values():
+            series[np.isinf(series)] = np.nan  # drawn as a gap, like a value still warming up
         return SeriesArrays(
             x=x,
             open=np.array([float(c.open) for c in candles], dtype=np.float64),
