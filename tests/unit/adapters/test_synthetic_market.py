@@ -97,6 +97,17 @@ def test_recent_candles_reach_back_into_earlier_sessions(xkrx: ExchangeTradingCa
     assert all(a.start < b.start for a, b in itertools.pairwise(candles))
 
 
+def test_recent_candles_are_the_tail_of_the_day_whatever_the_second_it_is_asked(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    sim = market(xkrx)
+    opens, _ = xkrx.session_bounds(DAY)
+    for now in (T10, T10 + timedelta(seconds=30), T10 + timedelta(seconds=59)):
+        whole_day = sim.candles("005930", opens, now)
+        for limit in (1, 2, 59, 60):
+            assert sim.recent_candles("005930", now, limit) == whole_day[-limit:]
+
+
 def test_after_the_close_the_quote_is_the_closing_quote(xkrx: ExchangeTradingCalendar) -> None:
     sim = market(xkrx)
     _, close = xkrx.session_bounds(DAY)

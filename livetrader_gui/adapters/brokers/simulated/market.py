@@ -250,7 +250,10 @@ class SyntheticMarket:
         while len(collected) < limit:
             open_at, _ = self._calendar.session_bounds(day)
             if open_at < end:
-                collected = self.candles(symbol, open_at, end) + collected
+                # Build only the minutes asked for, not the whole day: a runner asks every tick.
+                # One spare minute covers an *end* in the middle of a minute.
+                wanted = timedelta(minutes=limit - len(collected) + 1)
+                collected = self.candles(symbol, max(open_at, end - wanted), end) + collected
             earlier = self._calendar.sessions_between(
                 day - timedelta(days=30), day - timedelta(days=1)
             )
