@@ -7,6 +7,8 @@ was placed exactly once.
 
 from __future__ import annotations
 
+import asyncio
+
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -59,6 +61,9 @@ class FakeBroker:
         self.reject_with: str | None = None
         self.fill_orders = True
         self.account_status = AccountStatus.ACTIVE
+        self.real_money = False
+        # A real broker's answer takes a while: with this set, calls let other tasks run first.
+        self.suspends = False
 
     # ------------------------------------------------------------------ test controls
 
@@ -88,7 +93,7 @@ class FakeBroker:
 
     @property
     def is_real_money(self) -> bool:
-        return False
+        return self.real_money
 
     @property
     def clock(self) -> FakeClock:
@@ -106,6 +111,11 @@ class FakeBroker:
 
     async def disconnect(self) -> None:
         self.connected = False
+
+    async def _answer(self) -> None:
+        if self.suspends:
+            await asyncio.sleep(0)
+        self._check()
 
     def _check(self) -> None:
         if not self.connected:
@@ -128,7 +138,7 @@ class FakeBroker:
         return Instrument(symbol, symbol, "XKRX", "KRW", KRX_STOCK_TICKS)
 
     async def get_latest_quote(self, symbol: str) -> Quote | None:
-        self._check()
+        await self._answer()
         price = self.prices.get(symbol)
         if price is None:
             return None

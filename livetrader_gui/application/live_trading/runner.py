@@ -453,28 +453,37 @@ class LiveTradingRunner:
         Returns the order, or None when the re-check refused it (the signal is then REJECTED
         and the reasons are in the journal and the log).
         """
-        signal = self._desk.get(signal_id)
-        now = self._clock.now()
-        if signal.is_expired(now):
-            await self._desk.close(signal, TradingSignal.expire)
-            raise SignalNotFoundError(f"signal {signal_id} expired at {signal.expires_at}")
-        quote = await within(
-            self._clock,
-            self._broker.get_latest_quote(signal.symbol),
-            self._limits.broker_timeout,
-        )
-        if quote is None:
-            raise SignalNotFoundError(f"no quote for {signal.symbol}: cannot re-check the risk")
-        self._account = await within(
-            self._clock, self._broker.get_account(), self._limits.broker_timeout
-        )
-        # The pending signal holds no slot; drop it from the count while it is re-checked.
-        self._desk.release(signal_id)
-        decision = await self._decide(signal, quote)
+        signal = self._desk.claim(signal_id)
+        try:
+            now = self._clock.now()
+            if signal.is_expired(now):
+                await self._desk.close(signal, TradingSignal.expire)
+                raise SignalNotFoundError(f"signal {signal_id} expired at {signal.expires_at}")
+            quote = await within(
+                self._clock,
+                self._broker.get_latest_quote(signal.symbol),
+                self._limits.broker_timeout,
+            )
+            if quote is None:
+                raise SignalNotFoundError(
+                    f"no quote for {signal.symbol}: cannot re-check the risk"
+                )
+            self._account = await within(
+                self._clock, self._broker.get_account(), self._limits.broker_timeout
+            )
+            decision = await self._decide(signal, quote)
+        except BaseException:
+            self._desk.unclaim(signal)  # nothing was sent: the trader may try again
+            raise
         if not decision.approved:
             await self._desk.close(signal, lambda s: s.reject(decision.summary))
             return None
-        return await self._execute(signal)
+        try:
+            return await self._execute(signal)
+        finally:
+            # Never back in the queue once an order may have been sent: a second execute
+            # could send it twice. The order itself is tracked, and resolved with the broker.
+            self._desk.forget(signal.id)
 
     async def dismiss_signal(self, signal_id: str) -> None:
         """Let a pending MANUAL signal go."""

@@ -21,6 +21,8 @@ class SignalDesk:
         self._repository = repository
         self._observer = observer
         self._pending: dict[str, TradingSignal] = {}
+        # Signals taken out of the queue by an execute that is still under way.
+        self._claimed: dict[str, TradingSignal] = {}
 
     @property
     def pending(self) -> list[TradingSignal]:
@@ -28,8 +30,10 @@ class SignalDesk:
         return list(self._pending.values())
 
     def waiting_on(self, symbol: str) -> bool:
-        """Tell whether a signal of *symbol* waits for the trader."""
-        return any(s.symbol == symbol for s in self._pending.values())
+        """Tell whether a signal of *symbol* waits for the trader or is being executed."""
+        return any(
+            s.symbol == symbol for s in (*self._pending.values(), *self._claimed.values())
+        )
 
     def hold(self, signal: TradingSignal) -> None:
         """Keep an approved MANUAL signal until it is executed, dismissed or expires."""
@@ -44,9 +48,24 @@ class SignalDesk:
             )
         return signal
 
-    def release(self, signal_id: str) -> None:
-        """Stop holding a signal that is being executed."""
-        self._pending.pop(signal_id, None)
+    def claim(self, signal_id: str) -> TradingSignal:
+        """Take a pending signal out of the queue to execute it, before anything is awaited.
+
+        A second execute of the same signal (a double click) then finds nothing to execute.
+        The claimed signal holds no slot while its risk is re-checked.
+        """
+        signal = self.get(signal_id)
+        self._claimed[signal_id] = self._pending.pop(signal_id)
+        return signal
+
+    def unclaim(self, signal: TradingSignal) -> None:
+        """Put a claimed signal back in the queue: its execute stopped before deciding."""
+        if self._claimed.pop(signal.id, None) is not None and signal.status is SignalStatus.PENDING:
+            self._pending[signal.id] = signal
+
+    def forget(self, signal_id: str) -> None:
+        """Stop tracking a claimed signal whose order was handed to the executor."""
+        self._claimed.pop(signal_id, None)
 
     async def publish(self, signal: TradingSignal) -> None:
         """Save *signal* and tell the observers."""
@@ -57,6 +76,7 @@ class SignalDesk:
         """Apply *close* (execute, reject, dismiss, expire), then save and tell."""
         close(signal)
         self._pending.pop(signal.id, None)
+        self._claimed.pop(signal.id, None)
         await self.publish(signal)
 
     async def close_all(self, close: Callable[[TradingSignal], None]) -> None:

@@ -10,7 +10,8 @@ import pytest
 
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
 from livetrader_gui.application.live_trading.exceptions import SignalNotFoundError
-from livetrader_gui.application.ports import BrokerOrderState, BrokerTimeoutError
+from livetrader_gui.application.live_trading.orders import OrderUpdate
+from livetrader_gui.application.ports import BrokerError, BrokerOrderState, BrokerTimeoutError
 from livetrader_gui.domain import (
     Account,
     AuditEntry,
@@ -292,6 +293,47 @@ async def test_a_manual_signal_waits_and_executing_it_places_exactly_one_order(
     assert signal.status is SignalStatus.EXECUTED
     with pytest.raises(SignalNotFoundError):
         await h.runner.execute_signal(signal.id)
+    assert len(h.broker.placed) == 1
+
+
+async def test_two_executes_of_one_signal_at_once_place_exactly_one_order(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    h = await harness(xkrx, mode=ExecutionMode.MANUAL)
+    await h.warm_up(SAMSUNG)
+    await h.minute(s005930=110)
+    (signal,) = h.runner.pending_signals()
+    h.broker.suspends = True
+
+    # A double click: the second execute starts while the first awaits the broker.
+    first, second = await asyncio.gather(
+        h.runner.execute_signal(signal.id),
+        h.runner.execute_signal(signal.id),
+        return_exceptions=True,
+    )
+
+    assert len(h.broker.placed) == 1
+    assert isinstance(first, OrderUpdate)
+    assert isinstance(second, SignalNotFoundError)
+    assert signal.status is SignalStatus.EXECUTED
+
+
+async def test_a_signal_whose_quote_could_not_be_read_waits_again_for_the_trader(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    h = await harness(xkrx, mode=ExecutionMode.MANUAL)
+    await h.warm_up(SAMSUNG)
+    await h.minute(s005930=110)
+    (signal,) = h.runner.pending_signals()
+    h.broker.connected = False
+
+    with pytest.raises(BrokerError):
+        await h.runner.execute_signal(signal.id)
+
+    assert h.runner.pending_signals() == [signal]
+    assert signal.status is SignalStatus.PENDING
+    h.broker.connected = True
+    assert await h.runner.execute_signal(signal.id) is not None
     assert len(h.broker.placed) == 1
 
 
