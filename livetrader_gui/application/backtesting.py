@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+import pandas as pd
+
 from livetrader_gui.application.ports import Clock, IBacktestRepository, IBrokerGateway
 from livetrader_gui.domain.backtest import BacktestResult
 from livetrader_gui.domain.sizing import TradingCosts
@@ -57,7 +59,7 @@ class BacktestService:
     ) -> tuple[BacktestResult, BacktestOutcome]:
         """Return the stored result and the full outcome (trades, equity curve) of *request*."""
         strategy = request.strategy
-        frames = {}
+        history = {}
         instruments = {}
         for symbol in strategy.symbols:
             candles = await broker.get_historical_candles(symbol, request.start, request.end)
@@ -66,7 +68,7 @@ class BacktestService:
                     f"{broker.display_name} has no candles for {symbol} between "
                     f"{request.start:%Y-%m-%d %H:%M} and {request.end:%Y-%m-%d %H:%M}"
                 )
-            frames[symbol] = candles_frame(candles)
+            history[symbol] = candles
             instruments[symbol] = await broker.get_instrument(symbol)
         config = BacktestConfig(
             request.initial_capital,
@@ -75,12 +77,16 @@ class BacktestService:
             risk_free_rate=request.risk_free_rate,
         )
         stop = cancel or threading.Event()
-        outcome = await asyncio.get_running_loop().run_in_executor(
-            None,
-            lambda: self._backtester.run(
+        frames: dict[str, pd.DataFrame] = {}
+
+        def compute() -> BacktestOutcome:
+            # Turning months of candles into frames is as slow as the backtest: both off-loop.
+            frames.update((symbol, candles_frame(rows)) for symbol, rows in history.items())
+            return self._backtester.run(
                 strategy, frames, instruments, config, progress=progress, is_cancelled=stop.is_set
-            ),
-        )
+            )
+
+        outcome = await asyncio.get_running_loop().run_in_executor(None, compute)
         first = min(frame.index[0] for frame in frames.values()).to_pydatetime()
         last = max(frame.index[-1] for frame in frames.values()).to_pydatetime()
         result = BacktestResult(

@@ -7,6 +7,7 @@ rejections with reasons, and switchable faults (``broker.faults``) for tests and
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -162,7 +163,8 @@ class SimulatedBroker:
             raise ValueError(
                 f"at most {MAX_HISTORY.days} days of candles per request: ask for a shorter range"
             )
-        return self._market.candles(symbol, start, end)
+        # Months of one-minute candles take seconds to build: not on the event loop.
+        return await asyncio.to_thread(self._market.candles, symbol, start, end)
 
     # ------------------------------------------------------------------ orders
 

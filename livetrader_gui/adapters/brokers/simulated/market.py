@@ -15,6 +15,7 @@ prices that were really quoted.
 
 from __future__ import annotations
 
+import threading
 import zlib
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -78,6 +79,8 @@ class SyntheticMarket:
         self._seed = seed
         self._levels: dict[str, npt.NDArray[np.float64]] = {}
         self._paths: OrderedDict[tuple[str, date], DayPath] = OrderedDict()
+        # Long histories are built in a worker thread while quotes are read on the event loop.
+        self._lock = threading.RLock()
         # A symbol trades on a few hundred distinct ticks: convert each float price once.
         self._decimal_prices: dict[str, dict[float, Decimal]] = {s: {} for s in self._symbols}
 
@@ -106,17 +109,18 @@ class SyntheticMarket:
 
     def _daily_levels(self, symbol: str) -> npt.NDArray[np.float64]:
         """Return log deviations from the reference price, one per calendar day since epoch."""
-        levels = self._levels.get(symbol)
-        if levels is None:
-            spec = self._symbols[symbol]
-            shocks = self._rng(symbol, 0).normal(0.0, spec.daily_volatility, _HORIZON_DAYS)
-            levels = np.empty(_HORIZON_DAYS)
-            value = 0.0
-            for i in range(_HORIZON_DAYS):
-                value = _MEAN_REVERSION * value + shocks[i]
-                levels[i] = value
-            self._levels[symbol] = levels
-        return levels
+        with self._lock:
+            levels = self._levels.get(symbol)
+            if levels is None:
+                spec = self._symbols[symbol]
+                shocks = self._rng(symbol, 0).normal(0.0, spec.daily_volatility, _HORIZON_DAYS)
+                levels = np.empty(_HORIZON_DAYS)
+                value = 0.0
+                for i in range(_HORIZON_DAYS):
+                    value = _MEAN_REVERSION * value + shocks[i]
+                    levels[i] = value
+                self._levels[symbol] = levels
+            return levels
 
     def _close_level(self, symbol: str, day: date) -> float:
         offset = (day - _EPOCH).days
@@ -139,15 +143,16 @@ class SyntheticMarket:
     def day_path(self, symbol: str, day: date) -> DayPath:
         """Return the path of *symbol* on trading day *day* (generated once, then cached)."""
         key = (symbol, day)
-        cached = self._paths.get(key)
-        if cached is not None:
-            self._paths.move_to_end(key)
-            return cached
-        path = self._generate(symbol, day)
-        self._paths[key] = path
-        if len(self._paths) > _CACHE_DAYS:
-            self._paths.popitem(last=False)
-        return path
+        with self._lock:
+            cached = self._paths.get(key)
+            if cached is not None:
+                self._paths.move_to_end(key)
+                return cached
+            path = self._generate(symbol, day)
+            self._paths[key] = path
+            if len(self._paths) > _CACHE_DAYS:
+                self._paths.popitem(last=False)
+            return path
 
     def _generate(self, symbol: str, day: date) -> DayPath:
         spec = self._symbols[symbol]
