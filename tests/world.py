@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from livetrader_gui.adapters.brokers.registry import BrokerRegistry
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
+from livetrader_gui.application.backtesting import BacktestService
 from livetrader_gui.application.desk import TradingDesk
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
@@ -62,7 +63,15 @@ class World:
         """Return the trader's desk over this world's manager."""
         strategies = FakeStrategyRepository()
         strategies.strategies[self.h.strategy.id] = self.h.strategy
-        return TradingDesk(self.manager, strategies, self.h.orders)
+        return TradingDesk(
+            self.manager,
+            strategies,
+            self.h.orders,
+            self.registry,
+            BacktestService(ProcessingEngine(), self.backtests, self.h.clock),
+            FakeCalendars(self.h.calendar),
+            self.h.clock,
+        )
 
     def restarted(self) -> LiveTradingSessionManager:
         """Return a new manager over the same storage and broker, as after an app restart."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from livetrader_gui import __version__
@@ -13,7 +14,7 @@ from livetrader_gui.adapters.brokers.simulated import (
     SimulatedBrokerConfig,
     market_clock,
 )
-from livetrader_gui.adapters.calendars import ExchangeCalendarProvider
+from livetrader_gui.adapters.calendars import DEFAULT_HISTORY, ExchangeCalendarProvider
 from livetrader_gui.adapters.clocks import SystemClock
 from livetrader_gui.adapters.persistence.database import Database, DatabaseInfo, prepare_database
 from livetrader_gui.adapters.persistence.repositories import (
@@ -26,7 +27,9 @@ from livetrader_gui.adapters.persistence.repositories import (
     SqlSignalRepository,
     SqlStrategyRepository,
 )
+from livetrader_gui.app.demo import HISTORY_START, DemoStores, needs_demo, prepare_demo
 from livetrader_gui.app.settings import AppSettings
+from livetrader_gui.application.backtesting import BacktestService
 from livetrader_gui.application.desk import TradingDesk
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
@@ -61,23 +64,51 @@ class Workspace:
     market_watch: MarketWatch
     manager: LiveTradingSessionManager
     desk: TradingDesk
+    services: RunnerServices
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+    demo: asyncio.Task[None] | None = None
 
-    async def start(self) -> list[str]:
+    async def start(self, tell: Callable[[str], None] = lambda _: None) -> list[str]:
         """Start the background services and bring back the sessions of the last run, PAUSED.
 
-        Returns what reconciliation found different from the broker, for the trader to read.
+        On a first launch the demo workspace is prepared in the background; *tell* receives
+        its progress in words. Returns what reconciliation found different from the broker.
         """
         task = asyncio.create_task(self.market_watch.run(), name="market-watch")
         task.add_done_callback(_report_crash)
         self._tasks.append(task)
+        if await needs_demo(self.strategies):
+            self.demo = asyncio.create_task(self._prepare_demo(tell), name="demo")
         return await self.manager.restore_sessions()
+
+    async def _prepare_demo(self, tell: Callable[[str], None]) -> None:
+        stores = DemoStores(
+            self.strategies, self.backtests, self.paper_sessions, self.journal, self.services
+        )
+        try:
+            report = await prepare_demo(
+                stores, self.calendars, self.clock, self.settings.sim_seed, tell
+            )
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            _log.exception("the demo workspace could not be prepared")
+            tell("The demo workspace could not be prepared (details in the log)")
+            return
+        tell(
+            f"Demo ready: {report.strategies[0].name} has passed the go-live checks; "
+            "open Go live to start it"
+        )
 
     async def shutdown(self) -> None:
         """Stop runners and services, close brokers, record the stop, close the database.
 
         Sessions are left as they are: the next start brings them back PAUSED.
         """
+        if self.demo is not None:
+            # Before the runners and the database go: the demo writes into both.
+            self.demo.cancel()
+            await asyncio.gather(self.demo, return_exceptions=True)
         try:
             await self.manager.shutdown()
         finally:
@@ -109,7 +140,10 @@ async def build_workspace(settings: AppSettings, observer: ISessionObserver) -> 
     database = Database(info.url)
     try:
         clock = SystemClock()
-        calendars = ExchangeCalendarProvider()
+        # Back far enough for the demo's fixed periods as well as for recent history.
+        calendars = ExchangeCalendarProvider(
+            start=min(clock.now().date() - DEFAULT_HISTORY, HISTORY_START)
+        )
         calendar = await calendars.get(SIM_EXCHANGE)
         simulator = SimulatedBroker(
             calendar,
@@ -142,17 +176,19 @@ async def build_workspace(settings: AppSettings, observer: ISessionObserver) -> 
     orders = SqlOrderRepository(database.sessions)
     backtests = SqlBacktestRepository(database.sessions)
     paper_sessions = SqlPaperTradingSessionRepository(database.sessions)
+    services = RunnerServices(
+        sessions=sessions,
+        orders=orders,
+        signals=SqlSignalRepository(database.sessions),
+        budgets=SqlDailyBudgetRepository(database.sessions),
+        journal=journal,
+        observer=observer,
+    )
+    engine = ProcessingEngine()
     manager = LiveTradingSessionManager(
         registry,
-        ProcessingEngine(),
-        RunnerServices(
-            sessions=sessions,
-            orders=orders,
-            signals=SqlSignalRepository(database.sessions),
-            budgets=SqlDailyBudgetRepository(database.sessions),
-            journal=journal,
-            observer=observer,
-        ),
+        engine,
+        services,
         backtests,
         paper_sessions,
         calendars,
@@ -175,7 +211,16 @@ async def build_workspace(settings: AppSettings, observer: ISessionObserver) -> 
         paper_sessions=paper_sessions,
         journal=journal,
         manager=manager,
-        desk=TradingDesk(manager, strategies, orders),
+        services=services,
+        desk=TradingDesk(
+            manager,
+            strategies,
+            orders,
+            registry,
+            BacktestService(engine, backtests, clock),
+            calendars,
+            clock,
+        ),
         market_watch=MarketWatch(
             simulator,
             calendar,

@@ -120,7 +120,7 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         window.close()
         return EXIT_STARTUP
 
-    differences = await workspace.start()
+    differences = await workspace.start(window.report)
     for difference in differences:
         _log.warning("reconciliation after restart: %s", difference)
     window.show_workspace(
@@ -130,8 +130,8 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         workspace.calendar.timezone,
         str(workspace.database_info.path or workspace.database_info.url),
     )
+    _close_on_termination(window)  # before "ready": a ready app can be stopped in order
     _log.info("LiveTrader ready (database %s)", workspace.database_info.url)
-    _close_on_termination(window)
     code = EXIT_OK
     try:
         if settings.smoke_test:

@@ -7,16 +7,27 @@ for the trader (:data:`TRADER_ERRORS`); anything else is a bug and goes to the l
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
+from decimal import Decimal
 
+from livetrader_gui.application.backtesting import BacktestRequest, BacktestService
 from livetrader_gui.application.live_trading.config import LiveSessionConfig
-from livetrader_gui.application.live_trading.exceptions import LiveTradingError
+from livetrader_gui.application.live_trading.exceptions import (
+    BrokerNotFoundError,
+    LiveTradingError,
+)
 from livetrader_gui.application.live_trading.session_manager import (
     KillSwitchReport,
     LiveTradingSessionManager,
 )
 from livetrader_gui.application.ports import (
     BrokerError,
+    Clock,
+    IBrokerRegistry,
+    ICalendarProvider,
     IOrderRepository,
     IStrategyRepository,
 )
@@ -27,11 +38,17 @@ from livetrader_gui.application.read_models import (
     SignalSnapshot,
 )
 from livetrader_gui.domain import (
+    DEFAULT_PAPER_CAPITAL,
+    BacktestResult,
     DomainError,
     PreRequisiteCheck,
     RiskStatus,
     Strategy,
 )
+from livetrader_gui.processing.backtest import BacktestOutcome
+
+# How much history a backtest started from the window covers, up to now.
+BACKTEST_HISTORY = timedelta(days=182)
 
 # Errors whose message the window shows as it is: they name what is wrong and where.
 TRADER_ERRORS: tuple[type[Exception], ...] = (
@@ -54,6 +71,25 @@ class SessionView:
     pending_signals: tuple[SignalSnapshot, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class BrokerChoice:
+    """A broker the trader may pick, as the registry sees it now."""
+
+    broker_id: str
+    display_name: str
+    is_real_money: bool
+    healthy: bool
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestRun:
+    """A finished backtest: the stored evidence and the curve and trades behind it."""
+
+    result: BacktestResult
+    outcome: BacktestOutcome
+
+
 class TradingDesk:
     """The trader's commands over the session manager and the strategy store."""
 
@@ -62,10 +98,36 @@ class TradingDesk:
         manager: LiveTradingSessionManager,
         strategies: IStrategyRepository,
         orders: IOrderRepository,
+        registry: IBrokerRegistry,
+        backtests: BacktestService,
+        calendars: ICalendarProvider,
+        clock: Clock,
     ) -> None:
         self._manager = manager
         self._strategies = strategies
         self._orders = orders
+        self._registry = registry
+        self._backtests = backtests
+        self._calendars = calendars
+        self._clock = clock
+
+    # ------------------------------------------------------------------ brokers
+
+    def brokers(self) -> list[BrokerChoice]:
+        """Return the registered brokers with their health."""
+        choices = []
+        for gateway in self._registry.all():
+            health = self._registry.health(gateway.broker_id)
+            choices.append(
+                BrokerChoice(
+                    gateway.broker_id,
+                    gateway.display_name,
+                    gateway.is_real_money,
+                    health.healthy,
+                    health.detail,
+                )
+            )
+        return choices
 
     # ------------------------------------------------------------------ strategies
 
@@ -80,6 +142,33 @@ class TradingDesk:
     async def check_prerequisites(self, strategy: Strategy, broker_id: str) -> PreRequisiteCheck:
         """Return the go-live checks with their evidence."""
         return await self._manager.check_prerequisites(strategy, broker_id)
+
+    async def run_backtest(
+        self,
+        strategy: Strategy,
+        broker_id: str,
+        *,
+        capital: Decimal = DEFAULT_PAPER_CAPITAL,
+        progress: Callable[[float], None] | None = None,
+        cancel: threading.Event | None = None,
+    ) -> BacktestRun:
+        """Backtest *strategy* on the last ``BACKTEST_HISTORY`` of *broker_id*'s candles.
+
+        The result is stored as go-live evidence for the strategy's current rules. ``progress``
+        is called from a worker thread; setting ``cancel`` stops the run.
+        """
+        gateway = self._registry.get(broker_id)
+        if gateway is None:
+            raise BrokerNotFoundError(f"no broker '{broker_id}' is registered")
+        calendar = await self._calendars.get(strategy.exchange)
+        end = self._clock.now()
+        request = BacktestRequest(
+            strategy, end - BACKTEST_HISTORY, end, capital, timezone=calendar.timezone
+        )
+        result, outcome = await self._backtests.run(
+            request, gateway, progress=progress, cancel=cancel
+        )
+        return BacktestRun(result, outcome)
 
     # ------------------------------------------------------------------ sessions
 

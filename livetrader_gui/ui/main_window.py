@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
 from livetrader_gui import __version__
 from livetrader_gui.application.desk import TradingDesk
 from livetrader_gui.application.live_trading.session_manager import KillSwitchReport
+from livetrader_gui.application.read_models import SessionSnapshot
 from livetrader_gui.ui.charts.bar_store import BarStore
 from livetrader_gui.ui.commands import CommandRunner, Confirm, ask
 from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
@@ -26,6 +27,7 @@ from livetrader_gui.ui.qt_bridge import EngineSignals
 from livetrader_gui.ui.resources import resource_path
 from livetrader_gui.ui.widgets.market_status_panel import MarketStatusPanel
 from livetrader_gui.ui.widgets.session_panel import table
+from livetrader_gui.ui.wizards.go_live import GoLiveWizard
 from livetrader_gui.ui.workbench import Workbench
 
 _KILL_STYLE = (
@@ -68,6 +70,7 @@ class MainWindow(QMainWindow):
         self.confirm: Confirm = ask(self)
         self._desk: TradingDesk | None = None
         self.last_kill_report: KillSwitchReport | None = None
+        self.wizard: GoLiveWizard | None = None
         signals.market_status_changed.connect(self.status_panel._on_market_status_changed)
         self._build_toolbar()
         self._build_menus()
@@ -78,6 +81,14 @@ class MainWindow(QMainWindow):
         bar = QToolBar("Trading")
         bar.setObjectName("trading-toolbar")
         bar.setMovable(False)
+        self.go_live_action = QAction("Go live…", self)
+        self.go_live_action.setToolTip(
+            "Start a session: choose a strategy, see the go-live checks, then Start (Ctrl+G)"
+        )
+        self.go_live_action.setShortcut(QKeySequence("Ctrl+G"))
+        self.go_live_action.setEnabled(False)
+        self.go_live_action.triggered.connect(self.open_go_live)
+        bar.addAction(self.go_live_action)
         self.kill_action = QAction("KILL SWITCH", self)
         self.kill_action.setToolTip(
             "Stop every session from opening positions, cancel open orders and close all "
@@ -124,6 +135,34 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.workbench)
         self._signals.quote_received.connect(self.quote_model.push)
         self.kill_action.setEnabled(True)
+        self.go_live_action.setEnabled(True)
+
+    def open_go_live(self, strategy_id: str | None = None) -> GoLiveWizard | None:
+        """Open the go-live wizard (window-modal, without blocking the loop)."""
+        if self._desk is None:
+            return None
+        wizard = GoLiveWizard(
+            self._desk,
+            self.commands,
+            self.report,
+            strategy_id if isinstance(strategy_id, str) else None,
+            parent=self,
+        )
+        wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        wizard.session_started.connect(self._on_session_started)
+        wizard.finished.connect(self._on_wizard_finished)
+        self.wizard = wizard
+        wizard.open()
+        return wizard
+
+    def _on_wizard_finished(self) -> None:
+        self.wizard = None
+
+    def _on_session_started(self, session: SessionSnapshot) -> None:
+        if self.workbench is not None:
+            self.workbench.sessions.model.push_session(session)
+            self.workbench.sessions.model.flush()
+            self.workbench.sessions.select(session.session_id)
 
     def confirm_proxy(self, title: str, question: str) -> bool:
         """Ask through ``self.confirm``, which tests replace."""

@@ -55,7 +55,9 @@ def test_the_smoke_test_shows_the_window_saves_a_screenshot_and_exits_zero(tmp_p
             head_revision(),
         )
         kinds = [row[0] for row in conn.execute("SELECT kind FROM audit_journal ORDER BY seq")]
-    assert kinds == ["app_started", "app_stopped"]
+    # In between, the demo workspace (a first launch) may have begun its paper run.
+    assert kinds[0] == "app_started"
+    assert kinds[-1] == "app_stopped"
     assert (data / "logs" / "livetrader.log").is_file()
 
 
@@ -117,4 +119,6 @@ def test_sigterm_closes_the_app_in_order_and_records_the_stop(tmp_path: Path) ->
     assert "LiveTrader stopped" in log.read_text()
     with sqlite3.connect(tmp_path / "livetrader.db") as conn:
         kinds = [row[0] for row in conn.execute("SELECT kind FROM audit_journal ORDER BY seq")]
-    assert kinds == ["app_started", "app_stopped"]
+    # In between, the demo workspace (a first launch) may have begun its paper run.
+    assert kinds[0] == "app_started"
+    assert kinds[-1] == "app_stopped"

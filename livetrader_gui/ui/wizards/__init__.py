@@ -1,0 +1,1 @@
+"""Wizards: the go-live gate."""
