@@ -7,11 +7,13 @@ for the trader (:data:`TRADER_ERRORS`); anything else is a bug and goes to the l
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from livetrader_gui.application.backtesting import BacktestRequest, BacktestService
 from livetrader_gui.application.live_trading.config import LiveSessionConfig
@@ -29,6 +31,7 @@ from livetrader_gui.application.ports import (
     IBrokerRegistry,
     ICalendarProvider,
     IOrderRepository,
+    IStrategyFiles,
     IStrategyRepository,
 )
 from livetrader_gui.application.read_models import (
@@ -45,6 +48,7 @@ from livetrader_gui.domain import (
     RiskStatus,
     Strategy,
 )
+from livetrader_gui.processing import FormulaError, ProcessingEngine
 from livetrader_gui.processing.backtest import BacktestOutcome
 
 # How much history a backtest started from the window covers, up to now.
@@ -57,6 +61,7 @@ TRADER_ERRORS: tuple[type[Exception], ...] = (
     BrokerError,
     TimeoutError,
     ValueError,
+    OSError,  # a file that cannot be read or written: its message names it
 )
 
 
@@ -102,6 +107,8 @@ class TradingDesk:
         backtests: BacktestService,
         calendars: ICalendarProvider,
         clock: Clock,
+        engine: ProcessingEngine,
+        files: IStrategyFiles,
     ) -> None:
         self._manager = manager
         self._strategies = strategies
@@ -110,6 +117,8 @@ class TradingDesk:
         self._backtests = backtests
         self._calendars = calendars
         self._clock = clock
+        self._engine = engine
+        self._files = files
 
     # ------------------------------------------------------------------ brokers
 
@@ -138,6 +147,24 @@ class TradingDesk:
     async def save_strategy(self, strategy: Strategy) -> None:
         """Save *strategy* (a new version replaces the old one under the same id)."""
         await self._strategies.save(strategy)
+
+    def validate_rule(self, formula: str) -> tuple[FormulaError, ...]:
+        """Return every problem of *formula* with its position (empty: the rule is valid)."""
+        return self._engine.validate(formula)
+
+    def now(self) -> datetime:
+        """Return the application's time."""
+        return self._clock.now()
+
+    async def import_strategy(self, path: Path) -> Strategy:
+        """Read a strategy file; its rules are checked. Nothing is saved."""
+        return await asyncio.get_running_loop().run_in_executor(None, self._files.read, path)
+
+    async def export_strategy(self, strategy: Strategy, path: Path, *, overwrite: bool) -> None:
+        """Write *strategy* to a file; an existing file is replaced only with *overwrite*."""
+        await asyncio.get_running_loop().run_in_executor(
+            None, lambda: self._files.write(path, strategy, overwrite=overwrite)
+        )
 
     async def check_prerequisites(self, strategy: Strategy, broker_id: str) -> PreRequisiteCheck:
         """Return the go-live checks with their evidence."""
@@ -190,6 +217,10 @@ class TradingDesk:
             orders=tuple(OrderSnapshot.of(o) for o in orders),
             pending_signals=tuple(SignalSnapshot.of(s) for s in runner.pending_signals()),
         )
+
+    def session_time(self, session_id: str) -> datetime:
+        """Return the time on the clock of *session_id*, which a simulated market may speed up."""
+        return self._manager.runner(session_id).clock.now()
 
     async def start_session(self, config: LiveSessionConfig) -> SessionSnapshot:
         """Start a session behind the go-live gate (paper sessions need no gate)."""

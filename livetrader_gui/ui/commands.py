@@ -42,7 +42,7 @@ class CommandRunner:
     """Starts commands as tracked tasks; reports each failure through *report*."""
 
     def __init__(self, report: Report) -> None:
-        self._report = report
+        self.report = report
         self._tasks: set[asyncio.Task[Any]] = set()
 
     def run(
@@ -57,11 +57,11 @@ class CommandRunner:
             try:
                 result = await command
             except TRADER_ERRORS as error:
-                self._report(f"{what} failed: {error}")
+                self.report(f"{what} failed: {error}")
                 return None
             except Exception as error:
                 _log.exception("%s failed", what)
-                self._report(f"{what} failed: {error} (details in the log)")
+                self.report(f"{what} failed: {error} (details in the log)")
                 return None
             if done is not None:
                 done(result)

@@ -17,6 +17,7 @@ from livetrader_gui.domain import RiskStatus, SessionStatus
 from livetrader_gui.ui.charts.bar_store import BarStore
 from livetrader_gui.ui.commands import CommandRunner, Confirm
 from livetrader_gui.ui.qt_bridge import EngineSignals
+from livetrader_gui.ui.widgets.manual_queue import ManualQueue
 from livetrader_gui.ui.widgets.session_panel import SessionPanel
 from livetrader_gui.ui.widgets.sessions_panel import SessionsPanel
 
@@ -41,6 +42,9 @@ class Workbench(QWidget):
         self._risk: dict[str, RiskStatus] = {}
         self.sessions = SessionsPanel(desk, commands, confirm)
         self.session = SessionPanel(bars, timezone)
+        self.queue = ManualQueue(desk, commands, commands.report)
+        self.session.add_queue(self.queue)
+        self.queue.count_changed.connect(self.session.count_queue)
         self._left = QSplitter(Qt.Orientation.Vertical)
         self._left.addWidget(self.sessions)
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -70,6 +74,7 @@ class Workbench(QWidget):
         signals.order_updated.connect(panel.orders.push)
         signals.order_updated.connect(self._bars.add_order)
         signals.signal_emitted.connect(panel.signals.push)
+        signals.signal_emitted.connect(self.queue.model.push)
         signals.log_added.connect(panel.activity.push)
         signals.candle_closed.connect(self._bars.add_bar)
 
@@ -91,7 +96,9 @@ class Workbench(QWidget):
     def _on_session_selected(self, session: SessionSnapshot | None) -> None:
         self.session.show_session(session)
         if session is None:
+            self.queue.show_session(None, None)
             return
+        self.queue.show_session(session.session_id, session.execution_mode)
         if (status := self._risk.get(session.session_id)) is not None:
             self.session.gauge._on_risk_status_changed(status)
         if session.status not in (SessionStatus.RUNNING, SessionStatus.PAUSED):
@@ -106,6 +113,7 @@ class Workbench(QWidget):
         panel.positions.load(list(view.positions))
         panel.orders.load(list(view.orders))
         panel.signals.load(list(view.pending_signals))
+        self.queue.model.load(list(view.pending_signals))
         for position in view.positions:
             self._bars.set_position(position)
         if view.session.session_id not in self._risk:

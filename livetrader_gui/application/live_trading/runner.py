@@ -143,6 +143,11 @@ class LiveTradingRunner:
         """Return the positions and open orders."""
         return self._book
 
+    @property
+    def clock(self) -> Clock:
+        """Return the clock the session runs on (signal expiry is measured on it)."""
+        return self._clock
+
     def pending_signals(self) -> list[TradingSignal]:
         """Return the MANUAL signals waiting for the trader."""
         return self._desk.pending
@@ -465,9 +470,7 @@ class LiveTradingRunner:
                 self._limits.broker_timeout,
             )
             if quote is None:
-                raise SignalNotFoundError(
-                    f"no quote for {signal.symbol}: cannot re-check the risk"
-                )
+                raise SignalNotFoundError(f"no quote for {signal.symbol}: cannot re-check the risk")
             self._account = await within(
                 self._clock, self._broker.get_account(), self._limits.broker_timeout
             )

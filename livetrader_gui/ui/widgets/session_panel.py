@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
@@ -24,6 +25,7 @@ from livetrader_gui.ui.models.session_table_models import (
     PositionsTableModel,
     SignalsTableModel,
 )
+from livetrader_gui.ui.models.snapshot_table_model import WARN
 from livetrader_gui.ui.widgets.risk_gauge import RiskGauge
 
 
@@ -76,6 +78,18 @@ class SessionPanel(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(body)
         self.session: SessionSnapshot | None = None
+
+    def add_queue(self, queue: QWidget) -> None:
+        """Put the MANUAL queue first among the tabs."""
+        self.tabs.insertTab(0, queue, "Queue")
+        self.tabs.setCurrentIndex(0)
+        self._queue = queue
+
+    def count_queue(self, waiting: int) -> None:
+        """Say on the queue's tab how many signals wait, in the warning colour when any do."""
+        index = self.tabs.indexOf(self._queue)
+        self.tabs.setTabText(index, f"Queue ({waiting})" if waiting else "Queue")
+        self.tabs.tabBar().setTabTextColor(index, WARN if waiting else QColor())
 
     def show_session(self, session: SessionSnapshot | None) -> None:
         """Show *session* (None: nothing)."""
