@@ -8,7 +8,6 @@ was placed exactly once.
 from __future__ import annotations
 
 import asyncio
-
 from datetime import datetime, timedelta
 from decimal import Decimal
 

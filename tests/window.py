@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+from decimal import Decimal
+
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
+from livetrader_gui.domain import Candle
 from livetrader_gui.ui.main_window import MainWindow
 from livetrader_gui.ui.qt_bridge import EngineSignals, QtSessionObserver
 from livetrader_gui.ui.workbench import Workbench
@@ -19,8 +23,14 @@ class Desk:
         self.asked: list[str] = []
         self.answer = True
         self.window.confirm = self._confirm
+        self.trading = self.world.desk()
         self.window.show_workspace(
-            self.world.desk(), "Fake broker", {"005930": "Samsung"}, "Asia/Seoul", ":memory:"
+            self.trading,
+            "Fake broker",
+            "FAKE",
+            {"005930": "Samsung"},
+            "Asia/Seoul",
+            ":memory:",
         )
 
     def _confirm(self, title: str, question: str) -> bool:
@@ -36,3 +46,26 @@ class Desk:
         """Let the commands started by clicks finish and apply what they reported."""
         await self.window.commands.wait()
         self.bench.sessions.model.flush()
+
+
+def days_of_history(desk: Desk, days: int) -> None:
+    """Give the fake broker the first hour of each of the *days* sessions before today."""
+    broker, calendar = desk.world.h.broker, desk.world.h.calendar
+    today = calendar.session_date(desk.world.h.clock.now())
+    sessions = calendar.sessions_between(today - timedelta(days=3 * days), today)[-days - 1 : -1]
+    for number, day in enumerate(sessions):
+        opens, _ = calendar.session_bounds(day)
+        for minute in range(60):
+            close = Decimal(100 + (minute * 7 + number * 3) % 11)
+            for symbol in ("005930", "000660"):
+                broker.candles[symbol].append(
+                    Candle(
+                        symbol,
+                        opens + timedelta(minutes=minute),
+                        close,
+                        close,
+                        close,
+                        close,
+                        Decimal(1_000),
+                    )
+                )

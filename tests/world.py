@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from livetrader_gui.adapters.brokers.registry import BrokerRegistry
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
+from livetrader_gui.adapters.strategy_file import TomlStrategyFiles
 from livetrader_gui.application.backtesting import BacktestService
 from livetrader_gui.application.desk import TradingDesk
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
@@ -71,6 +72,8 @@ class World:
             BacktestService(ProcessingEngine(), self.backtests, self.h.clock),
             FakeCalendars(self.h.calendar),
             self.h.clock,
+            ProcessingEngine(),
+            TomlStrategyFiles(self.h.clock, ProcessingEngine()),
         )
 
     def restarted(self) -> LiveTradingSessionManager:

@@ -34,8 +34,10 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
+from livetrader_gui.application.ports import Clock
 from livetrader_gui.domain import InvalidValueError, RiskConfig, RiskControls, Strategy
 from livetrader_gui.domain.values import plain
+from livetrader_gui.processing import ProcessingEngine
 
 _TOP = {"name", "symbols", "exchange", "entry_rule", "exit_rule"}
 _RISK = {
@@ -252,3 +254,22 @@ def _line_of_message(message: str) -> int:
 def _key_of(message: str) -> str:
     lowered = message.lower()
     return next((key for label, key in _LABELS if label in lowered), "name")
+
+
+class TomlStrategyFiles:
+    """``IStrategyFiles`` over the TOML strategy format; formulas are checked on import."""
+
+    def __init__(self, clock: Clock, engine: ProcessingEngine) -> None:
+        self._clock = clock
+        self._engine = engine
+
+    def read(self, path: Path) -> Strategy:
+        loaded = load_strategy(path, self._clock.now())
+        for key in ("entry_rule", "exit_rule"):
+            problems = self._engine.validate(getattr(loaded.strategy, key))
+            if problems:
+                raise StrategyFileError(f"{loaded.where(key)}: {key}: {problems[0]}")
+        return loaded.strategy
+
+    def write(self, path: Path, strategy: Strategy, *, overwrite: bool) -> None:
+        save_strategy(path, strategy, overwrite=overwrite)

@@ -27,6 +27,7 @@ from livetrader_gui.adapters.persistence.repositories import (
     SqlSignalRepository,
     SqlStrategyRepository,
 )
+from livetrader_gui.adapters.strategy_file import TomlStrategyFiles
 from livetrader_gui.app.demo import HISTORY_START, DemoStores, needs_demo, prepare_demo
 from livetrader_gui.app.settings import AppSettings
 from livetrader_gui.application.backtesting import BacktestService
@@ -220,6 +221,8 @@ async def build_workspace(settings: AppSettings, observer: ISessionObserver) -> 
             BacktestService(engine, backtests, clock),
             calendars,
             clock,
+            engine,
+            TomlStrategyFiles(clock, engine),
         ),
         market_watch=MarketWatch(
             simulator,

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import Enum
+from pathlib import Path
 from typing import Protocol, runtime_checkable
 
 from livetrader_gui.application.read_models import (
@@ -311,6 +312,18 @@ class IBrokerRegistry(Protocol):
 # --------------------------------------------------------------------------- repositories
 
 
+class IStrategyFiles(Protocol):
+    """Strategy files a trader imports and exports (blocking: call them in an executor)."""
+
+    def read(self, path: Path) -> Strategy:
+        """Return the strategy in *path*; a ``ValueError`` names the file and line at fault."""
+        ...
+
+    def write(self, path: Path, strategy: Strategy, *, overwrite: bool) -> None:
+        """Write *strategy* to *path*; ``FileExistsError`` unless *overwrite*."""
+        ...
+
+
 class IStrategyRepository(Protocol):
     """Strategies, by id."""
 
@@ -458,6 +471,7 @@ __all__ = [
     "IPaperTradingSessionRepository",
     "ISessionObserver",
     "ISignalRepository",
+    "IStrategyFiles",
     "IStrategyRepository",
     "ITradingCalendar",
     "UnknownSymbolError",

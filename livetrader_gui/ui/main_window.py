@@ -27,6 +27,7 @@ from livetrader_gui.ui.qt_bridge import EngineSignals
 from livetrader_gui.ui.resources import resource_path
 from livetrader_gui.ui.widgets.market_status_panel import MarketStatusPanel
 from livetrader_gui.ui.widgets.session_panel import table
+from livetrader_gui.ui.widgets.strategy_editor import StrategyEditor
 from livetrader_gui.ui.wizards.go_live import GoLiveWizard
 from livetrader_gui.ui.workbench import Workbench
 
@@ -71,6 +72,8 @@ class MainWindow(QMainWindow):
         self._desk: TradingDesk | None = None
         self.last_kill_report: KillSwitchReport | None = None
         self.wizard: GoLiveWizard | None = None
+        self.editor: StrategyEditor | None = None
+        self._broker_id = ""
         signals.market_status_changed.connect(self.status_panel._on_market_status_changed)
         self._build_toolbar()
         self._build_menus()
@@ -89,6 +92,14 @@ class MainWindow(QMainWindow):
         self.go_live_action.setEnabled(False)
         self.go_live_action.triggered.connect(self.open_go_live)
         bar.addAction(self.go_live_action)
+        self.editor_action = QAction("Strategies…", self)
+        self.editor_action.setToolTip(
+            "Write, check, import, export and backtest strategies (Ctrl+Shift+E)"
+        )
+        self.editor_action.setShortcut(QKeySequence("Ctrl+Shift+E"))
+        self.editor_action.setEnabled(False)
+        self.editor_action.triggered.connect(self.open_editor)
+        bar.addAction(self.editor_action)
         self.kill_action = QAction("KILL SWITCH", self)
         self.kill_action.setToolTip(
             "Stop every session from opening positions, cancel open orders and close all "
@@ -109,6 +120,10 @@ class MainWindow(QMainWindow):
         quit_action.setShortcut(QKeySequence.StandardKey.Quit)
         quit_action.triggered.connect(self.close)
         self.menuBar().addMenu("&File").addAction(quit_action)
+        self.trading_menu = self.menuBar().addMenu("&Trading")
+        self.trading_menu.addAction(self.editor_action)
+        self.trading_menu.addAction(self.go_live_action)
+        self.trading_menu.addAction(self.kill_action)
         about = QAction("&About LiveTrader", self)
         about.triggered.connect(self._on_about_triggered)
         self.menuBar().addMenu("&Help").addAction(about)
@@ -117,6 +132,7 @@ class MainWindow(QMainWindow):
         self,
         desk: TradingDesk,
         broker: str,
+        broker_id: str,
         names: dict[str, str],
         timezone: str,
         database: str,
@@ -136,6 +152,17 @@ class MainWindow(QMainWindow):
         self._signals.quote_received.connect(self.quote_model.push)
         self.kill_action.setEnabled(True)
         self.go_live_action.setEnabled(True)
+        self.editor_action.setEnabled(True)
+        self._broker_id = broker_id
+        trading = self.trading_menu
+        trading.clear()
+        trading.addAction(self.editor_action)
+        trading.addAction(self.go_live_action)
+        trading.addSeparator()
+        trading.addAction(self.workbench.queue.execute_action)
+        trading.addAction(self.workbench.queue.dismiss_action)
+        trading.addSeparator()
+        trading.addAction(self.kill_action)
 
     def open_go_live(self, strategy_id: str | None = None) -> GoLiveWizard | None:
         """Open the go-live wizard (window-modal, without blocking the loop)."""
@@ -154,6 +181,26 @@ class MainWindow(QMainWindow):
         self.wizard = wizard
         wizard.open()
         return wizard
+
+    def open_editor(self) -> StrategyEditor | None:
+        """Open the strategy editor (non-modal)."""
+        if self._desk is None:
+            return None
+        if self.editor is not None:
+            self.editor.raise_()
+            self.editor.activateWindow()
+            return self.editor
+        editor = StrategyEditor(
+            self._desk, self.commands, self.confirm_proxy, self._broker_id, parent=self
+        )
+        editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        editor.finished.connect(self._on_editor_finished)
+        self.editor = editor
+        editor.show()
+        return editor
+
+    def _on_editor_finished(self) -> None:
+        self.editor = None
 
     def _on_wizard_finished(self) -> None:
         self.wizard = None

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-from decimal import Decimal
-
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
-from livetrader_gui.domain import Candle, ExecutionMode, PrerequisiteKind
+from livetrader_gui.domain import ExecutionMode, PrerequisiteKind
 from livetrader_gui.ui.wizards.go_live import FAILED, PASSED, GoLiveWizard
-from tests.window import Desk
+from tests.window import Desk, days_of_history
 
 ROWS = {kind: row for row, kind in enumerate(PrerequisiteKind)}
 
@@ -123,29 +120,6 @@ async def test_start_paper_trading_from_the_checks_collects_paper_days_and_keeps
     assert not wizard.start_button().isEnabled()  # the gate still wants its evidence
     wizard.reject()
     await desk.world.manager.stop_session(session.id)
-
-
-def days_of_history(desk: Desk, days: int) -> None:
-    """Give the fake broker the first hour of each of the *days* sessions before today."""
-    broker, calendar = desk.world.h.broker, desk.world.h.calendar
-    today = calendar.session_date(desk.world.h.clock.now())
-    sessions = calendar.sessions_between(today - timedelta(days=3 * days), today)[-days - 1 : -1]
-    for number, day in enumerate(sessions):
-        opens, _ = calendar.session_bounds(day)
-        for minute in range(60):
-            close = Decimal(100 + (minute * 7 + number * 3) % 11)
-            for symbol in ("005930", "000660"):
-                broker.candles[symbol].append(
-                    Candle(
-                        symbol,
-                        opens + timedelta(minutes=minute),
-                        close,
-                        close,
-                        close,
-                        close,
-                        Decimal(1_000),
-                    )
-                )
 
 
 async def test_the_missing_backtest_runs_from_the_checks_and_its_sharpe_becomes_evidence(

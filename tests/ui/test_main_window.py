@@ -41,6 +41,7 @@ def window(qtbot: QtBot, calendar: ExchangeTradingCalendar) -> tuple[MainWindow,
     win.show_workspace(
         World(calendar).desk(),
         "Simulated market (SIM)",
+        "FAKE",
         {"005930": "Samsung Electronics"},
         "Asia/Seoul",
         "/data/x.db",

@@ -31,9 +31,7 @@ class SignalDesk:
 
     def waiting_on(self, symbol: str) -> bool:
         """Tell whether a signal of *symbol* waits for the trader or is being executed."""
-        return any(
-            s.symbol == symbol for s in (*self._pending.values(), *self._claimed.values())
-        )
+        return any(s.symbol == symbol for s in (*self._pending.values(), *self._claimed.values()))
 
     def hold(self, signal: TradingSignal) -> None:
         """Keep an approved MANUAL signal until it is executed, dismissed or expires."""

@@ -1,0 +1,552 @@
+"""The strategy editor: formulas checked as they are typed, files, and a backtest with its curve.
+
+Each rule is checked a moment after the last key press; a problem is underlined where it is and
+named under the field ("unknown function 'smaa' at column 9 — did you mean 'sma'?"). Save stays
+disabled while a rule has a problem. A saved strategy with new rules is a new version: its old
+backtest and paper days no longer count, and the editor says so before saving. The backtest runs
+the saved version off the GUI thread, with progress and cancel, and shows the equity curve and
+the metrics the go-live gate reads.
+"""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from dataclasses import replace
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QTextEdit,
+    QVBoxLayout,
+    QWidget,
+)
+
+from livetrader_gui.application.desk import BacktestRun, TradingDesk
+from livetrader_gui.domain import DomainError, RiskConfig, RiskControls, Strategy
+from livetrader_gui.domain.values import plain
+from livetrader_gui.processing.backtest import BacktestCancelledError
+from livetrader_gui.ui.commands import CommandRunner, Confirm
+from livetrader_gui.ui.models.snapshot_table_model import LOSS
+
+VALIDATE_DELAY_MS = 200
+NEW = "__new__"
+
+
+class RuleEdit(QPlainTextEdit):
+    """A formula field that underlines its first problem and names every one below it."""
+
+    checked = Signal()
+
+    def __init__(self, desk: TradingDesk, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._desk = desk
+        self.setTabChangesFocus(True)
+        self.setFixedHeight(56)
+        self.problems_label = QLabel("")
+        self.problems_label.setWordWrap(True)
+        self.problems_label.setStyleSheet(f"color: {LOSS.name()};")
+        self.problems: tuple[Any, ...] = ()
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(VALIDATE_DELAY_MS)
+        self._timer.timeout.connect(self.validate)
+        self.textChanged.connect(self._timer.start)
+
+    def rule(self) -> str:
+        """Return the formula as typed."""
+        return self.toPlainText().strip()
+
+    def validate(self) -> None:
+        """Check the formula now and mark what is wrong."""
+        self._timer.stop()
+        text = self.toPlainText()
+        self.problems = self._desk.validate_rule(text) if text.strip() else ()
+        marks = []
+        for problem in self.problems:
+            if problem.position is None:
+                continue
+            mark = QTextEdit.ExtraSelection()
+            style = QTextCharFormat()
+            style.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
+            style.setUnderlineColor(LOSS)
+            style.setBackground(QColor(LOSS.red(), LOSS.green(), LOSS.blue(), 40))
+            mark.format = style
+            cursor = QTextCursor(self.document())
+            start = min(problem.position, max(len(text) - 1, 0))
+            cursor.setPosition(start)
+            cursor.setPosition(min(start + 1, len(text)), QTextCursor.MoveMode.KeepAnchor)
+            cursor.movePosition(
+                QTextCursor.MoveOperation.EndOfWord, QTextCursor.MoveMode.KeepAnchor
+            )
+            mark.cursor = cursor
+            marks.append(mark)
+        self.setExtraSelections(marks)
+        if not text.strip():
+            self.problems_label.setText("A rule is needed.")
+        else:
+            self.problems_label.setText("\n".join(p.message for p in self.problems))
+        self.checked.emit()
+
+    @property
+    def valid(self) -> bool:
+        """Tell whether the rule, as last checked, has no problem."""
+        return bool(self.rule()) and not self.problems
+
+
+class _Progress(QObject):
+    moved = Signal(float)
+
+
+class StrategyEditor(QDialog):
+    """Write, check, save, import, export and backtest strategies."""
+
+    saved = Signal(object)  # Strategy
+
+    def __init__(
+        self,
+        desk: TradingDesk,
+        commands: CommandRunner,
+        confirm: Confirm,
+        broker_id: str,
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Strategy editor")
+        self.resize(1000, 700)
+        self._desk = desk
+        self._commands = commands
+        self._confirm = confirm
+        self._broker_id = broker_id
+        self.strategies: dict[str, Strategy] = {}
+        self.current: Strategy | None = None  # the saved version being edited, if any
+        self.backtesting: threading.Event | None = None
+        self.closing = False
+
+        self.picker = QComboBox()
+        self.picker.addItem("New strategy", NEW)
+        self.name = QLineEdit()
+        self.symbols = QLineEdit()
+        self.symbols.setPlaceholderText("005930, 000660")
+        self.exchange = QLineEdit("XKRX")
+        self.entry = RuleEdit(desk)
+        self.exit = RuleEdit(desk)
+        self.entry.setPlaceholderText("close > sma(close, 20) and rsi(close, 14) < 30")
+        self.exit.setPlaceholderText("rsi(close, 14) > 70")
+        self.numbers: dict[str, QLineEdit] = {}
+        form = QFormLayout()
+        form.addRow("Strategy", self.picker)
+        form.addRow("Name", self.name)
+        form.addRow("Symbols", self.symbols)
+        form.addRow("Exchange", self.exchange)
+        form.addRow("Entry rule", self.entry)
+        form.addRow("", self.entry.problems_label)
+        form.addRow("Exit rule", self.exit)
+        form.addRow("", self.exit.problems_label)
+        for key, label, default in (
+            ("position_pct", "Each entry, % of equity", "10"),
+            ("max_positions", "Open positions at most", "5"),
+            ("max_position_size_pct", "Largest position, % of equity", "20"),
+            ("max_daily_loss_pct", "Daily loss limit, %", "3"),
+            ("stop_loss_pct", "Stop-loss, % (empty: none)", ""),
+            ("take_profit_pct", "Take-profit, % (empty: none)", ""),
+            ("require_backtest_sharpe", "Gate: backtest Sharpe at least", "1.0"),
+            ("require_paper_trading_days", "Gate: paper-trading days", "5"),
+        ):
+            field = QLineEdit(default)
+            self.numbers[key] = field
+            form.addRow(label, field)
+
+        self.save_button = QPushButton("Save")
+        self.import_button = QPushButton("Import…")
+        self.export_button = QPushButton("Export…")
+        self.backtest_button = QPushButton("Backtest")
+        self.cancel_button = QPushButton("Cancel backtest")
+        self.cancel_button.setVisible(False)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setVisible(False)
+        self.form_problem = QLabel("")
+        self.form_problem.setWordWrap(True)
+        self.form_problem.setStyleSheet(f"color: {LOSS.name()};")
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        buttons = QHBoxLayout()
+        for button in (
+            self.save_button,
+            self.import_button,
+            self.export_button,
+            self.backtest_button,
+            self.cancel_button,
+        ):
+            buttons.addWidget(button)
+        buttons.addStretch(1)
+
+        self.curve = pg.PlotWidget()
+        self.curve.setBackground("w")
+        self.curve.showGrid(x=True, y=True, alpha=0.2)
+        self.curve.setLabel("left", "equity")
+        self.curve.setLabel("bottom", "bar")
+        self.equity_line = self.curve.plot([], [], pen=pg.mkPen("#1565c0", width=2))
+        self.metrics: dict[str, QLabel] = {}
+        results = QFormLayout()
+        for label in (
+            "Total return",
+            "CAGR",
+            "Sharpe",
+            "Sortino",
+            "Max drawdown",
+            "Win rate",
+            "Trades",
+            "Exposure",
+        ):
+            self.metrics[label] = QLabel("—")
+            results.addRow(label, self.metrics[label])
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.addWidget(QLabel("Backtest of the saved version"))
+        right_layout.addWidget(self.curve, 1)
+        right_layout.addLayout(results)
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.addLayout(form)
+        left_layout.addLayout(buttons)
+        left_layout.addWidget(self.form_problem)
+        left_layout.addWidget(self.progress)
+        left_layout.addWidget(self.status)
+        left_layout.addStretch(1)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(left)
+        splitter.addWidget(right)
+        splitter.setSizes([560, 440])
+        QVBoxLayout(self).addWidget(splitter)
+
+        self.picker.currentIndexChanged.connect(self._on_picked)
+        for rule in (self.entry, self.exit):
+            rule.checked.connect(self._refresh)
+        for field in (self.name, self.symbols, self.exchange, *self.numbers.values()):
+            field.textChanged.connect(self._refresh)
+        self.save_button.clicked.connect(self.save)
+        self.backtest_button.clicked.connect(self.backtest)
+        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.import_button.clicked.connect(self._on_import_clicked)
+        self.export_button.clicked.connect(self._on_export_clicked)
+        self._refresh()
+        commands.run("Loading strategies", desk.strategies(), self._on_strategies)
+
+    # ------------------------------------------------------------------ loading
+
+    def _on_strategies(self, strategies: list[Strategy], chosen: str | None = None) -> None:
+        if self.closing:
+            return
+        self.strategies = {s.id: s for s in strategies}
+        self.picker.blockSignals(True)
+        self.picker.clear()
+        self.picker.addItem("New strategy", NEW)
+        for strategy in sorted(strategies, key=lambda s: s.name.lower()):
+            self.picker.addItem(strategy.name, strategy.id)
+        self.picker.blockSignals(False)
+        if chosen is not None:
+            self.picker.setCurrentIndex(max(0, self.picker.findData(chosen)))
+
+    def _on_picked(self) -> None:
+        chosen = self.picker.currentData()
+        strategy = self.strategies.get(chosen) if chosen != NEW else None
+        self.current = strategy
+        if strategy is None:
+            self.fill(None)
+        else:
+            self.fill(strategy)
+
+    def fill(self, strategy: Strategy | None) -> None:
+        """Show *strategy* in the fields (None: empty fields for a new one)."""
+        if strategy is None:
+            for field in (self.name, self.symbols, self.entry, self.exit):
+                field.clear()
+            return
+        controls = strategy.risk_config.controls
+        self.name.setText(strategy.name)
+        self.symbols.setText(", ".join(strategy.symbols))
+        self.exchange.setText(strategy.exchange)
+        self.entry.setPlainText(strategy.entry_rule)
+        self.exit.setPlainText(strategy.exit_rule)
+        values: dict[str, Decimal | int | None] = {
+            "position_pct": strategy.position_pct,
+            "max_positions": controls.max_positions,
+            "max_position_size_pct": controls.max_position_size_pct,
+            "max_daily_loss_pct": controls.max_daily_loss_pct,
+            "stop_loss_pct": controls.stop_loss_pct,
+            "take_profit_pct": controls.take_profit_pct,
+            "require_backtest_sharpe": strategy.risk_config.require_backtest_sharpe,
+            "require_paper_trading_days": strategy.risk_config.require_paper_trading_days,
+        }
+        for key, value in values.items():
+            text = (
+                ""
+                if value is None
+                else (plain(value) if isinstance(value, Decimal) else str(value))
+            )
+            self.numbers[key].setText(text)
+        self.entry.validate()
+        self.exit.validate()
+
+    # ------------------------------------------------------------------ the form
+
+    def strategy(self) -> Strategy:
+        """Return the strategy the fields describe; a ``ValueError`` names the field at fault."""
+        now = self._desk.now()
+        base = self.current
+        controls = RiskControls(
+            max_positions=self._integer("max_positions", "open positions at most"),
+            max_position_size_pct=self._decimal("max_position_size_pct", "largest position"),
+            max_daily_loss_pct=self._decimal("max_daily_loss_pct", "daily loss limit"),
+            stop_loss_pct=self._decimal("stop_loss_pct", "stop-loss", optional=True),
+            take_profit_pct=self._decimal("take_profit_pct", "take-profit", optional=True),
+        )
+        risk = RiskConfig(
+            controls,
+            require_backtest_sharpe=self._decimal("require_backtest_sharpe", "gate Sharpe"),
+            require_paper_trading_days=self._integer(
+                "require_paper_trading_days", "gate paper-trading days"
+            ),
+        )
+        return Strategy(
+            id=base.id if base is not None else f"st-{uuid.uuid4().hex[:12]}",
+            name=self.name.text().strip(),
+            symbols=tuple(s.strip() for s in self.symbols.text().split(",") if s.strip()),
+            exchange=self.exchange.text().strip(),
+            entry_rule=self.entry.rule(),
+            exit_rule=self.exit.rule(),
+            risk_config=risk,
+            position_pct=self._decimal("position_pct", "each entry"),
+            created_at=base.created_at if base is not None else now,
+            updated_at=now,
+        )
+
+    def _decimal(self, key: str, label: str, *, optional: bool = False) -> Any:
+        text = self.numbers[key].text().strip().replace(",", "")
+        if not text and optional:
+            return None
+        try:
+            return Decimal(text)
+        except InvalidOperation:
+            raise ValueError(f"{label}: '{text}' is not a number") from None
+
+    def _integer(self, key: str, label: str) -> int:
+        text = self.numbers[key].text().strip()
+        try:
+            return int(text)
+        except ValueError:
+            raise ValueError(f"{label}: '{text}' is not a whole number") from None
+
+    def _refresh(self) -> None:
+        rules_ok = self.entry.valid and self.exit.valid
+        busy = self.backtesting is not None
+        problem = None
+        if rules_ok:
+            try:
+                self.strategy()
+            except (ValueError, DomainError) as error:
+                problem = str(error)
+        self.save_button.setEnabled(rules_ok and problem is None and not busy)
+        self.export_button.setEnabled(rules_ok and problem is None)
+        unsaved = (
+            self.current is None
+            or not rules_ok
+            or problem is not None
+            or (self._differs_from_saved())
+        )
+        self.backtest_button.setEnabled(not busy and not unsaved)
+        self.backtest_button.setToolTip(
+            "Save the strategy first: the backtest is evidence for the saved version"
+            if unsaved
+            else f"Backtest the saved version on {self._broker_id}'s history"
+        )
+        if problem is not None:
+            self.form_problem.setText(problem)
+        elif not rules_ok:
+            self.form_problem.setText("Fix the rules to save.")
+        else:
+            self.form_problem.setText("")
+
+    def _differs_from_saved(self) -> bool:
+        try:
+            edited = self.strategy()
+        except (ValueError, DomainError):
+            return True
+        saved = self.current
+        return saved is None or replace(edited, updated_at=saved.updated_at) != saved
+
+    # ------------------------------------------------------------------ save, files
+
+    def save(self) -> None:
+        """Save the strategy in the fields, asking first when that voids its evidence."""
+        try:
+            strategy = self.strategy()
+        except (ValueError, DomainError) as error:
+            self.status.setText(str(error))
+            return
+        known = self.strategies.get(strategy.id)
+        if known is not None and known.rules_hash != strategy.rules_hash:
+            question = (
+                f"Saving changes the rules or risk settings of '{known.name}'. Its backtest "
+                "and paper-trading days count only for the old version: the go-live checks "
+                "will need new ones.\n\nSave anyway?"
+            )
+            if not self._confirm("Save strategy", question):
+                return
+        elif known is not None and self.current is None:
+            question = f"A saved strategy '{known.name}' has the same id. Replace it?"
+            if not self._confirm("Replace strategy", question):
+                return
+        self._commands.run("Save strategy", self._saved(strategy))
+
+    async def _saved(self, strategy: Strategy) -> None:
+        await self._desk.save_strategy(strategy)
+        if self.closing:
+            return
+        self.strategies[strategy.id] = strategy
+        self._on_strategies(list(self.strategies.values()), strategy.id)
+        self.current = strategy
+        self.status.setText(f"Saved '{strategy.name}'.")
+        self._refresh()
+        self.saved.emit(strategy)
+
+    def import_from(self, path: Path) -> None:
+        """Load the strategy file at *path* into the fields, unsaved."""
+        self._commands.run("Import", self._desk.import_strategy(path), self._on_imported)
+
+    def _on_imported(self, strategy: Strategy) -> None:
+        if self.closing:
+            return
+        self.picker.blockSignals(True)
+        self.picker.setCurrentIndex(0)
+        self.picker.blockSignals(False)
+        self.current = None
+        self.fill(strategy)
+        self.current = None
+        self.status.setText(f"Imported '{strategy.name}': not saved yet.")
+        self._refresh()
+
+    def export_to(self, path: Path, *, overwrite: bool = False) -> None:
+        """Write the strategy in the fields to *path*."""
+        try:
+            strategy = self.strategy()
+        except (ValueError, DomainError) as error:
+            self.status.setText(str(error))
+            return
+        self._commands.run(
+            "Export",
+            self._desk.export_strategy(strategy, path, overwrite=overwrite),
+            lambda _: self.status.setText(f"Exported to {path}."),
+        )
+
+    def _on_import_clicked(self) -> None:
+        dialog = QFileDialog(self, "Import a strategy", "", "Strategy files (*.toml)")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(lambda name: self.import_from(Path(name)))
+        dialog.open()
+
+    def _on_export_clicked(self) -> None:
+        dialog = QFileDialog(self, "Export the strategy", "", "Strategy files (*.toml)")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("toml")
+        # The dialog has asked about replacing an existing file by the time it answers.
+        dialog.fileSelected.connect(lambda name: self.export_to(Path(name), overwrite=True))
+        dialog.open()
+
+    # ------------------------------------------------------------------ backtest
+
+    def backtest(self) -> None:
+        """Backtest the saved version, off the GUI thread."""
+        strategy = self.current
+        if strategy is None or self.backtesting is not None:
+            return
+        self.backtesting = threading.Event()
+        emitter = _Progress()  # no parent: closing the editor cannot delete it under the thread
+        emitter.moved.connect(self._on_progress)
+        self.progress.setValue(0)
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.status.setText(f"Backtesting '{strategy.name}'…")
+        self._refresh()
+        pending = self._desk.run_backtest(
+            strategy, self._broker_id, progress=emitter.moved.emit, cancel=self.backtesting
+        )
+        self._commands.run("Backtest", self._backtested(pending, emitter))
+
+    def _on_progress(self, fraction: float) -> None:
+        self.progress.setValue(int(fraction * 1000))
+
+    async def _backtested(self, pending: Any, emitter: _Progress) -> None:
+        run: BacktestRun | None = None
+        try:
+            run = await pending
+        except BacktestCancelledError:
+            run = None
+        finally:
+            self.backtesting = None
+            emitter.deleteLater()
+            if not self.closing:
+                self.progress.setVisible(False)
+                self.cancel_button.setVisible(False)
+                self._refresh()
+        if self.closing:
+            return
+        if run is None:
+            self.status.setText("Backtest cancelled: nothing was stored.")
+            return
+        self.show_run(run)
+
+    def show_run(self, run: BacktestRun) -> None:
+        """Draw the equity curve and fill in the metrics of *run*."""
+        equity = run.outcome.equity
+        self.equity_line.setData(list(range(len(equity))), equity.to_numpy(dtype=float))
+        m = run.result.metrics
+
+        def pct(value: Decimal) -> str:
+            return f"{value:.2f} %"
+
+        def ratio(value: Decimal | None) -> str:
+            return "none" if value is None else f"{value:.2f}"
+
+        for label, text in {
+            "Total return": pct(m.total_return_pct),
+            "CAGR": pct(m.cagr_pct),
+            "Sharpe": ratio(m.sharpe_ratio),
+            "Sortino": ratio(m.sortino_ratio),
+            "Max drawdown": pct(m.max_drawdown_pct),
+            "Win rate": pct(m.win_rate_pct),
+            "Trades": str(m.num_trades),
+            "Exposure": pct(m.exposure_pct),
+        }.items():
+            self.metrics[label].setText(text)
+        self.status.setText(
+            f"Backtest stored as evidence for this version: Sharpe {ratio(m.sharpe_ratio)}."
+        )
+
+    def _on_cancel_clicked(self) -> None:
+        if self.backtesting is not None:
+            self.backtesting.set()
+
+    def done(self, result: int) -> None:
+        self.closing = True
+        if self.backtesting is not None:
+            self.backtesting.set()
+        super().done(result)
