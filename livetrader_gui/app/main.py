@@ -85,6 +85,7 @@ def _on_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, objec
 
 
 async def _run(settings: AppSettings, app: object, started: float) -> int:
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMessageBox
 
     from livetrader_gui.adapters.persistence.database import DatabaseError
@@ -94,7 +95,9 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
     from livetrader_gui.ui.qt_bridge import EngineSignals, QtSessionObserver
 
     signals = EngineSignals()
-    window = MainWindow(signals)
+    layout = QSettings(str(settings.data_dir / "window.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(signals, layout)
+    _show_unexpected_errors(window, str(settings.log_file))
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     window.show()
@@ -145,6 +148,26 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         window.close()
     _log.info("LiveTrader stopped")
     return code
+
+
+def _show_unexpected_errors(window: object, log_file: str) -> None:
+    """Send what escapes every handler to the log and to a dialog: never a silent death."""
+    from livetrader_gui.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+
+    def hook(kind: type[BaseException], error: BaseException, trace: TracebackType | None) -> None:
+        _log_unhandled(kind, error, trace)
+        window.show_unexpected(error, log_file)
+
+    def loop_hook(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
+        _on_loop_exception(loop, context)
+        error = context.get("exception")
+        if isinstance(error, BaseException):
+            window.show_unexpected(error, log_file)
+
+    sys.excepthook = hook
+    asyncio.get_running_loop().set_exception_handler(loop_hook)
 
 
 def _close_on_termination(window: object) -> None:

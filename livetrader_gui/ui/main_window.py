@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence
+from PySide6.QtCore import QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QLabel,
     QMainWindow,
     QMessageBox,
     QSizePolicy,
+    QSplitter,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -25,6 +27,7 @@ from livetrader_gui.ui.commands import CommandRunner, Confirm, ask
 from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
 from livetrader_gui.ui.qt_bridge import EngineSignals
 from livetrader_gui.ui.resources import resource_path
+from livetrader_gui.ui.theme import CHART_BACKGROUND, Theme, apply_theme
 from livetrader_gui.ui.widgets.market_status_panel import MarketStatusPanel
 from livetrader_gui.ui.widgets.session_panel import table
 from livetrader_gui.ui.widgets.strategy_editor import StrategyEditor
@@ -42,9 +45,13 @@ class MainWindow(QMainWindow):
 
     closed = Signal()
 
-    def __init__(self, signals: EngineSignals, parent: Any = None) -> None:
+    def __init__(
+        self, signals: EngineSignals, settings: QSettings | None = None, parent: Any = None
+    ) -> None:
         super().__init__(parent)
         self._signals = signals
+        # Where the layout and the theme are kept between runs; None (tests): not kept.
+        self.settings = settings
         self.setWindowTitle("LiveTrader")
         self.setWindowIcon(QIcon(str(resource_path("icons/livetrader.svg"))))
         self.resize(1280, 800)
@@ -75,8 +82,14 @@ class MainWindow(QMainWindow):
         self.editor: StrategyEditor | None = None
         self._broker_id = ""
         signals.market_status_changed.connect(self.status_panel._on_market_status_changed)
+        self._error_box: QMessageBox | None = None
         self._build_toolbar()
         self._build_menus()
+        self.theme = Theme.named(settings.value("theme") if settings is not None else None)
+        self.set_theme(self.theme)
+        if settings is not None and settings.contains("geometry"):
+            self.restoreGeometry(settings.value("geometry"))
+            self.restoreState(settings.value("state"))
 
     # ------------------------------------------------------------------ building
 
@@ -124,6 +137,16 @@ class MainWindow(QMainWindow):
         self.trading_menu.addAction(self.editor_action)
         self.trading_menu.addAction(self.go_live_action)
         self.trading_menu.addAction(self.kill_action)
+        view = self.menuBar().addMenu("&View")
+        themes = view.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions: dict[Theme, QAction] = {}
+        for theme in Theme:
+            action = QAction(theme.value.capitalize(), self, checkable=True)
+            action.triggered.connect(lambda _=False, t=theme: self.set_theme(t))
+            group.addAction(action)
+            themes.addAction(action)
+            self.theme_actions[theme] = action
         about = QAction("&About LiveTrader", self)
         about.triggered.connect(self._on_about_triggered)
         self.menuBar().addMenu("&Help").addAction(about)
@@ -149,6 +172,8 @@ class MainWindow(QMainWindow):
         )
         self.workbench.add_market_watch(self._market)
         self.setCentralWidget(self.workbench)
+        self._restore_splitters()
+        self.set_theme(self.theme)  # the chart came with the workbench
         self._signals.quote_received.connect(self.quote_model.push)
         self.kill_action.setEnabled(True)
         self.go_live_action.setEnabled(True)
@@ -250,6 +275,70 @@ class MainWindow(QMainWindow):
             "evidence-based go-live gate and hard risk limits.",
         )
 
+    # ------------------------------------------------------------------ look and layout
+
+    def set_theme(self, theme: Theme) -> None:
+        """Switch to *theme*; the choice is kept."""
+        self.theme = theme
+        self.theme_actions[theme].setChecked(True)
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
+        if self.workbench is not None:
+            self.workbench.session.chart.canvas.setBackground(CHART_BACKGROUND[theme])
+        if self.settings is not None:
+            self.settings.setValue("theme", theme.value)
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        if self.workbench is None:
+            return {}
+        return {
+            "workbench": self.workbench.splitter,
+            "sessions": self.workbench._left,
+            "session": self.workbench.session.splitter,
+        }
+
+    def _restore_splitters(self) -> None:
+        if self.settings is None:
+            return
+        for name, splitter in self._splitters().items():
+            state = self.settings.value(f"splitters/{name}")
+            if state is not None:
+                splitter.restoreState(state)
+
+    def save_layout(self) -> None:
+        """Keep the window's size, place, toolbars and panel sizes for the next run."""
+        if self.settings is None:
+            return
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("state", self.saveState())
+        for name, splitter in self._splitters().items():
+            self.settings.setValue(f"splitters/{name}", splitter.saveState())
+        self.settings.sync()
+
+    # ------------------------------------------------------------------ errors
+
+    def show_unexpected(self, error: BaseException, log_file: str) -> None:
+        """Tell the trader that something failed unexpectedly, without a traceback."""
+        message = (
+            f"Something went wrong: {error}\n\nTrading goes on; the details are in {log_file}. "
+            "If it happens again, please send that file."
+        )
+        self.report(f"Unexpected error: {error} (details in the log)")
+        if self._error_box is not None and self._error_box.isVisible():
+            self._error_box.setText(message)  # one box, the latest error
+            return
+        box = QMessageBox(QMessageBox.Icon.Critical, "Unexpected error", message, parent=self)
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.finished.connect(self._on_error_box_closed)
+        self._error_box = box
+        box.show()
+
+    def _on_error_box_closed(self) -> None:
+        self._error_box = None
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_layout()
         self.closed.emit()
         super().closeEvent(event)
