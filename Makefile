@@ -16,7 +16,7 @@ endif
 # Imports of the stack take ~9 s instead of ~2.5 s without precompiled bytecode.
 export UV_COMPILE_BYTECODE := 1
 
-.PHONY: run test lint typecheck imports unit coverage-check mutation clean venv
+.PHONY: run screenshots test lint typecheck imports unit coverage-check mutation clean venv
 
 venv: $(STAMP)
 
@@ -35,6 +35,9 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: $(STAMP)
 	$(BIN)/livetrader-gui $(ARGS)
+
+screenshots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m livetrader_gui.app.screenshots docs/screenshots
 
 lint: $(STAMP)
 	$(BIN)/ruff check livetrader_gui tests bench
