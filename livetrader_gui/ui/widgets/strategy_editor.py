@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -43,6 +43,7 @@ from livetrader_gui.domain.values import plain
 from livetrader_gui.processing.backtest import BacktestCancelledError
 from livetrader_gui.ui.commands import CommandRunner, Confirm
 from livetrader_gui.ui.models.snapshot_table_model import LOSS
+from livetrader_gui.ui.progress import ThreadProgress
 
 VALIDATE_DELAY_MS = 200
 NEW = "__new__"
@@ -107,10 +108,6 @@ class RuleEdit(QPlainTextEdit):
     def valid(self) -> bool:
         """Tell whether the rule, as last checked, has no problem."""
         return bool(self.rule()) and not self.problems
-
-
-class _Progress(QObject):
-    moved = Signal(float)
 
 
 class StrategyEditor(QDialog):
@@ -479,7 +476,9 @@ class StrategyEditor(QDialog):
         if strategy is None or self.backtesting is not None:
             return
         self.backtesting = threading.Event()
-        emitter = _Progress()  # no parent: closing the editor cannot delete it under the thread
+        emitter = (
+            ThreadProgress()
+        )  # no parent: closing the editor cannot delete it under the thread
         emitter.moved.connect(self._on_progress)
         self.progress.setValue(0)
         self.progress.setVisible(True)
@@ -494,7 +493,7 @@ class StrategyEditor(QDialog):
     def _on_progress(self, fraction: float) -> None:
         self.progress.setValue(int(fraction * 1000))
 
-    async def _backtested(self, pending: Any, emitter: _Progress) -> None:
+    async def _backtested(self, pending: Any, emitter: ThreadProgress) -> None:
         run: BacktestRun | None = None
         try:
             run = await pending

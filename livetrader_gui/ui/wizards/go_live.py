@@ -14,7 +14,7 @@ import threading
 from decimal import Decimal
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -53,6 +53,7 @@ from livetrader_gui.domain.values import plain
 from livetrader_gui.processing.backtest import BacktestCancelledError
 from livetrader_gui.ui.commands import CommandRunner
 from livetrader_gui.ui.models.snapshot_table_model import GAIN, LOSS
+from livetrader_gui.ui.progress import ThreadProgress
 
 PASSED = "✓ passed"
 FAILED = "✗ failed"
@@ -60,12 +61,6 @@ FAILED = "✗ failed"
 
 def _percent(value: Decimal | None) -> str:
     return "none" if value is None else f"{plain(value)} %"
-
-
-class _Progress(QObject):
-    """Carries a backtest's progress from its worker thread to the GUI thread."""
-
-    moved = Signal(float)
 
 
 class ChoicePage(QWizardPage):
@@ -364,9 +359,7 @@ class ChecksPage(QWizardPage):
         if strategy is None or broker is None:
             return
         self.backtesting = threading.Event()
-        # Emitted from the worker thread. It has no parent, so the wizard closing under a
-        # running backtest cannot delete it; Qt drops the connection to a deleted page.
-        emitter = _Progress()
+        emitter = ThreadProgress()  # parentless: see ThreadProgress
         emitter.moved.connect(self._on_progress)
         self.progress.setValue(0)
         self.progress.setVisible(True)
@@ -389,7 +382,7 @@ class ChecksPage(QWizardPage):
     def _on_progress(self, fraction: float) -> None:
         self.progress.setValue(int(fraction * 1000))
 
-    async def _backtested(self, pending: Any, emitter: _Progress) -> None:
+    async def _backtested(self, pending: Any, emitter: ThreadProgress) -> None:
         # *emitter* is held here, by the running command, for as long as the thread emits.
         run: BacktestRun | None = None
         try:
