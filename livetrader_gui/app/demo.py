@@ -39,6 +39,7 @@ from livetrader_gui.application.ports import (
     ICalendarProvider,
     IPaperTradingSessionRepository,
     IStrategyRepository,
+    ITradingCalendar,
 )
 from livetrader_gui.domain import AuditEntry, RiskConfig, RiskControls, Strategy
 from livetrader_gui.domain.backtest import BacktestResult
@@ -91,37 +92,36 @@ class DemoStores:
 
 
 def demo_strategies(now: datetime) -> tuple[Strategy, Strategy]:
-    """Return the two demo strategies, created at *now*."""
+    """Return the two demo strategies, created at *now*; only their rules differ."""
     controls = RiskControls(
         max_positions=3,
         max_position_size_pct=Decimal(30),
         max_daily_loss_pct=Decimal(3),
     )
-    gap_fill = Strategy(
-        id="demo-gap-fill",
-        name="Gap fill (demo)",
-        symbols=DEMO_SYMBOLS,
-        exchange=DEMO_EXCHANGE,
-        entry_rule="close < ref(close, 1) * 0.992",
-        exit_rule="close > sma(close, 780)",
-        risk_config=RiskConfig(controls),
-        position_pct=Decimal(20),
-        created_at=now,
-        updated_at=now,
+
+    def demo(key: str, name: str, entry: str, exit_: str) -> Strategy:
+        return Strategy(
+            id=f"demo-{key}",
+            name=f"{name} (demo)",
+            symbols=DEMO_SYMBOLS,
+            exchange=DEMO_EXCHANGE,
+            entry_rule=entry,
+            exit_rule=exit_,
+            risk_config=RiskConfig(controls),
+            position_pct=Decimal(20),
+            created_at=now,
+            updated_at=now,
+        )
+
+    return (
+        demo("gap-fill", "Gap fill", "close < ref(close, 1) * 0.992", "close > sma(close, 780)"),
+        demo(
+            "sma-crossover",
+            "SMA crossover",
+            "crossover(sma(close, 10), sma(close, 30))",
+            "crossunder(sma(close, 10), sma(close, 30))",
+        ),
     )
-    crossover = Strategy(
-        id="demo-sma-crossover",
-        name="SMA crossover (demo)",
-        symbols=DEMO_SYMBOLS,
-        exchange=DEMO_EXCHANGE,
-        entry_rule="crossover(sma(close, 10), sma(close, 30))",
-        exit_rule="crossunder(sma(close, 10), sma(close, 30))",
-        risk_config=RiskConfig(controls),
-        position_pct=Decimal(20),
-        created_at=now,
-        updated_at=now,
-    )
-    return gap_fill, crossover
 
 
 async def needs_demo(strategies: IStrategyRepository) -> bool:
@@ -159,7 +159,7 @@ async def prepare_demo(
         results.append(result)
 
     days = await _paper_trade(
-        strategies[0], broker, market_clock, calendars, engine, stores, progress
+        strategies[0], broker, market_clock, calendar, calendars, engine, stores, progress
     )
     for strategy in strategies:
         await stores.strategies.save(strategy)
@@ -180,13 +180,13 @@ async def _paper_trade(
     strategy: Strategy,
     broker: SimulatedBroker,
     market_clock: ManualClock,
+    calendar: ITradingCalendar,
     calendars: ICalendarProvider,
     engine: ProcessingEngine,
     stores: DemoStores,
     progress: Progress,
 ) -> int:
     """Run *strategy* in a paper session through ``PAPER_DAYS`` sessions; return the days."""
-    calendar = await calendars.get(DEMO_EXCHANGE)
     registry = BrokerRegistry(market_clock)
     registry.register(broker)
     # The workspace's stores, but a quiet observer: this history is not the live window's.
