@@ -10,8 +10,8 @@ the metrics the go-live gate reads.
 
 from __future__ import annotations
 
-import threading
 import uuid
+from collections.abc import Awaitable
 from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPlainTextEdit,
-    QProgressBar,
     QPushButton,
     QSplitter,
     QTextEdit,
@@ -40,10 +39,9 @@ from PySide6.QtWidgets import (
 from livetrader_gui.application.desk import BacktestRun, TradingDesk
 from livetrader_gui.domain import DomainError, RiskConfig, RiskControls, Strategy
 from livetrader_gui.domain.values import plain
-from livetrader_gui.processing.backtest import BacktestCancelledError
+from livetrader_gui.ui.backtest_controls import BacktestControls
 from livetrader_gui.ui.commands import CommandRunner, Confirm
 from livetrader_gui.ui.models.snapshot_table_model import LOSS
-from livetrader_gui.ui.progress import ThreadProgress
 
 VALIDATE_DELAY_MS = 200
 NEW = "__new__"
@@ -132,7 +130,6 @@ class StrategyEditor(QDialog):
         self._broker_id = broker_id
         self.strategies: dict[str, Strategy] = {}
         self.current: Strategy | None = None  # the saved version being edited, if any
-        self.backtesting: threading.Event | None = None
         self.closing = False
 
         self.picker = QComboBox()
@@ -173,11 +170,9 @@ class StrategyEditor(QDialog):
         self.import_button = QPushButton("Import…")
         self.export_button = QPushButton("Export…")
         self.backtest_button = QPushButton("Backtest")
-        self.cancel_button = QPushButton("Cancel backtest")
-        self.cancel_button.setVisible(False)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setVisible(False)
+        self.backtest_controls = BacktestControls()
+        self.progress = self.backtest_controls.progress
+        self.cancel_button = self.backtest_controls.cancel_button
         self.form_problem = QLabel("")
         self.form_problem.setWordWrap(True)
         self.form_problem.setStyleSheet(f"color: {LOSS.name()};")
@@ -190,7 +185,6 @@ class StrategyEditor(QDialog):
             self.import_button,
             self.export_button,
             self.backtest_button,
-            self.cancel_button,
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
@@ -225,7 +219,7 @@ class StrategyEditor(QDialog):
         left_layout.addLayout(form)
         left_layout.addLayout(buttons)
         left_layout.addWidget(self.form_problem)
-        left_layout.addWidget(self.progress)
+        left_layout.addWidget(self.backtest_controls)
         left_layout.addWidget(self.status)
         left_layout.addStretch(1)
         splitter = QSplitter(Qt.Orientation.Horizontal)
@@ -241,7 +235,6 @@ class StrategyEditor(QDialog):
             field.textChanged.connect(self._refresh)
         self.save_button.clicked.connect(self.save)
         self.backtest_button.clicked.connect(self.backtest)
-        self.cancel_button.clicked.connect(self._on_cancel_clicked)
         self.import_button.clicked.connect(self._on_import_clicked)
         self.export_button.clicked.connect(self._on_export_clicked)
         self._refresh()
@@ -264,12 +257,8 @@ class StrategyEditor(QDialog):
 
     def _on_picked(self) -> None:
         chosen = self.picker.currentData()
-        strategy = self.strategies.get(chosen) if chosen != NEW else None
-        self.current = strategy
-        if strategy is None:
-            self.fill(None)
-        else:
-            self.fill(strategy)
+        self.current = self.strategies.get(chosen) if chosen != NEW else None
+        self.fill(self.current)
 
     def fill(self, strategy: Strategy | None) -> None:
         """Show *strategy* in the fields (None: empty fields for a new one)."""
@@ -354,20 +343,20 @@ class StrategyEditor(QDialog):
 
     def _refresh(self) -> None:
         rules_ok = self.entry.valid and self.exit.valid
-        busy = self.backtesting is not None
+        busy = self.backtest_controls.running
+        edited: Strategy | None = None
         problem = None
         if rules_ok:
             try:
-                self.strategy()
+                edited = self.strategy()
             except (ValueError, DomainError) as error:
                 problem = str(error)
-        self.save_button.setEnabled(rules_ok and problem is None and not busy)
-        self.export_button.setEnabled(rules_ok and problem is None)
+        self.save_button.setEnabled(edited is not None and not busy)
+        self.export_button.setEnabled(edited is not None)
+        saved = self.current
+        # The backtest is evidence for the saved version: the fields must still show it.
         unsaved = (
-            self.current is None
-            or not rules_ok
-            or problem is not None
-            or (self._differs_from_saved())
+            saved is None or edited is None or replace(edited, updated_at=saved.updated_at) != saved
         )
         self.backtest_button.setEnabled(not busy and not unsaved)
         self.backtest_button.setToolTip(
@@ -381,14 +370,6 @@ class StrategyEditor(QDialog):
             self.form_problem.setText("Fix the rules to save.")
         else:
             self.form_problem.setText("")
-
-    def _differs_from_saved(self) -> bool:
-        try:
-            edited = self.strategy()
-        except (ValueError, DomainError):
-            return True
-        saved = self.current
-        return saved is None or replace(edited, updated_at=saved.updated_at) != saved
 
     # ------------------------------------------------------------------ save, files
 
@@ -437,7 +418,6 @@ class StrategyEditor(QDialog):
         self.picker.blockSignals(False)
         self.current = None
         self.fill(strategy)
-        self.current = None
         self.status.setText(f"Imported '{strategy.name}': not saved yet.")
         self._refresh()
 
@@ -473,38 +453,22 @@ class StrategyEditor(QDialog):
     def backtest(self) -> None:
         """Backtest the saved version, off the GUI thread."""
         strategy = self.current
-        if strategy is None or self.backtesting is not None:
+        if strategy is None or self.backtest_controls.running:
             return
-        self.backtesting = threading.Event()
-        emitter = (
-            ThreadProgress()
-        )  # no parent: closing the editor cannot delete it under the thread
-        emitter.moved.connect(self._on_progress)
-        self.progress.setValue(0)
-        self.progress.setVisible(True)
-        self.cancel_button.setVisible(True)
         self.status.setText(f"Backtesting '{strategy.name}'…")
-        self._refresh()
-        pending = self._desk.run_backtest(
-            strategy, self._broker_id, progress=emitter.moved.emit, cancel=self.backtesting
+        running = self.backtest_controls.run(
+            lambda progress, cancel: self._desk.run_backtest(
+                strategy, self._broker_id, progress=progress, cancel=cancel
+            )
         )
-        self._commands.run("Backtest", self._backtested(pending, emitter))
+        self._commands.run("Backtest", self._backtested(running))
+        self._refresh()
 
-    def _on_progress(self, fraction: float) -> None:
-        self.progress.setValue(int(fraction * 1000))
-
-    async def _backtested(self, pending: Any, emitter: ThreadProgress) -> None:
-        run: BacktestRun | None = None
+    async def _backtested(self, running: Awaitable[BacktestRun | None]) -> None:
         try:
-            run = await pending
-        except BacktestCancelledError:
-            run = None
+            run = await running
         finally:
-            self.backtesting = None
-            emitter.deleteLater()
             if not self.closing:
-                self.progress.setVisible(False)
-                self.cancel_button.setVisible(False)
                 self._refresh()
         if self.closing:
             return
@@ -540,12 +504,7 @@ class StrategyEditor(QDialog):
             f"Backtest stored as evidence for this version: Sharpe {ratio(m.sharpe_ratio)}."
         )
 
-    def _on_cancel_clicked(self) -> None:
-        if self.backtesting is not None:
-            self.backtesting.set()
-
     def done(self, result: int) -> None:
         self.closing = True
-        if self.backtesting is not None:
-            self.backtesting.set()
+        self.backtest_controls.cancel()
         super().done(result)

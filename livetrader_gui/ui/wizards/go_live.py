@@ -10,7 +10,7 @@ paper trading to collect paper days. A paper session needs no gate: it moves no 
 
 from __future__ import annotations
 
-import threading
+from collections.abc import Awaitable
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +28,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QProgressBar,
     QPushButton,
     QRadioButton,
     QTableWidget,
@@ -50,10 +49,9 @@ from livetrader_gui.domain import (
     Strategy,
 )
 from livetrader_gui.domain.values import plain
-from livetrader_gui.processing.backtest import BacktestCancelledError
+from livetrader_gui.ui.backtest_controls import BacktestControls
 from livetrader_gui.ui.commands import CommandRunner
 from livetrader_gui.ui.models.snapshot_table_model import GAIN, LOSS
-from livetrader_gui.ui.progress import ThreadProgress
 
 PASSED = "✓ passed"
 FAILED = "✗ failed"
@@ -210,7 +208,6 @@ class ChecksPage(QWizardPage):
         self.setFinalPage(True)
         self.check: PreRequisiteCheck | None = None
         self.checking = False
-        self.backtesting: threading.Event | None = None
         self.starting = False
         self.needs_consent = False
         self.table = QTableWidget(len(PrerequisiteKind), 3)
@@ -228,11 +225,9 @@ class ChecksPage(QWizardPage):
         self.paper_button.setToolTip(
             "Start a paper session of this strategy: each trading day it trades through counts"
         )
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setVisible(False)
-        self.cancel_button = QPushButton("Cancel backtest")
-        self.cancel_button.setVisible(False)
+        self.backtest_controls = BacktestControls()
+        self.progress = self.backtest_controls.progress
+        self.cancel_button = self.backtest_controls.cancel_button
         self.real_money = QCheckBox()
         self.real_money.setVisible(False)
         self.status = QLabel()
@@ -242,19 +237,16 @@ class ChecksPage(QWizardPage):
         for button in (self.recheck_button, self.backtest_button, self.paper_button):
             buttons.addWidget(button)
         buttons.addStretch(1)
-        running = QHBoxLayout()
-        running.addWidget(self.progress, 1)
-        running.addWidget(self.cancel_button)
         layout = QVBoxLayout(self)
         layout.addWidget(self.table)
         layout.addLayout(buttons)
-        layout.addLayout(running)
+        layout.addWidget(self.backtest_controls)
         layout.addWidget(self.real_money)
         layout.addWidget(self.status)
 
         self.recheck_button.clicked.connect(self.run_checks)
         self.backtest_button.clicked.connect(self._on_backtest_clicked)
-        self.cancel_button.clicked.connect(self._on_cancel_clicked)
+        self.cancel_button.clicked.connect(lambda: self.status.setText("Cancelling the backtest…"))
         self.paper_button.clicked.connect(self._on_paper_clicked)
         self.real_money.toggled.connect(lambda _: self._show())
 
@@ -330,7 +322,7 @@ class ChecksPage(QWizardPage):
 
     def _refresh(self) -> None:
         check = self.check
-        busy = self.checking or self.backtesting is not None or self.starting
+        busy = self.checking or self.backtest_controls.running or self.starting
         self.recheck_button.setEnabled(not busy)
         self.backtest_button.setEnabled(
             not busy and check is not None and not check.backtest_passed
@@ -341,7 +333,7 @@ class ChecksPage(QWizardPage):
         self.completeChanged.emit()
 
     def isComplete(self) -> bool:
-        if self.checking or self.backtesting is not None or self.starting:
+        if self.checking or self.backtest_controls.running or self.starting:
             return False
         if self._wizard.is_paper:
             return True
@@ -358,57 +350,30 @@ class ChecksPage(QWizardPage):
         strategy, broker = self._wizard.strategy, self._wizard.broker
         if strategy is None or broker is None:
             return
-        self.backtesting = threading.Event()
-        emitter = ThreadProgress()  # parentless: see ThreadProgress
-        emitter.moved.connect(self._on_progress)
-        self.progress.setValue(0)
-        self.progress.setVisible(True)
-        self.cancel_button.setVisible(True)
         self.status.setText(f"Backtesting {strategy.name} on {broker.display_name}'s history…")
-        self._refresh()
-        self._wizard.commands.run(
-            "Backtest",
-            self._backtested(
-                self._wizard.desk.run_backtest(
-                    strategy,
-                    broker.broker_id,
-                    progress=emitter.moved.emit,
-                    cancel=self.backtesting,
-                ),
-                emitter,
-            ),
+        running = self.backtest_controls.run(
+            lambda progress, cancel: self._wizard.desk.run_backtest(
+                strategy, broker.broker_id, progress=progress, cancel=cancel
+            )
         )
+        self._wizard.commands.run("Backtest", self._backtested(running))
+        self._refresh()
 
-    def _on_progress(self, fraction: float) -> None:
-        self.progress.setValue(int(fraction * 1000))
-
-    async def _backtested(self, pending: Any, emitter: ThreadProgress) -> None:
-        # *emitter* is held here, by the running command, for as long as the thread emits.
-        run: BacktestRun | None = None
+    async def _backtested(self, running: Awaitable[BacktestRun | None]) -> None:
         try:
-            run = await pending
-        except BacktestCancelledError:
-            run = None
+            run = await running
         finally:
-            self.backtesting = None
-            emitter.deleteLater()
+            if not self._wizard.closing:
+                self._refresh()  # the buttons come back, whatever became of the backtest
         if self._wizard.closing:
             if run is not None:
                 self._wizard.report(f"Backtest stored: {_metrics(run)}")
             return
-        self.progress.setVisible(False)
-        self.cancel_button.setVisible(False)
-        self._refresh()
         if run is None:
             self.status.setText("Backtest cancelled: nothing was stored.")
             return
         self._wizard.report(f"Backtest stored: {_metrics(run)}")
         self.run_checks()
-
-    def _on_cancel_clicked(self) -> None:
-        if self.backtesting is not None:
-            self.backtesting.set()
-            self.status.setText("Cancelling the backtest…")
 
     # ------------------------------------------------------------------ paper and start
 
@@ -480,7 +445,6 @@ class GoLiveWizard(QWizard):
         self.setWindowTitle("Go live")
         self.setWizardStyle(QWizard.WizardStyle.ClassicStyle)
         self.setButtonText(QWizard.WizardButton.FinishButton, "Start")
-        self.setOption(QWizard.WizardOption.NoBackButtonOnLastPage, False)
         self.choice = ChoicePage(self)
         self.risk = RiskPage(self)
         self.checks = ChecksPage(self)
@@ -543,8 +507,7 @@ class GoLiveWizard(QWizard):
 
     def done(self, result: int) -> None:
         self.closing = True
-        if self.checks.backtesting is not None:
-            self.checks.backtesting.set()  # nobody is left to read its result
+        self.checks.backtest_controls.cancel()  # nobody is left to read its result
         super().done(result)
 
     def done_starting(self) -> None:
