@@ -103,7 +103,7 @@ class MainWindow(QMainWindow):
         )
         self.go_live_action.setShortcut(QKeySequence("Ctrl+G"))
         self.go_live_action.setEnabled(False)
-        self.go_live_action.triggered.connect(self.open_go_live)
+        self.go_live_action.triggered.connect(lambda: self.open_go_live())
         bar.addAction(self.go_live_action)
         self.editor_action = QAction("Strategies…", self)
         self.editor_action.setToolTip(
@@ -197,7 +197,7 @@ class MainWindow(QMainWindow):
             self._desk,
             self.commands,
             self.report,
-            strategy_id if isinstance(strategy_id, str) else None,
+            strategy_id,
             parent=self,
         )
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
