@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import logging
 import logging.handlers
@@ -88,11 +89,8 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMessageBox
 
-    from livetrader_gui.adapters.persistence.database import DatabaseError
-    from livetrader_gui.app.bootstrap import build_workspace
-    from livetrader_gui.application.observers import ObserverHub
     from livetrader_gui.ui.main_window import MainWindow
-    from livetrader_gui.ui.qt_bridge import EngineSignals, QtSessionObserver
+    from livetrader_gui.ui.qt_bridge import EngineSignals
 
     signals = EngineSignals()
     layout = QSettings(str(settings.data_dir / "window.ini"), QSettings.Format.IniFormat)
@@ -100,8 +98,24 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
     _show_unexpected_errors(window, str(settings.log_file))
     closed = asyncio.Event()
     window.closed.connect(closed.set)
+    painted = _first_paint(window)
     window.show()
-    first_paint = time.perf_counter() - started
+    first_paint: float | None = None
+    try:
+        # The engine loads once the window is on screen: a trader sees LiveTrader at once.
+        first_paint = await asyncio.wait_for(asyncio.shield(painted), 2.0)
+        _log.info("first paint %.3f s after start", first_paint - started)
+    except TimeoutError:
+        pass  # a window started minimized paints later; loading goes on
+    # pandas, TA-Lib, SQLAlchemy and the calendars take about a second to import; in a worker
+    # thread the window stays responsive meanwhile (none of them touches Qt).
+    await asyncio.to_thread(importlib.import_module, "livetrader_gui.app.bootstrap")
+
+    from livetrader_gui.adapters.persistence.database import DatabaseError
+    from livetrader_gui.app.bootstrap import build_workspace
+    from livetrader_gui.application.observers import ObserverHub
+    from livetrader_gui.ui.qt_bridge import QtSessionObserver
+
     observers = ObserverHub()
     observers.add(QtSessionObserver(signals))
 
@@ -140,7 +154,7 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
     try:
         if settings.smoke_test:
             await asyncio.sleep(settings.smoke_seconds)
-            code = _finish_smoke_test(settings, window, workspace, first_paint)
+            code = _finish_smoke_test(settings, window, workspace, first_paint, started)
             window.close()  # the same way out as a trader closing the window
         await closed.wait()
     finally:
@@ -170,6 +184,30 @@ def _show_unexpected_errors(window: object, log_file: str) -> None:
     asyncio.get_running_loop().set_exception_handler(loop_hook)
 
 
+def _first_paint(window: object) -> asyncio.Future[float]:
+    """Return a future set to ``perf_counter()`` once *window* has painted for the first time."""
+    from PySide6.QtCore import QEvent, QObject, QTimer
+
+    assert isinstance(window, QObject)
+    future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+
+    class PaintWatch(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+            if event.type() == QEvent.Type.Paint:
+                watched.removeEventFilter(self)
+                # A zero timer fires after the whole window's paint, not before its first child.
+                QTimer.singleShot(0, self._painted)
+            return False
+
+        def _painted(self) -> None:
+            if not future.done():
+                future.set_result(time.perf_counter())
+
+    watch = PaintWatch(window)
+    window.installEventFilter(watch)
+    return future
+
+
 def _close_on_termination(window: object) -> None:
     """Make Ctrl+C and SIGTERM close the window, which shuts down in order."""
     from PySide6.QtCore import QTimer
@@ -191,7 +229,11 @@ def _close_on_termination(window: object) -> None:
 
 
 def _finish_smoke_test(
-    settings: AppSettings, window: object, workspace: object, first_paint: float
+    settings: AppSettings,
+    window: object,
+    workspace: object,
+    first_paint: float | None,
+    started: float,
 ) -> int:
     from livetrader_gui.app.bootstrap import Workspace
     from livetrader_gui.ui.main_window import MainWindow
@@ -199,6 +241,10 @@ def _finish_smoke_test(
     assert isinstance(window, MainWindow)
     assert isinstance(workspace, Workspace)
     rows = window.quote_model.rowCount() if window.quote_model else 0
+    paint_seconds = paint_at = None
+    if first_paint is not None:  # perf_counter() readings; the epoch lets a parent process compare
+        paint_seconds = round(first_paint - started, 3)
+        paint_at = time.time() - (time.perf_counter() - first_paint)
     report: dict[str, object] = {
         "status": "ok",
         "data_dir": str(settings.data_dir),
@@ -206,7 +252,9 @@ def _finish_smoke_test(
         "schema_revision": workspace.database_info.revision_after,
         "database_created": workspace.database_info.created,
         "quote_rows": rows,
-        "first_paint_seconds": round(first_paint, 3),
+        # From entering main(); bench/cold_start.py adds the interpreter's own start-up.
+        "first_paint_seconds": paint_seconds,
+        "first_paint_at": paint_at,
         "screenshot": None,
     }
     if settings.screenshot is not None:

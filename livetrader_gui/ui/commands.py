@@ -14,8 +14,6 @@ from typing import Any
 
 from PySide6.QtWidgets import QMessageBox, QWidget
 
-from livetrader_gui.application.desk import TRADER_ERRORS
-
 _log = logging.getLogger(__name__)
 
 Report = Callable[[str], None]
@@ -54,6 +52,10 @@ class CommandRunner:
         """Start *command*; call *done* with its result, or report why *what* failed."""
 
         async def guarded() -> Any:
+            # Imported here, not at the top: the window that owns this runner paints before the
+            # application layer (pandas, TA-Lib) is loaded, and no command runs before then.
+            from livetrader_gui.application.desk import TRADER_ERRORS
+
             try:
                 result = await command
             except TRADER_ERRORS as error:

@@ -1,8 +1,13 @@
-"""The main window: sessions, the selected session, the market watch, the kill switch."""
+"""The main window: sessions, the selected session, the market watch, the kill switch.
+
+The window is the first thing a trader sees, so it paints before the engine is loaded: this
+module imports Qt and light modules only; the trading area (charts, tables, wizard, editor),
+which needs pyqtgraph, numpy and the application layer, is imported when the workspace arrives.
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QSettings, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
@@ -19,20 +24,21 @@ from PySide6.QtWidgets import (
 )
 
 from livetrader_gui import __version__
-from livetrader_gui.application.desk import TradingDesk
-from livetrader_gui.application.live_trading.session_manager import KillSwitchReport
-from livetrader_gui.application.read_models import SessionSnapshot
-from livetrader_gui.ui.charts.bar_store import BarStore
 from livetrader_gui.ui.commands import CommandRunner, Confirm, ask
-from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
 from livetrader_gui.ui.qt_bridge import EngineSignals
 from livetrader_gui.ui.resources import resource_path
 from livetrader_gui.ui.theme import CHART_BACKGROUND, Theme, apply_theme
 from livetrader_gui.ui.widgets.market_status_panel import MarketStatusPanel
-from livetrader_gui.ui.widgets.session_panel import table
-from livetrader_gui.ui.widgets.strategy_editor import StrategyEditor
-from livetrader_gui.ui.wizards.go_live import GoLiveWizard
-from livetrader_gui.ui.workbench import Workbench
+from livetrader_gui.ui.widgets.tables import table
+
+if TYPE_CHECKING:
+    from livetrader_gui.application.desk import TradingDesk
+    from livetrader_gui.application.live_trading.session_manager import KillSwitchReport
+    from livetrader_gui.application.read_models import SessionSnapshot
+    from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
+    from livetrader_gui.ui.widgets.strategy_editor import StrategyEditor
+    from livetrader_gui.ui.wizards.go_live import GoLiveWizard
+    from livetrader_gui.ui.workbench import Workbench
 
 _KILL_STYLE = (
     "QToolButton { background: #c62828; color: white; font-weight: 700; padding: 4px 14px;"
@@ -73,7 +79,6 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.database_label)
         self.quote_model: QuoteTableModel | None = None
         self.workbench: Workbench | None = None
-        self.bars = BarStore()
         self.commands = CommandRunner(self.report)
         self.confirm: Confirm = ask(self)
         self._desk: TradingDesk | None = None
@@ -161,6 +166,10 @@ class MainWindow(QMainWindow):
         database: str,
     ) -> None:
         """Attach the workspace once the engine has started."""
+        from livetrader_gui.ui.charts.bar_store import BarStore
+        from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
+        from livetrader_gui.ui.workbench import Workbench
+
         self._desk = desk
         self.quote_model = QuoteTableModel(names, timezone, parent=self)
         self.quotes.setModel(self.quote_model)
@@ -168,7 +177,7 @@ class MainWindow(QMainWindow):
         self.heading.setText(f"Market watch — {broker}")
         self.database_label.setText(f"Database: {database}")
         self.workbench = Workbench(
-            desk, self._signals, self.bars, self.commands, self.confirm_proxy, timezone
+            desk, self._signals, BarStore(), self.commands, self.confirm_proxy, timezone
         )
         self.workbench.add_market_watch(self._market)
         self.setCentralWidget(self.workbench)
@@ -193,6 +202,8 @@ class MainWindow(QMainWindow):
         """Open the go-live wizard (window-modal, without blocking the loop)."""
         if self._desk is None:
             return None
+        from livetrader_gui.ui.wizards.go_live import GoLiveWizard
+
         wizard = GoLiveWizard(
             self._desk,
             self.commands,
@@ -215,6 +226,8 @@ class MainWindow(QMainWindow):
             self.editor.raise_()
             self.editor.activateWindow()
             return self.editor
+        from livetrader_gui.ui.widgets.strategy_editor import StrategyEditor
+
         editor = StrategyEditor(
             self._desk, self.commands, self.confirm_proxy, self._broker_id, parent=self
         )

@@ -7,18 +7,21 @@ receivers living on the GUI thread get queued deliveries.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import QObject, Signal
 
-from livetrader_gui.application.read_models import (
-    BarSnapshot,
-    LogEntry,
-    MarketStatusSnapshot,
-    OrderSnapshot,
-    PositionSnapshot,
-    SessionSnapshot,
-    SignalSnapshot,
-)
-from livetrader_gui.domain import Quote, RiskStatus
+if TYPE_CHECKING:  # the window creates the signals before the engine's modules are loaded
+    from livetrader_gui.application.read_models import (
+        BarSnapshot,
+        LogEntry,
+        MarketStatusSnapshot,
+        OrderSnapshot,
+        PositionSnapshot,
+        SessionSnapshot,
+        SignalSnapshot,
+    )
+    from livetrader_gui.domain import Quote, RiskStatus
 
 
 class EngineSignals(QObject):

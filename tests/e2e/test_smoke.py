@@ -46,6 +46,8 @@ def test_the_smoke_test_shows_the_window_saves_a_screenshot_and_exits_zero(tmp_p
     assert report["database_created"] is True
     assert report["schema_revision"] == head_revision()
     assert report["quote_rows"] == 6, "the simulated market's quotes reached the window"
+    assert 0 < report["first_paint_seconds"] < 60
+    assert report["first_paint_at"] > 0
     header = shot.read_bytes()[:24]
     assert header[:8] == PNG_MAGIC
     width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
@@ -122,3 +124,20 @@ def test_sigterm_closes_the_app_in_order_and_records_the_stop(tmp_path: Path) ->
     # In between, the demo workspace (a first launch) may have begun its paper run.
     assert kinds[0] == "app_started"
     assert kinds[-1] == "app_stopped"
+
+
+def test_the_window_paints_without_loading_the_engines_heavy_modules() -> None:
+    # The first paint must not wait for pandas, TA-Lib, pyqtgraph, SQLAlchemy or the calendars
+    # (issue 5: a painted window within 0.5 s); main() loads them once the window is up.
+    probe = (
+        "import sys\n"
+        "import livetrader_gui.app.main, livetrader_gui.ui.main_window\n"
+        "import livetrader_gui.ui.qt_bridge, livetrader_gui.ui.commands\n"
+        "heavy = ('pandas', 'numpy', 'talib', 'pyqtgraph', 'sqlalchemy', 'exchange_calendars')\n"
+        "print(' '.join(m for m in heavy if m in sys.modules))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, cwd=ROOT, check=True
+    )
+
+    assert result.stdout.strip() == ""

@@ -29,7 +29,7 @@ from livetrader_gui.ui.models.snapshot_table_model import (
     SnapshotTableModel,
     number,
 )
-from livetrader_gui.ui.widgets.session_panel import table
+from livetrader_gui.ui.widgets.tables import table
 
 COUNTDOWN_MS = 1_000
 EXPIRES_COLUMN = 5

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from livetrader_gui.application.read_models import MarketStatusSnapshot
+if TYPE_CHECKING:  # part of the first paint, which comes before the engine's modules
+    from livetrader_gui.application.read_models import MarketStatusSnapshot
 
 _GOOD = "color: #2e7d32; font-weight: 600;"
 _BAD = "color: #c62828; font-weight: 600;"

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractItemModel, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
-    QHeaderView,
     QLabel,
     QSplitter,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -27,19 +25,7 @@ from livetrader_gui.ui.models.session_table_models import (
 )
 from livetrader_gui.ui.models.snapshot_table_model import WARN
 from livetrader_gui.ui.widgets.risk_gauge import RiskGauge
-
-
-def table(model: QAbstractItemModel | None) -> QTableView:
-    """Return a read-only, row-selecting view of *model* whose columns the trader sizes."""
-    view = QTableView()
-    view.setModel(model)
-    view.setAlternatingRowColors(True)
-    view.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-    view.verticalHeader().setVisible(False)
-    header = view.horizontalHeader()
-    header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)  # never per update
-    header.setStretchLastSection(True)
-    return view
+from livetrader_gui.ui.widgets.tables import table
 
 
 class SessionPanel(QWidget):
