@@ -36,13 +36,21 @@ class World:
     """A manager over a fake broker, with evidence repositories the tests fill."""
 
     def __init__(
-        self, calendar: ExchangeTradingCalendar, observer: ISessionObserver | None = None
+        self,
+        calendar: ExchangeTradingCalendar,
+        observer: ISessionObserver | None = None,
+        strategy: Strategy | None = None,
+        *,
+        record: bool = True,
+        warmup_candles: int = 50,
     ) -> None:
-        self.h = Harness(calendar)
+        """*record* False: only *observer* hears the facts (a benchmark keeps none of them)."""
+        self.h = Harness(calendar) if strategy is None else Harness(calendar, strategy)
         if observer is not None:
             # The window's observer hears every fact; the recording one still keeps them.
             hub = ObserverHub()
-            hub.add(self.h.observer)
+            if record:
+                hub.add(self.h.observer)
             hub.add(observer)
             self.h.services = dataclasses.replace(self.h.services, observer=hub)
         self.backtests = FakeBacktestRepository()
@@ -57,7 +65,7 @@ class World:
             self.paper,
             FakeCalendars(calendar),
             self.h.clock,
-            RunnerLimits(warmup_candles=50),
+            RunnerLimits(warmup_candles=warmup_candles),
         )
 
     def desk(self) -> TradingDesk:

@@ -1,4 +1,4 @@
-"""The market-watch model coalesces bursts of quotes into one update per flush."""
+"""The market-watch model coalesces bursts of quotes into one update per frame."""
 
 from __future__ import annotations
 
@@ -68,6 +68,35 @@ def test_updates_to_known_rows_arrive_as_one_ranged_data_change(qtbot: QtBot) ->
 
     assert changes == [(0, 1)]
     assert cell(model, 1, 2) == "181,099"
+
+
+def test_only_the_rows_that_changed_are_signalled_in_runs_of_adjacent_rows(
+    qtbot: QtBot,
+) -> None:
+    names = {f"00{n}000": f"Company {n}" for n in range(1, 7)}
+    model = QuoteTableModel(names, "Asia/Seoul", flush_ms=10_000)
+    for symbol in names:
+        model.push(quote(symbol, 70_000))
+    model.flush()
+    changes: list[tuple[int, int]] = []
+    model.dataChanged.connect(lambda first, last, roles: changes.append((first.row(), last.row())))
+
+    for symbol in ("005000", "001000", "002000"):  # rows 4, 0 and 1: row 2 and 3 stay as they are
+        model.push(quote(symbol, 71_000))
+    model.flush()
+
+    assert changes == [(0, 1), (4, 4)], "a single range 0-4 would repaint rows 2 and 3 too"
+
+
+def test_an_idle_model_has_no_timer_running_and_a_push_starts_one(qtbot: QtBot) -> None:
+    model = QuoteTableModel(NAMES, "Asia/Seoul", flush_ms=10_000)
+    assert not model._timer.isActive(), "a table with nothing new costs nothing"
+
+    model.push(quote("005930", 70_000))
+    assert model._timer.isActive()
+    model.push(quote("005930", 70_100))
+    assert model._timer.remainingTime() > 9_000, "later quotes ride on the same flush"
+    model._timer.stop()
 
 
 def test_the_timer_flushes_without_being_asked(qtbot: QtBot) -> None:

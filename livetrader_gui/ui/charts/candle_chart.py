@@ -39,12 +39,26 @@ class CandlestickItem(pg.GraphicsObject):  # type: ignore[misc]
         picture = QPicture()
         painter = QPainter(picture)
         half = 0.35
-        for i in range(len(bars.x)):
-            x, o, h, lo, c = bars.x[i], bars.open[i], bars.high[i], bars.low[i], bars.close[i]
-            colour = pg.mkColor(UP if c >= o else DOWN)
-            painter.setPen(pg.mkPen(colour, width=1, cosmetic=True))
+        # Two pens and brushes for every candle: making them per candle was most of a redraw.
+        styles = {
+            True: (pg.mkPen(UP, width=1, cosmetic=True), pg.mkBrush(UP)),
+            False: (pg.mkPen(DOWN, width=1, cosmetic=True), pg.mkBrush(DOWN)),
+        }
+        rising = None
+        for x, o, h, lo, c in zip(
+            bars.x.tolist(),
+            bars.open.tolist(),
+            bars.high.tolist(),
+            bars.low.tolist(),
+            bars.close.tolist(),
+            strict=True,
+        ):
+            if (c >= o) is not rising:
+                rising = c >= o
+                pen, brush = styles[rising]
+                painter.setPen(pen)
+                painter.setBrush(brush)
             painter.drawLine(QPointF(x, lo), QPointF(x, h))
-            painter.setBrush(pg.mkBrush(colour))
             painter.drawRect(QRectF(x - half, o, 2 * half, c - o))
         painter.end()
         self.prepareGeometryChange()

@@ -34,13 +34,15 @@ class ActivityTableModel(QAbstractTableModel):
         self._rows: list[tuple[LogEntry, str]] = []  # a list: data() indexes it at random
         self._pending: list[LogEntry] = []
         self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
         self._timer.setInterval(flush_ms)
         self._timer.timeout.connect(self.flush)
-        self._timer.start()
 
     def push(self, entry: LogEntry) -> None:
-        """Record *entry*; it shows at the next flush."""
+        """Record *entry*; it shows at the next flush, at most one frame away."""
         self._pending.append(entry)
+        if not self._timer.isActive():
+            self._timer.start()
 
     def show_session(self, session_id: str | None) -> None:
         """Show the log of *session_id*."""
