@@ -1,4 +1,4 @@
-"""Market-watch table: the latest quote per symbol, refreshed a few times a second."""
+"""Market-watch table: the latest quote per symbol, on screen within a frame or two."""
 
 from __future__ import annotations
 
@@ -21,8 +21,8 @@ def _number(value: Decimal) -> str:
 class QuoteTableModel(SnapshotTableModel):
     """Rows of formatted quotes, one per symbol, whatever session is selected.
 
-    ``push`` only records the latest quote of a symbol; the base's timer applies what arrived
-    since the last flush with one ranged ``dataChanged``, so a burst of quotes costs one repaint.
+    ``push`` only records the latest quote of a symbol; the base's one-frame timer applies what
+    arrived since the last flush, so a burst of quotes costs one repaint of the rows it changed.
     """
 
     COLUMNS = ("Symbol", "Name", "Last", "Bid", "Ask", "Volume", "Time")

@@ -1,0 +1,58 @@
+"""The window's benchmarks run and report every figure (their goals are judged by people, not here).
+
+Speed goals live in ``bench/`` (issue 5), not in timed tests; these short runs only keep the
+scripts working as the code under them changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def bench(script: str, *args: str) -> dict[str, Any]:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / script), *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "QT_QPA_PLATFORM": "offscreen"},
+        cwd=ROOT,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    report: dict[str, Any] = json.loads(result.stdout.strip().splitlines()[-1])
+    return report
+
+
+@pytest.mark.slow
+def test_the_gui_load_benchmark_measures_lag_cpu_quotes_on_screen_and_memory() -> None:
+    report = bench(
+        "gui_load.py",
+        *("--symbols", "20", "--rate", "200", "--seconds", "2", "--warm-up", "0.5"),
+        *("--candle-every", "1", "--history", "30"),
+    )
+
+    assert report["event_loop_lag_ms"]["count"] > 100
+    assert report["quote_to_screen_ms"]["count"] > 0
+    assert report["quote_to_screen_ms"]["never_painted"] == 0
+    assert report["cpu_percent_of_one_core"] > 0
+    assert set(report["rss_mib"]) == {"start", "end", "growth"}
+    assert report["runner_tick_ms"]["count"] >= 1, "minutes closed during the run"
+    assert isinstance(report["goals_met"], bool)
+
+
+@pytest.mark.slow
+def test_the_cold_start_benchmark_times_the_first_paint_of_the_real_command() -> None:
+    report = bench("cold_start.py", "--runs", "1")
+
+    assert 0 < report["first_paint_s"]["median"] < 60
+    assert isinstance(report["goals_met"], bool)
