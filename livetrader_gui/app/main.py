@@ -100,6 +100,13 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
     window.closed.connect(closed.set)
     painted = _first_paint(window)
     window.show()
+
+    def fail(title: str, message: str) -> None:
+        _log.error("%s: %s", title, message)
+        print(f"livetrader-gui: {message}", file=sys.stderr)
+        if not settings.smoke_test:
+            QMessageBox.critical(window, title, message)
+
     first_paint: float | None = None
     try:
         # The engine loads once the window is on screen: a trader sees LiveTrader at once.
@@ -107,9 +114,18 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         _log.info("first paint %.3f s after start", first_paint - started)
     except TimeoutError:
         pass  # a window started minimized paints later; loading goes on
-    # pandas, TA-Lib, SQLAlchemy and the calendars take about a second to import; in a worker
-    # thread the window stays responsive meanwhile (none of them touches Qt).
-    await asyncio.to_thread(importlib.import_module, "livetrader_gui.app.bootstrap")
+    try:
+        # pandas, TA-Lib, SQLAlchemy and the calendars take about a second to import; in a
+        # worker thread the window stays responsive meanwhile (none of them touches Qt).
+        await asyncio.to_thread(importlib.import_module, "livetrader_gui.app.bootstrap")
+    except ImportError as error:
+        _log.exception("loading the engine failed")
+        fail(
+            "LiveTrader could not start",
+            f"a part of LiveTrader is missing or broken: {error} (details in {settings.log_file})",
+        )
+        window.close()
+        return EXIT_STARTUP
 
     from livetrader_gui.adapters.persistence.database import DatabaseError
     from livetrader_gui.app.bootstrap import build_workspace
@@ -118,12 +134,6 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
 
     observers = ObserverHub()
     observers.add(QtSessionObserver(signals))
-
-    def fail(title: str, message: str) -> None:
-        _log.error("%s: %s", title, message)
-        print(f"livetrader-gui: {message}", file=sys.stderr)
-        if not settings.smoke_test:
-            QMessageBox.critical(window, title, message)
 
     try:
         workspace = await build_workspace(settings, observers)

@@ -141,3 +141,33 @@ def test_the_window_paints_without_loading_the_engines_heavy_modules() -> None:
     )
 
     assert result.stdout.strip() == ""
+
+
+@pytest.mark.slow
+def test_a_missing_library_stops_the_start_with_a_message_and_no_traceback(
+    tmp_path: Path,
+) -> None:
+    # What a broken install looks like: TA-Lib's Python module cannot load its C library.
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+    (shadow / "talib.py").write_text("raise ImportError('libta-lib.so.0: cannot open file')\n")
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "PYTHONPATH": os.pathsep.join([str(shadow), str(ROOT)]),
+    }
+
+    result = subprocess.run(
+        [sys.executable, "-m", "livetrader_gui", "--smoke-test", "--data-dir", str(tmp_path / "d")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+
+    assert result.returncode == 4
+    assert "a part of LiveTrader is missing or broken" in result.stderr
+    assert "libta-lib.so.0: cannot open file" in result.stderr
+    assert "Traceback" not in result.stderr
