@@ -20,8 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def run_app(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+def run_app(
+    *args: str, timeout: float = 180, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "livetrader_gui", *args],
         capture_output=True,
@@ -151,20 +153,10 @@ def test_a_missing_library_stops_the_start_with_a_message_and_no_traceback(
     shadow = tmp_path / "shadow"
     shadow.mkdir()
     (shadow / "talib.py").write_text("raise ImportError('libta-lib.so.0: cannot open file')\n")
-    env = {
-        **os.environ,
-        "QT_QPA_PLATFORM": "offscreen",
-        "PYTHONPATH": os.pathsep.join([str(shadow), str(ROOT)]),
-    }
+    path = os.pathsep.join([str(shadow), str(ROOT)])
 
-    result = subprocess.run(
-        [sys.executable, "-m", "livetrader_gui", "--smoke-test", "--data-dir", str(tmp_path / "d")],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env=env,
-        cwd=ROOT,
-        check=False,
+    result = run_app(
+        "--smoke-test", "--data-dir", str(tmp_path / "d"), timeout=120, env={"PYTHONPATH": path}
     )
 
     assert result.returncode == 4
