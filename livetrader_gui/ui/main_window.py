@@ -7,9 +7,11 @@ which needs pyqtgraph, numpy and the application layer, is imported when the wor
 
 from __future__ import annotations
 
+import platform
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QSettings, Qt, Signal
+import PySide6
+from PySide6.QtCore import QSettings, Qt, Signal, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -44,6 +46,16 @@ _KILL_STYLE = (
     "QToolButton { background: #c62828; color: white; font-weight: 700; padding: 4px 14px;"
     " border-radius: 3px; } QToolButton:disabled { background: #9e9e9e; }"
 )
+
+
+def about_text() -> str:
+    """Return the About box's text: the version (from ``livetrader_gui.__version__``) and the
+    versions of Qt and Python it runs on, which a support question needs first."""
+    return (
+        f"<b>LiveTrader {__version__}</b><br>Rule-based strategies, live, behind an "
+        "evidence-based go-live gate and hard risk limits.<br><br>"
+        f"Qt {qVersion()} · PySide6 {PySide6.__version__} · Python {platform.python_version()}"
+    )
 
 
 class MainWindow(QMainWindow):
@@ -83,6 +95,7 @@ class MainWindow(QMainWindow):
         self.confirm: Confirm = ask(self)
         self._desk: TradingDesk | None = None
         self.last_kill_report: KillSwitchReport | None = None
+        self.about_box: QMessageBox | None = None
         self.wizard: GoLiveWizard | None = None
         self.editor: StrategyEditor | None = None
         self._broker_id = ""
@@ -281,12 +294,18 @@ class MainWindow(QMainWindow):
             box.show()
 
     def _on_about_triggered(self) -> None:
-        QMessageBox.about(
-            self,
-            "About LiveTrader",
-            f"<b>LiveTrader</b> {__version__}<br>Rule-based strategies, live, behind an "
-            "evidence-based go-live gate and hard risk limits.",
-        )
+        # Not QMessageBox.about(): that runs a nested event loop, and the sessions' loop must
+        # keep turning while a trader reads the box. One box, raised again if already open.
+        if self.about_box is None:
+            box = QMessageBox(
+                QMessageBox.Icon.NoIcon, "About LiveTrader", about_text(), parent=self
+            )
+            box.setIconPixmap(self.windowIcon().pixmap(64, 64))
+            box.setModal(False)
+            self.about_box = box
+        self.about_box.show()
+        self.about_box.raise_()
+        self.about_box.activateWindow()
 
     # ------------------------------------------------------------------ look and layout
 

@@ -110,6 +110,32 @@ def test_the_window_carries_the_application_icon(
     assert win.windowIcon().pixmap(32, 32).width() == 32
 
 
+def test_the_about_box_names_the_version_defined_in_the_package(
+    qtbot: QtBot, xkrx: ExchangeTradingCalendar
+) -> None:
+    from PySide6.QtCore import qVersion
+    from PySide6.QtGui import QAction
+
+    from livetrader_gui import __version__
+
+    win, _ = window(qtbot, xkrx)
+    (about,) = [a for a in win.findChildren(QAction) if a.text() == "&About LiveTrader"]
+    about.trigger()
+    box = win.about_box
+    assert box is not None
+    assert box.isVisible()
+    assert f"LiveTrader {__version__}</b>" in box.text()
+    assert f"Qt {qVersion()}" in box.text()
+    assert not box.iconPixmap().isNull()
+
+    box.close()
+    about.trigger()
+
+    assert win.about_box is box, "a second click shows the same box again"
+    assert box.isVisible()
+    box.close()
+
+
 def test_a_missing_resource_names_the_places_looked_in() -> None:
     import pytest
 
