@@ -7,11 +7,13 @@ import importlib
 import json
 import logging
 import logging.handlers
+import math
 import os
 import signal
 import sys
 import time
 from collections.abc import Sequence
+from datetime import date
 from pathlib import Path
 from types import TracebackType
 
@@ -238,6 +240,32 @@ def _close_on_termination(window: object) -> None:
     heartbeat.start(250)
 
 
+ENGINE_CHECK_RULE = "crossover(ema(close, 5), sma(close, 20)) or rsi(close, 14) > 70"
+
+
+def engine_check() -> int:
+    """Return on how many of 120 made-up bars a rule of five indicators holds.
+
+    The series is a formula, not random data, so the figure is the same wherever it runs: the
+    packaging test compares the bundle's answer (its own TA-Lib) with the one of the environment.
+    """
+    import pandas as pd
+
+    from livetrader_gui.processing import ProcessingEngine
+
+    close = [100 + 8 * math.sin(i / 4) + 0.05 * i for i in range(120)]
+    frame = pd.DataFrame(
+        {
+            "open": close,
+            "high": [c + 1 for c in close],
+            "low": [c - 1 for c in close],
+            "close": close,
+            "volume": [1000.0] * len(close),
+        }
+    )
+    return int(ProcessingEngine().evaluate_formula(ENGINE_CHECK_RULE, frame).sum())
+
+
 def _finish_smoke_test(
     settings: AppSettings,
     window: object,
@@ -262,6 +290,15 @@ def _finish_smoke_test(
         "schema_revision": workspace.database_info.revision_after,
         "database_created": workspace.database_info.created,
         "quote_rows": rows,
+        # The parts a bundle could lose without failing to start: the calendars' data and
+        # TA-Lib's compiled library, each giving an answer that can be checked elsewhere.
+        "calendar": workspace.calendar.code,
+        "calendar_sessions_2026": len(
+            workspace.calendar.sessions_between(date(2026, 1, 1), date(2026, 12, 31))
+        ),
+        "engine_check": engine_check(),
+        # Drawn, not only named: a bundle without Qt's SVG support would have an empty icon.
+        "window_icon": not window.windowIcon().pixmap(32, 32).isNull(),
         # From entering main(); bench/cold_start.py adds the interpreter's own start-up.
         "first_paint_seconds": paint_seconds,
         "first_paint_at": paint_at,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sqlite3
@@ -12,27 +11,11 @@ import time
 from importlib.metadata import entry_points
 from pathlib import Path
 
+import exchange_calendars as xcals
 import pytest
 
-from livetrader_gui.adapters.persistence.database import head_revision
-
-ROOT = Path(__file__).resolve().parents[2]
-PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
-
-
-def run_app(
-    *args: str, timeout: float = 180, env: dict[str, str] | None = None
-) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "livetrader_gui", *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        env=env,
-        cwd=ROOT,
-        check=False,
-    )
+from livetrader_gui.app.main import engine_check
+from tests.smoke import ROOT, check_smoke_run, run_app
 
 
 @pytest.mark.slow
@@ -42,27 +25,12 @@ def test_the_smoke_test_shows_the_window_saves_a_screenshot_and_exits_zero(tmp_p
 
     result = run_app("--smoke-test", "--screenshot", str(shot), "--data-dir", str(data))
 
-    assert result.returncode == 0, result.stderr
-    report = json.loads(result.stdout.strip().splitlines()[-1])
-    assert report["status"] == "ok"
-    assert report["database_created"] is True
-    assert report["schema_revision"] == head_revision()
-    assert report["quote_rows"] == 6, "the simulated market's quotes reached the window"
-    assert 0 < report["first_paint_seconds"] < 60
-    assert report["first_paint_at"] > 0
-    header = shot.read_bytes()[:24]
-    assert header[:8] == PNG_MAGIC
-    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
-    assert (width, height) == (1280, 800)
-    with sqlite3.connect(data / "livetrader.db") as conn:
-        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
-            head_revision(),
-        )
-        kinds = [row[0] for row in conn.execute("SELECT kind FROM audit_journal ORDER BY seq")]
-    # In between, the demo workspace (a first launch) may have begun its paper run.
-    assert kinds[0] == "app_started"
-    assert kinds[-1] == "app_stopped"
-    assert (data / "logs" / "livetrader.log").is_file()
+    report = check_smoke_run(result, data, shot)
+    assert report["calendar"] == "XKRX"
+    assert report["calendar_sessions_2026"] == len(
+        xcals.get_calendar("XKRX").sessions_in_range("2026-01-01", "2026-12-31")
+    )
+    assert report["engine_check"] == engine_check() > 0
 
 
 @pytest.mark.slow

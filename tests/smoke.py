@@ -1,0 +1,73 @@
+"""Run the app's smoke test, from the source tree or from the bundle, and check what it shows."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from livetrader_gui.adapters.persistence.database import head_revision
+
+ROOT = Path(__file__).resolve().parents[1]
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+SOURCE = (sys.executable, "-m", "livetrader_gui")
+
+
+def run_app(
+    *args: str,
+    command: Sequence[str] = SOURCE,
+    timeout: float = 180,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run *command* (the app of this environment by default) offscreen with *args*."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
+    return subprocess.run(
+        [*command, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env=env,
+        cwd=ROOT,
+        check=False,
+    )
+
+
+def check_smoke_run(
+    result: subprocess.CompletedProcess[str], data: Path, shot: Path
+) -> dict[str, object]:
+    """Assert that a ``--smoke-test --screenshot`` run on the fresh folder *data* went well.
+
+    Exit 0, the database created and migrated to the head of this checkout, quotes on screen,
+    a drawn window icon, a 1280×800 PNG, the start and the stop in the audit journal, a log.
+    Return the run's JSON report for further checks.
+    """
+    assert result.returncode == 0, result.stderr
+    report: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
+    assert report["status"] == "ok"
+    assert report["database_created"] is True
+    assert report["schema_revision"] == head_revision()
+    assert report["quote_rows"] == 6, "the simulated market's quotes reached the window"
+    assert report["window_icon"] is True
+    assert isinstance(report["first_paint_seconds"], float)
+    assert 0 < report["first_paint_seconds"] < 60
+    assert isinstance(report["first_paint_at"], float)
+    assert report["first_paint_at"] > 0
+    assert report["screenshot"] == str(shot)
+    header = shot.read_bytes()[:24]
+    assert header[:8] == PNG_MAGIC
+    width, height = int.from_bytes(header[16:20], "big"), int.from_bytes(header[20:24], "big")
+    assert (width, height) == (1280, 800)
+    with sqlite3.connect(data / "livetrader.db") as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (
+            head_revision(),
+        )
+        kinds = [row[0] for row in conn.execute("SELECT kind FROM audit_journal ORDER BY seq")]
+    # In between, the demo workspace (a first launch) may have begun its paper run.
+    assert kinds[0] == "app_started"
+    assert kinds[-1] == "app_stopped"
+    assert (data / "logs" / "livetrader.log").is_file()
+    return report
