@@ -10,7 +10,10 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import exchange_calendars as xcals
+
 from livetrader_gui.adapters.persistence.database import head_revision
+from livetrader_gui.app.main import engine_check
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -42,8 +45,9 @@ def check_smoke_run(
     """Assert that a ``--smoke-test --screenshot`` run on the fresh folder *data* went well.
 
     Exit 0, the database created and migrated to the head of this checkout, quotes on screen,
-    a drawn window icon, a 1280×800 PNG, the start and the stop in the audit journal, a log.
-    Return the run's JSON report for further checks.
+    a drawn window icon, the calendars' data and TA-Lib giving this environment's answers (what
+    a bundle could lose without failing to start), a 1280×800 PNG, the start and the stop in the
+    audit journal, a log. Return the run's JSON report for further checks.
     """
     assert result.returncode == 0, result.stderr
     report: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
@@ -52,6 +56,11 @@ def check_smoke_run(
     assert report["schema_revision"] == head_revision()
     assert report["quote_rows"] == 6, "the simulated market's quotes reached the window"
     assert report["window_icon"] is True
+    assert report["calendar"] == "XKRX"
+    assert report["calendar_sessions_2026"] == len(
+        xcals.get_calendar("XKRX").sessions_in_range("2026-01-01", "2026-12-31")
+    )
+    assert report["engine_check"] == engine_check() > 0
     assert isinstance(report["first_paint_seconds"], float)
     assert 0 < report["first_paint_seconds"] < 60
     assert isinstance(report["first_paint_at"], float)

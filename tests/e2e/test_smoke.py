@@ -11,10 +11,8 @@ import time
 from importlib.metadata import entry_points
 from pathlib import Path
 
-import exchange_calendars as xcals
 import pytest
 
-from livetrader_gui.app.main import engine_check
 from tests.smoke import ROOT, check_smoke_run, run_app
 
 
@@ -25,12 +23,7 @@ def test_the_smoke_test_shows_the_window_saves_a_screenshot_and_exits_zero(tmp_p
 
     result = run_app("--smoke-test", "--screenshot", str(shot), "--data-dir", str(data))
 
-    report = check_smoke_run(result, data, shot)
-    assert report["calendar"] == "XKRX"
-    assert report["calendar_sessions_2026"] == len(
-        xcals.get_calendar("XKRX").sessions_in_range("2026-01-01", "2026-12-31")
-    )
-    assert report["engine_check"] == engine_check() > 0
+    check_smoke_run(result, data, shot)
 
 
 @pytest.mark.slow

@@ -15,11 +15,9 @@ import sys
 import tarfile
 from pathlib import Path
 
-import exchange_calendars as xcals
 import pytest
 
 from livetrader_gui import __version__
-from livetrader_gui.app.main import engine_check
 from tests.smoke import ROOT, check_smoke_run, run_app
 
 pytestmark = [
@@ -135,13 +133,7 @@ def test_the_bundled_app_passes_its_smoke_test_on_a_fresh_data_folder(
         command=[str(installed / NAME)],
     )
 
-    report = check_smoke_run(result, data, shot)
-    # The calendars' data and TA-Lib inside the bundle give this environment's answers.
-    assert report["calendar"] == "XKRX"
-    assert report["calendar_sessions_2026"] == len(
-        xcals.get_calendar("XKRX").sessions_in_range("2026-01-01", "2026-12-31")
-    )
-    assert report["engine_check"] == engine_check() > 0
+    check_smoke_run(result, data, shot)
 
 
 def test_the_bundled_app_names_the_version_defined_in_the_package(installed: Path) -> None:
