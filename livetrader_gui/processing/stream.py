@@ -90,16 +90,10 @@ def _update(
     result = program.result
     restart = program.lookback + 1
     warm = restart  # clean bars still needed before the fast route may run
+    run = _sequence(numeric)
 
-    def update(open_: float, high: float, low: float, close: float, volume: float) -> bool:
+    def conditions_route(values: list[float]) -> bool:
         nonlocal warm
-        values[0] = open_
-        values[1] = high
-        values[2] = low
-        values[3] = close
-        values[4] = volume
-        for step in numeric:
-            step(values)
         if fast is not None:
             if guard(values):
                 if warm <= 1:
@@ -112,7 +106,48 @@ def _update(
             step(values)
         return values[result] == 1.0
 
+    def update(open_: float, high: float, low: float, close: float, volume: float) -> bool:
+        values[0] = open_
+        values[1] = high
+        values[2] = low
+        values[3] = close
+        values[4] = volume
+        run(values)
+        # Warm and clean, the common case: nothing else on its way.
+        if not warm and guard(values):
+            return fast(values)  # type: ignore[misc]  # warm reaches 0 only with a fast route
+        return conditions_route(values)
+
     return update
+
+
+def _sequence(steps: tuple[Step, ...]) -> Step:
+    """Return one step that runs *steps* in order; a loop costs more than calls for 1 to 3."""
+    if len(steps) == 1:
+        return steps[0]
+    if len(steps) == 2:
+        first, second = steps
+
+        def two(values: list[float]) -> None:
+            first(values)
+            second(values)
+
+        return two
+    if len(steps) == 3:
+        first, second, third = steps
+
+        def three(values: list[float]) -> None:
+            first(values)
+            second(values)
+            third(values)
+
+        return three
+
+    def many(values: list[float]) -> None:
+        for step in steps:
+            step(values)
+
+    return many
 
 
 # The array mode's column check bounds values by 1e100; a bar inside it keeps the proof valid.

@@ -42,10 +42,10 @@ class VectorProgram:
         "_column_slots",
         "_fast",
         "_lookback",
-        "_numbers",
         "_probes",
         "_program",
         "_result",
+        "_template",
     )
 
     def __init__(self, program: Program) -> None:
@@ -64,12 +64,11 @@ class VectorProgram:
             for slot, ins in enumerate(program.instructions)
             if ins.op == "column" and ins.name in program.columns
         )
-        self._numbers = tuple(
-            (slot, ins.params[0])
-            for slot, ins in enumerate(program.instructions)
-            if ins.op == "number"
-        )
         self._probes = program.probes()
+        # Every run starts from this: numbers in place, the rest NaN until computed.
+        self._template: list[Value] = [
+            ins.params[0] if ins.op == "number" else math.nan for ins in program.instructions
+        ]
 
     def values(self, columns: Mapping[str, FloatArray]) -> list[FloatArray]:
         """Return the checked value of every slot (conditions as 1.0 / 0.0 / NaN)."""
@@ -104,7 +103,8 @@ class VectorProgram:
                 return self._checked_result(columns)
         value = values[self._result]
         if isinstance(value, np.ndarray) and value.shape == (length,):
-            result: BoolArray = value.copy()
+            # The root is the fresh output of the last step, shared with no other slot.
+            result: BoolArray = value
         else:
             result = np.array(np.broadcast_to(value, (length,)), dtype=bool)
         result[: self._lookback] = False
@@ -120,7 +120,7 @@ class VectorProgram:
 
     def _start(self, columns: Mapping[str, FloatArray]) -> tuple[list[Value], int]:
         length = len(next(iter(columns.values())))
-        values: list[Value] = [math.nan] * len(self._program.instructions)
+        values = self._template.copy()
         for slot, name in self._column_slots:
             column = columns[name]
             if column.dtype is not _FLOAT64:  # TA-Lib computes on float64 only
@@ -129,8 +129,6 @@ class VectorProgram:
         if self._column_slots[:1] != ((0, "open"),):
             # Steps read the number of bars from slot 0 (the open column), used or not.
             values[0] = values[self._column_slots[0][0]] if self._column_slots else np.empty(length)
-        for slot, number in self._numbers:
-            values[slot] = number
         return values, length
 
 
