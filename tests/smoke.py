@@ -25,8 +25,9 @@ def run_app(
     command: Sequence[str] = SOURCE,
     timeout: float = 180,
     env: dict[str, str] | None = None,
+    cwd: Path = ROOT,
 ) -> subprocess.CompletedProcess[str]:
-    """Run *command* (the app of this environment by default) offscreen with *args*."""
+    """Run *command* (the app of this environment by default) offscreen with *args* in *cwd*."""
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", **(env or {})}
     return subprocess.run(
         [*command, *args],
@@ -34,7 +35,7 @@ def run_app(
         text=True,
         timeout=timeout,
         env=env,
-        cwd=ROOT,
+        cwd=cwd,
         check=False,
     )
 

@@ -131,6 +131,7 @@ def test_the_bundled_app_passes_its_smoke_test_on_a_fresh_data_folder(
         "--data-dir",
         str(data),
         command=[str(installed / NAME)],
+        cwd=tmp_path,  # away from the checkout: nothing can come from its files
     )
 
     check_smoke_run(result, data, shot)
