@@ -293,6 +293,8 @@ def _finish_smoke_test(
         # The parts a bundle could lose without failing to start: the calendars' data and
         # TA-Lib's compiled library, each giving an answer that can be checked elsewhere.
         "calendar": workspace.calendar.code,
+        # 2026 lies inside every calendar the app builds, whatever today's date: they reach
+        # back to the demo's history (late 2025) and a year ahead (exchange_calendars' default).
         "calendar_sessions_2026": len(
             workspace.calendar.sessions_between(date(2026, 1, 1), date(2026, 12, 31))
         ),
