@@ -6,6 +6,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The compiled per-tick formula path (packaging/native.py): its digest file is written last, so it
+# stands for a build of the current sources. LIVETRADER_PURE_PYTHON=1 skips it (no C compiler).
+COMPILED := livetrader_gui/processing/_compiled
+NATIVE := $(COMPILED)/sources.sha256
+NATIVE_SOURCES := livetrader_gui/processing/stream.py livetrader_gui/processing/stream_indicators.py \
+	$(COMPILED)/__init__.py packaging/native.py
 ARGS ?=
 
 # uv does not read the system CA store on every machine (STACK.md); point it at Debian's bundle.
@@ -18,7 +24,7 @@ export UV_COMPILE_BYTECODE := 1
 
 .PHONY: run screenshots package test lint typecheck imports unit coverage-check mutation clean venv
 
-venv: $(STAMP)
+venv: $(NATIVE)
 
 $(STAMP): requirements.lock pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,15 +39,18 @@ $(STAMP): requirements.lock pyproject.toml
 	fi
 	@touch $(STAMP)
 
-run: $(STAMP)
+$(NATIVE): $(STAMP) $(NATIVE_SOURCES)
+	$(BIN)/python packaging/native.py
+
+run: $(NATIVE)
 	$(BIN)/livetrader-gui $(ARGS)
 
-screenshots: $(STAMP)
+screenshots: $(NATIVE)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m livetrader_gui.app.screenshots docs/screenshots
 
 # The PyInstaller bundle dist/livetrader-gui/, the release archive beside it, and one JSON line
 # with their sizes and the bundle's cold start (packaging/README.md; tests/packaging builds it too).
-package: $(STAMP)
+package: $(NATIVE)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python packaging/build.py $(ARGS)
 
 lint: $(STAMP)
@@ -54,7 +63,7 @@ typecheck: $(STAMP)
 imports: $(STAMP)
 	$(BIN)/lint-imports
 
-unit: $(STAMP)
+unit: $(NATIVE)
 	rm -f .coverage .coverage.*
 	QT_QPA_PLATFORM=offscreen LANG=C.UTF-8 $(BIN)/pytest --cov --cov-report=term $(ARGS)
 
@@ -80,4 +89,4 @@ mutation: $(STAMP)
 test: lint typecheck imports unit coverage-check mutation
 
 clean:
-	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov mutants mutants.log mutants.txt
+	rm -rf $(VENV) build dist $(COMPILED)/*.so $(COMPILED)/*.pyd $(NATIVE) .pytest_cache .mypy_cache .ruff_cache .coverage htmlcov mutants mutants.log mutants.txt

@@ -5,7 +5,8 @@ decide the rule for the newest candle of a 100-candle window:
 
 * naive — the seed's way: the window as a list of dicts → ``pandas.DataFrame`` → pandas rolling;
 * full — :meth:`CompiledFormula.evaluate` over the window's float64 columns (TA-Lib);
-* incremental — :meth:`FormulaStream.update` with the one new candle.
+* incremental — :meth:`FormulaStream.update` with the one new candle (the compiled build when
+  there is one; the JSON says which).
 
 The answers are asserted identical on every bar, then each path is timed on the same bars
 (best of several rounds, so that a noisy neighbour does not decide the figure). One JSON line is
@@ -30,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from livetrader_gui.processing import ProcessingEngine
+from livetrader_gui.processing.native import STREAM_KIND
 
 WINDOW = 100
 GOAL_FULL = 100.0
@@ -194,6 +196,8 @@ def main() -> int:
                 "benchmark": "formula",
                 "window": WINDOW,
                 "python": platform.python_version(),
+                # "compiled" (packaging/native.py, built by make) or "python" (the fallback).
+                "incremental_path": STREAM_KIND,
                 "goal_full_speedup": GOAL_FULL,
                 "goal_incremental_speedup": GOAL_INCREMENTAL,
                 "goals_met": goals_met,

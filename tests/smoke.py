@@ -14,6 +14,7 @@ import exchange_calendars as xcals
 
 from livetrader_gui.adapters.persistence.database import head_revision
 from livetrader_gui.app.main import engine_check
+from livetrader_gui.processing.native import STREAM_KIND
 
 ROOT = Path(__file__).resolve().parents[1]
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -46,9 +47,9 @@ def check_smoke_run(
     """Assert that a ``--smoke-test --screenshot`` run on the fresh folder *data* went well.
 
     Exit 0, the database created and migrated to the head of this checkout, quotes on screen,
-    a drawn window icon, the calendars' data and TA-Lib giving this environment's answers (what
-    a bundle could lose without failing to start), a 1280×800 PNG, the start and the stop in the
-    audit journal, a log. Return the run's JSON report for further checks.
+    a drawn window icon, the calendars' data, TA-Lib and the formula path giving this environment's
+    answers (what a bundle could lose without failing to start), a 1280×800 PNG, the start and the
+    stop in the audit journal, a log. Return the run's JSON report for further checks.
     """
     assert result.returncode == 0, result.stderr
     report: dict[str, object] = json.loads(result.stdout.strip().splitlines()[-1])
@@ -62,6 +63,7 @@ def check_smoke_run(
         xcals.get_calendar("XKRX").sessions_in_range("2026-01-01", "2026-12-31")
     )
     assert report["engine_check"] == engine_check() > 0
+    assert report["formula_path"] == STREAM_KIND, "the compiled per-tick path was lost"
     assert isinstance(report["first_paint_seconds"], float)
     assert 0 < report["first_paint_seconds"] < 60
     assert isinstance(report["first_paint_at"], float)

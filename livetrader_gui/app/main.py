@@ -162,6 +162,7 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
     )
     _close_on_termination(window)  # before "ready": a ready app can be stopped in order
     _log.info("LiveTrader ready (database %s)", workspace.database_info.url)
+    _log_formula_path()
     code = EXIT_OK
     try:
         if settings.smoke_test:
@@ -240,6 +241,13 @@ def _close_on_termination(window: object) -> None:
     heartbeat.start(250)
 
 
+def _log_formula_path() -> None:
+    from livetrader_gui.processing.native import STREAM_KIND, STREAM_NOTE
+
+    # A pure Python fallback still trades correctly, only slower: a note, not a warning.
+    _log.info("formula path: %s (%s)", STREAM_KIND, STREAM_NOTE)
+
+
 ENGINE_CHECK_RULE = "crossover(ema(close, 5), sma(close, 20)) or rsi(close, 14) > 70"
 
 
@@ -274,6 +282,7 @@ def _finish_smoke_test(
     started: float,
 ) -> int:
     from livetrader_gui.app.bootstrap import Workspace
+    from livetrader_gui.processing.native import STREAM_KIND
     from livetrader_gui.ui.main_window import MainWindow
 
     assert isinstance(window, MainWindow)
@@ -299,6 +308,8 @@ def _finish_smoke_test(
             workspace.calendar.sessions_between(date(2026, 1, 1), date(2026, 12, 31))
         ),
         "engine_check": engine_check(),
+        # "compiled" where packaging/native.py built the per-tick path and the bundle kept it.
+        "formula_path": STREAM_KIND,
         # Drawn, not only named: a bundle without Qt's SVG support would have an empty icon.
         "window_icon": not window.windowIcon().pixmap(32, 32).isNull(),
         # From entering main(); bench/cold_start.py adds the interpreter's own start-up.

@@ -16,6 +16,7 @@ from livetrader_gui.processing.formula.lexer import tokenize
 from livetrader_gui.processing.formula.parser import parse
 from livetrader_gui.processing.formula.syntax import COLUMNS
 from livetrader_gui.processing.indicators import BoolArray, FloatArray
+from livetrader_gui.processing.native import STREAM
 from livetrader_gui.processing.program import Program, lower
 from livetrader_gui.processing.scales import IndicatorScale, indicator_scales
 from livetrader_gui.processing.stream import FormulaStream
@@ -69,9 +70,13 @@ class CompiledFormula:
         """Return the axis each function the rule calls is drawn on, by its text."""
         return indicator_scales(self._program)
 
-    def stream(self) -> FormulaStream:
-        """Return a fresh incremental evaluator: feed it each closed bar in order."""
-        return FormulaStream(self._program)
+    def stream(self, implementation: type[FormulaStream] = STREAM) -> FormulaStream:
+        """Return a fresh incremental evaluator: feed it each closed bar in order.
+
+        *implementation* is the compiled build when there is one (:mod:`.native`); the tests
+        pass each implementation in turn to hold them to the same answers.
+        """
+        return implementation(self._program)
 
 
 class ProcessingEngine:

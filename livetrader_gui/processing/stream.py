@@ -12,9 +12,12 @@ import math
 import operator
 from collections.abc import Callable
 
-from livetrader_gui.processing import stream_indicators as si
 from livetrader_gui.processing.formula.syntax import COLUMNS
 from livetrader_gui.processing.program import Instruction, Program
+
+# Relative, so that the compiled build of this module (packaging/native.py) runs the compiled
+# build of its indicators, and the pure module the pure ones.
+from . import stream_indicators as si
 
 NAN = math.nan
 Step = Callable[[list[float]], None]

@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from livetrader_gui.processing.indicators import FloatArray
+from livetrader_gui.processing.native import COMPILED_STREAM
+from livetrader_gui.processing.stream import FormulaStream
 
 COLUMNS = ("open", "high", "low", "close", "volume")
 
@@ -29,3 +31,11 @@ def bars_of(columns: dict[str, FloatArray]) -> list[tuple[float, ...]]:
     return [
         tuple(float(columns[name][i]) for name in COLUMNS) for i in range(len(columns["close"]))
     ]
+
+
+# Every bar-by-bar implementation this environment has: the pure Python reference, and its
+# compiled build where packaging/native.py made one. Tests of the stream run on each.
+STREAMS: dict[str, type[FormulaStream]] = {
+    "python": FormulaStream,
+    **({"compiled": COMPILED_STREAM} if COMPILED_STREAM is not None else {}),
+}

@@ -10,7 +10,8 @@ import talib
 
 from livetrader_gui.processing import ProcessingEngine
 from livetrader_gui.processing.indicators import FloatArray
-from tests.unit.processing.candles import bars_of, random_candles
+from livetrader_gui.processing.stream import FormulaStream
+from tests.unit.processing.candles import STREAMS, bars_of, random_candles
 
 SEEDS = (1, 2, 3)
 SMA_BANDS = talib.MA_Type.SMA  # type: ignore[attr-defined]
@@ -23,9 +24,11 @@ def values_of(call: str, columns: dict[str, FloatArray]) -> FloatArray:
     return np.asarray(compiled.indicators(columns)[call], dtype=np.float64)
 
 
-def streamed_values_of(call: str, columns: dict[str, FloatArray]) -> FloatArray:
+def streamed_values_of(
+    call: str, columns: dict[str, FloatArray], implementation: type[FormulaStream]
+) -> FloatArray:
     """Return the value of *call* bar by bar from the incremental path."""
-    stream = ProcessingEngine().compile(f"{call} > -1000000").stream()
+    stream = ProcessingEngine().compile(f"{call} > -1000000").stream(implementation)
     out = []
     for bar in bars_of(columns):
         stream.update(*bar)
@@ -82,11 +85,14 @@ def test_every_function_equals_talib_on_random_candles(seed: int) -> None:
         assert_same(values_of(call, candles), expected)
 
 
+@pytest.mark.parametrize("implementation", STREAMS.values(), ids=STREAMS.keys())
 @pytest.mark.parametrize("seed", SEEDS)
-def test_the_incremental_path_gives_the_talib_numbers_bar_by_bar(seed: int) -> None:
+def test_the_incremental_path_gives_the_talib_numbers_bar_by_bar(
+    seed: int, implementation: type[FormulaStream]
+) -> None:
     candles = random_candles(BARS, seed)
     for call, expected in talib_cases(candles):
-        assert_same(streamed_values_of(call, candles), expected, rtol=1e-9)
+        assert_same(streamed_values_of(call, candles, implementation), expected, rtol=1e-9)
 
 
 def definitions(c: dict[str, FloatArray]) -> list[tuple[str, FloatArray]]:
@@ -118,7 +124,8 @@ def test_functions_without_a_talib_twin_follow_their_definition(seed: int) -> No
     candles = random_candles(BARS, seed)
     for call, expected in definitions(candles):
         assert_same(values_of(call, candles), expected, rtol=1e-9)
-        assert_same(streamed_values_of(call, candles), expected, rtol=1e-9)
+        for implementation in STREAMS.values():
+            assert_same(streamed_values_of(call, candles, implementation), expected, rtol=1e-9)
 
 
 def test_macd_with_a_fast_period_of_one_is_the_price_less_the_slow_ema() -> None:
