@@ -31,7 +31,8 @@ import numpy as np
 import pandas as pd
 
 from livetrader_gui.processing import ProcessingEngine
-from livetrader_gui.processing.native import STREAM_KIND
+from livetrader_gui.processing.native import STREAM, STREAM_KIND
+from livetrader_gui.processing.stream import FormulaStream
 
 WINDOW = 100
 GOAL_FULL = 100.0
@@ -123,15 +124,25 @@ def measure(
     bars = len(rows)
     ends = range(WINDOW, bars + 1)
 
+    # The bar-by-bar path the app runs, and the pure Python one beside it when that is compiled.
+    streams: dict[str, type[FormulaStream]] = {"incremental": STREAM}
+    if STREAM is not FormulaStream:
+        streams["pure_python_incremental"] = FormulaStream
+
     # Identical answers on every bar, checked before anything is timed.
-    stream = compiled.stream()
-    streamed = [stream.update(*(columns[n][i] for n in COLUMNS)) for i in range(bars)]
+    streamed = {}
+    for path, implementation in streams.items():
+        stream = compiled.stream(implementation)
+        streamed[path] = [stream.update(*(columns[n][i] for n in COLUMNS)) for i in range(bars)]
     for end in ends:
         window = {name: columns[name][end - WINDOW : end] for name in COLUMNS}
         expected = naive(pd.DataFrame(rows[end - WINDOW : end]))
         full = bool(compiled.evaluate(window)[-1])
-        if not expected == full == streamed[end - 1]:
-            raise AssertionError(f"{formula!r} disagrees on bar {end - 1}")
+        answers = {path: answers[end - 1] for path, answers in streamed.items()}
+        if not expected == full or any(answer != expected for answer in answers.values()):
+            raise AssertionError(
+                f"{formula!r} disagrees on bar {end - 1}: naive {expected}, full {full}, {answers}"
+            )
 
     naive_ends = ends[:: max(1, len(ends) // 200)]  # pandas is slow: 200 windows suffice
 
@@ -150,33 +161,39 @@ def measure(
 
     bar_tuples = [tuple(float(columns[n][i]) for n in COLUMNS) for i in range(bars)]
 
-    def run_incremental() -> int:
-        for _ in range(INCREMENTAL_REPEATS):
-            update = compiled.stream().update
-            for bar in bar_tuples:
-                update(*bar)
-        return len(bar_tuples) * INCREMENTAL_REPEATS
+    def incremental(implementation: type[FormulaStream]) -> Callable[[], int]:
+        def run() -> int:
+            for _ in range(INCREMENTAL_REPEATS):
+                update = compiled.stream(implementation).update
+                for bar in bar_tuples:
+                    update(*bar)
+            return len(bar_tuples) * INCREMENTAL_REPEATS
+
+        return run
 
     # Rounds alternate between the paths so that a slow spell of the machine hits all of them.
-    best = {"naive": float("inf"), "full": float("inf"), "incremental": float("inf")}
+    runs = {
+        "naive": run_naive,
+        "full": run_full,
+        **{path: incremental(implementation) for path, implementation in streams.items()},
+    }
+    best = dict.fromkeys(runs, float("inf"))
     for _ in range(rounds):
-        for name, run in (
-            ("naive", run_naive),
-            ("full", run_full),
-            ("incremental", run_incremental),
-        ):
+        for name, run in runs.items():
             best[name] = min(best[name], per_call(run))
-    naive_us, full_us, incremental_us = best["naive"], best["full"], best["incremental"]
-    return {
+    naive_us = best["naive"]
+    result: dict[str, object] = {
         "formula": formula,
         "bars_checked": len(ends),
         "identical": True,
         "naive_us": round(naive_us, 2),
-        "full_us": round(full_us, 2),
-        "incremental_us": round(incremental_us, 3),
-        "full_speedup": round(naive_us / full_us, 1),
-        "incremental_speedup": round(naive_us / incremental_us, 1),
+        "full_us": round(best["full"], 2),
+        "full_speedup": round(naive_us / best["full"], 1),
     }
+    for path in streams:
+        result[f"{path}_us"] = round(best[path], 3)
+        result[f"{path}_speedup"] = round(naive_us / best[path], 1)
+    return result
 
 
 def main() -> int:
@@ -196,7 +213,8 @@ def main() -> int:
                 "benchmark": "formula",
                 "window": WINDOW,
                 "python": platform.python_version(),
-                # "compiled" (packaging/native.py, built by make) or "python" (the fallback).
+                # "compiled" (packaging/native.py, built by make) or "python" (the fallback);
+                # with "compiled", pure_python_incremental_* time the pure modules beside it.
                 "incremental_path": STREAM_KIND,
                 "goal_full_speedup": GOAL_FULL,
                 "goal_incremental_speedup": GOAL_INCREMENTAL,

@@ -1,4 +1,4 @@
-"""The window's benchmarks run and report every figure (their goals are judged by people, not here).
+"""The benchmarks run and report every figure (their goals are judged by people, not here).
 
 Speed goals live in ``bench/`` (issue 5), not in timed tests; these short runs only keep the
 scripts working as the code under them changes.
@@ -55,4 +55,24 @@ def test_the_cold_start_benchmark_times_the_first_paint_of_the_real_command() ->
     report = bench("cold_start.py", "--runs", "1")
 
     assert 0 < report["first_paint_s"]["median"] < 60
+    assert isinstance(report["goals_met"], bool)
+
+
+def test_the_formula_benchmark_checks_every_path_against_pandas_and_times_each() -> None:
+    from livetrader_gui.processing.native import STREAM_KIND
+
+    report = bench("formula_bench.py", "--bars", "300", "--rounds", "1")
+
+    assert report["incremental_path"] == STREAM_KIND
+    assert len(report["results"]) == 4
+    paths = ["incremental"] + (["pure_python_incremental"] if STREAM_KIND == "compiled" else [])
+    for result in report["results"]:
+        assert result["identical"] is True
+        assert result["bars_checked"] == 300 - 100 + 1
+        for path in ("naive", "full", *paths):
+            assert result[f"{path}_us"] > 0, path
+        for path in ("full", *paths):
+            assert result[f"{path}_speedup"] == pytest.approx(
+                result["naive_us"] / result[f"{path}_us"], rel=0.01
+            )
     assert isinstance(report["goals_met"], bool)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from pathlib import Path
@@ -41,8 +42,36 @@ def test_a_build_of_the_current_source_is_loaded(tmp_path: Path) -> None:
 
     compiled, note = native.load_compiled(package_dir)
 
-    assert (compiled is not None) == (native.COMPILED_STREAM is not None)
-    assert note == native.STREAM_NOTE
+    if native.COMPILED_STREAM is None:  # LIVETRADER_PURE_PYTHON=1: there is nothing to load
+        assert compiled is None
+        assert note.startswith("the compiled formula path cannot be loaded")
+    else:
+        assert compiled is native.COMPILED_STREAM
+        assert note == "the compiled formula path is in use"
+
+
+def test_a_bundle_without_sources_loads_the_build_without_a_digest(tmp_path: Path) -> None:
+    # PyInstaller keeps bytecode only: there is no source to compare the build with.
+    compiled, _ = native.load_compiled(tmp_path)
+
+    assert compiled is native.COMPILED_STREAM
+
+
+def test_a_build_that_cannot_be_loaded_leaves_the_pure_python_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(name: str) -> None:
+        raise ImportError(f"{name}: undefined symbol: PyFloat_Type")
+
+    monkeypatch.setattr(importlib, "import_module", refuse)
+
+    compiled, note = native.load_compiled(checkout(tmp_path, source_digest(PACKAGE_DIR)))
+
+    assert compiled is None
+    assert note == (
+        "the compiled formula path cannot be loaded: "
+        "livetrader_gui.processing._compiled.stream: undefined symbol: PyFloat_Type"
+    )
 
 
 def test_a_build_older_than_its_source_is_refused(tmp_path: Path) -> None:
