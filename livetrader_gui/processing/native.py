@@ -24,7 +24,10 @@ def load_compiled(package_dir: Path) -> tuple[type[FormulaStream] | None, str]:
         manifest = compiled_dir / MANIFEST
         recorded = manifest.read_text(encoding="ascii").strip() if manifest.is_file() else ""
         if not recorded:
-            return None, "the compiled formula path is not built; run make to build it"
+            return None, (
+                "the compiled formula path is not built: make builds it unless "
+                "LIVETRADER_PURE_PYTHON=1 is set"
+            )
         if recorded != source_digest(package_dir):
             return None, (
                 "the compiled formula path is older than stream.py or stream_indicators.py; "

@@ -90,7 +90,10 @@ def test_a_checkout_without_a_build_says_so(tmp_path: Path) -> None:
     compiled, note = native.load_compiled(checkout(tmp_path, recorded=None))
 
     assert compiled is None
-    assert note == "the compiled formula path is not built; run make to build it"
+    assert note == (
+        "the compiled formula path is not built: make builds it unless "
+        "LIVETRADER_PURE_PYTHON=1 is set"
+    )
 
 
 def test_the_digest_changes_with_any_compiled_source(tmp_path: Path) -> None:
