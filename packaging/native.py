@@ -47,7 +47,7 @@ def manifest_module(root: Path = ROOT) -> ModuleType:
     return module
 
 
-def build(root: Path = ROOT, *, quiet: bool = True) -> list[Path]:
+def build(root: Path = ROOT) -> list[Path]:
     """Compile the sources and place the extension modules in the source tree; return them."""
     try:
         from Cython.Build import cythonize
@@ -86,7 +86,7 @@ def build(root: Path = ROOT, *, quiet: bool = True) -> list[Path]:
             extensions,
             build_dir=str(work / "c"),
             compiler_directives={"language_level": "3"},
-            quiet=quiet,
+            quiet=True,
         )
         distribution = Distribution({"name": "livetrader-native", "ext_modules": modules})
         command = distribution.get_command_obj("build_ext")
