@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Sequence
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from livetrader_gui.adapters.clocks import ManualClock
-from livetrader_gui.application.ports import ITradingCalendar
+from livetrader_gui.application.ports import FillConflict, ITradingCalendar, StorageError
 from livetrader_gui.domain import (
     AuditEntry,
     DailyBudget,
@@ -35,6 +37,26 @@ class FakeClock(ManualClock):
     def advance(self, seconds: float) -> None:
         """Move time forward and wake every sleeper whose deadline has come."""
         self.advance_to(self.now() + timedelta(seconds=seconds))
+
+    async def run_until(self, until: datetime, loops: int) -> None:
+        """Let time pass up to *until* as fast as the code allows, as if it were real time.
+
+        Whenever at least *loops* waits are parked (each of the *loops* tasks that run
+        forever is waiting, or sleeping inside a call), time jumps to the earliest deadline.
+        Work that waits on threads (the database) gets real time to finish first: nothing
+        waits for time to pass.
+        """
+        while True:
+            for spin in range(100_000):
+                if self.sleepers >= loops:
+                    break
+                await asyncio.sleep(0 if spin < 50 else 0.001)
+            else:
+                raise AssertionError(f"expected {loops} parked waits, found {self.sleepers}")
+            if self.now() >= until:
+                return
+            deadline = self.next_deadline()
+            self.advance_to(min(deadline, until) if deadline is not None else until)
 
     async def settle(self, sleepers: int = 1) -> None:
         """Let other tasks run until at least *sleepers* waits are parked on this clock."""
@@ -103,38 +125,75 @@ class FakeSessionRepository:
 
 
 class FakeOrderRepository:
-    """Orders and fills in memory (``IOrderRepository``), recording each save in order."""
+    """Orders and fills in memory (``IOrderRepository``), recording each save in order.
+
+    Fills are keyed as the database keys them, by (broker, broker order, fill id), and kept
+    in the order they were recorded. ``failing`` makes every write raise ``StorageError``.
+    """
 
     def __init__(self) -> None:
         self.orders: dict[str, Order] = {}
-        self.fills: dict[str, Fill] = {}
+        self.fills: dict[tuple[str, str, str], Fill] = {}
         self.saved: list[tuple[str, OrderStatus]] = []
+        self.failing: str | None = None
+
+    def _write(self) -> None:
+        if self.failing is not None:
+            raise StorageError(self.failing)
 
     async def save(self, order: Order) -> None:
-        self.orders[order.client_order_id] = order
+        self._write()
+        self.orders[order.client_order_id] = order.copy()
         self.saved.append((order.client_order_id, order.status))
 
+    async def record(self, order: Order, fills: Sequence[Fill]) -> tuple[FillConflict, ...]:
+        self._write()
+        keys = [(order.broker_id or "", order.broker_order_id or "", f.fill_id) for f in fills]
+        conflicts = tuple(
+            FillConflict(fill, self.fills[key])
+            for key, fill in zip(keys, fills, strict=True)
+            if key in self.fills and self.fills[key] != fill
+        )
+        if conflicts:
+            return conflicts
+        for key, fill in zip(keys, fills, strict=True):
+            self.fills.setdefault(key, fill)
+        await self.save(order)
+        return ()
+
     async def get(self, client_order_id: str) -> Order | None:
-        return self.orders.get(client_order_id)
+        order = self.orders.get(client_order_id)
+        return None if order is None else order.copy()
 
     async def list_for_session(self, session_id: str) -> list[Order]:
-        return [o for o in self.orders.values() if o.session_id == session_id]
+        return [o.copy() for o in self.orders.values() if o.session_id == session_id]
 
-    async def list_open(self, session_id: str | None = None) -> list[Order]:
+    async def list_open(
+        self, session_id: str | None = None, *, broker_id: str | None = None
+    ) -> list[Order]:
         return [
-            o
+            o.copy()
             for o in self.orders.values()
-            if not o.status.is_terminal and session_id in (None, o.session_id)
+            if not o.status.is_terminal
+            and session_id in (None, o.session_id)
+            and broker_id in (None, o.broker_id)
         ]
-
-    async def add_fill(self, fill: Fill) -> bool:
-        if fill.fill_id in self.fills:
-            return False
-        self.fills[fill.fill_id] = fill
-        return True
 
     async def list_fills(self, client_order_id: str) -> list[Fill]:
         return [f for f in self.fills.values() if f.client_order_id == client_order_id]
+
+    async def list_session_fills(self, session_id: str) -> list[Fill]:
+        ours = {cid for cid, o in self.orders.items() if o.session_id == session_id}
+        return [f for f in self.fills.values() if f.client_order_id in ours]
+
+    async def net_positions(self, broker_id: str) -> dict[str, Decimal]:
+        held: dict[str, Decimal] = {}
+        for (broker, _, _), fill in self.fills.items():
+            if broker == broker_id:
+                held[fill.symbol] = held.get(fill.symbol, Decimal(0)) + (
+                    fill.direction.sign * fill.quantity
+                )
+        return {symbol: quantity for symbol, quantity in held.items() if quantity != 0}
 
 
 class FakeSignalRepository:

@@ -60,6 +60,11 @@ class ManualClock:
                 if not future.done():
                     future.set_result(None)
 
+    def next_deadline(self) -> datetime | None:
+        """Return when the earliest wait or timeout parked on this clock is due, if any."""
+        due = [d for heap in (self._sleepers, self._alarms) for d, _, f in heap if not f.done()]
+        return min(due, default=None)
+
     @property
     def sleepers(self) -> int:
         """Return how many waits are parked."""

@@ -12,8 +12,10 @@ from livetrader_gui.adapters.brokers.registry import BrokerRegistry
 from livetrader_gui.adapters.brokers.simulated import (
     SimulatedBroker,
     SimulatedBrokerConfig,
+    default_market_start,
     market_clock,
 )
+from livetrader_gui.adapters.brokers.simulated.store import SimulatedAccountStore
 from livetrader_gui.adapters.calendars import DEFAULT_HISTORY, ExchangeCalendarProvider
 from livetrader_gui.adapters.clocks import SystemClock
 from livetrader_gui.adapters.persistence.database import Database, DatabaseInfo, prepare_database
@@ -35,7 +37,7 @@ from livetrader_gui.application.desk import TradingDesk
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
 from livetrader_gui.application.market_watch import MarketWatch
-from livetrader_gui.application.ports import ISessionObserver, ITradingCalendar
+from livetrader_gui.application.ports import Clock, ISessionObserver, ITradingCalendar
 from livetrader_gui.domain import AuditEntry, Instrument
 from livetrader_gui.processing import ProcessingEngine
 
@@ -52,7 +54,7 @@ class Workspace:
     database_info: DatabaseInfo
     calendars: ExchangeCalendarProvider
     calendar: ITradingCalendar
-    clock: SystemClock
+    clock: Clock
     registry: BrokerRegistry
     simulator: SimulatedBroker
     instruments: list[Instrument]
@@ -68,6 +70,8 @@ class Workspace:
     services: RunnerServices
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     demo: asyncio.Task[None] | None = None
+    # What reconciling the restored sessions with their brokers found at the last start.
+    differences: list[str] = field(default_factory=list)
 
     async def start(self, tell: Callable[[str], None] = lambda _: None) -> list[str]:
         """Start the background services and bring back the sessions of the last run, PAUSED.
@@ -80,7 +84,8 @@ class Workspace:
         self._tasks.append(task)
         if await needs_demo(self.strategies):
             self.demo = asyncio.create_task(self._prepare_demo(tell), name="demo")
-        return await self.manager.restore_sessions()
+        self.differences = await self.manager.restore_sessions()
+        return self.differences
 
     async def _prepare_demo(self, tell: Callable[[str], None]) -> None:
         stores = DemoStores(
@@ -131,32 +136,60 @@ def _report_crash(task: asyncio.Task[None]) -> None:
         _log.error("background task %s crashed", task.get_name(), exc_info=task.exception())
 
 
-async def build_workspace(settings: AppSettings, observer: ISessionObserver) -> Workspace:
+def simulator_books(settings: AppSettings, broker_id: str = "SIM") -> SimulatedAccountStore:
+    """Return where the simulated broker keeps its books, in the data folder."""
+    return SimulatedAccountStore(settings.data_dir / "simulator" / f"{broker_id}-books.sqlite")
+
+
+async def build_workspace(
+    settings: AppSettings,
+    observer: ISessionObserver,
+    *,
+    clock: Clock | None = None,
+    calendars: ExchangeCalendarProvider | None = None,
+    busy_timeout_ms: int = 5_000,
+) -> Workspace:
     """Open storage, calendars and brokers and wire the services; blocking work runs off-loop.
 
-    Raises ``DatabaseError`` (with a message for the trader) when the database cannot be used.
+    *clock* is the real time (a test gives a fake one), *calendars* a provider that reaches
+    back to the demo's history. Raises ``DatabaseError`` (with a message for the trader) when
+    the database cannot be used. *busy_timeout_ms* is how long a write waits for another
+    program holding the database's lock before it fails.
     """
     loop = asyncio.get_running_loop()
     info = await loop.run_in_executor(None, prepare_database, settings.database_url)
-    database = Database(info.url)
+    database = Database(info.url, busy_timeout_ms=busy_timeout_ms)
     try:
-        clock = SystemClock()
+        clock = clock or SystemClock()
         # Back far enough for the demo's fixed periods as well as for recent history.
-        calendars = ExchangeCalendarProvider(
+        calendars = calendars or ExchangeCalendarProvider(
             start=min(clock.now().date() - DEFAULT_HISTORY, HISTORY_START)
         )
         calendar = await calendars.get(SIM_EXCHANGE)
+        journal = SqlAuditJournal(database.sessions)
+        config = SimulatedBrokerConfig(seed=settings.sim_seed)
+        store = simulator_books(settings, config.broker_id)
+        books = await loop.run_in_executor(None, store.load)
+        # The simulated market carries on from the latest time it or any session on it showed,
+        # never earlier; if real time has gone past that, from now.
+        starts = [default_market_start(calendar, clock.now())]
+        starts += [
+            t
+            for t in (books and books.clock, await journal.latest_time_of_broker(config.broker_id))
+            if t
+        ]
         simulator = SimulatedBroker(
             calendar,
-            market_clock(clock, calendar, speed=settings.sim_speed),
-            SimulatedBrokerConfig(seed=settings.sim_seed),
+            market_clock(clock, calendar, speed=settings.sim_speed, start=max(starts)),
+            config,
+            store=store,
+            books=books,
         )
         registry = BrokerRegistry(clock)
         registry.register(simulator)
         await simulator.connect()
         await registry.refresh_health()
         instruments = await simulator.get_instruments()
-        journal = SqlAuditJournal(database.sessions)
         await journal.append(
             AuditEntry(
                 "app_started",

@@ -7,6 +7,7 @@ fakes (``tests/fakes.py``), and only ``app/bootstrap.py`` names the concrete cla
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -346,24 +347,75 @@ class ILiveTradingSessionRepository(Protocol):
         ...
 
 
+class StorageError(Exception):
+    """The application's store could not read or write; the message names the store and why.
+
+    Repositories raise it instead of their driver's errors, so the engine can stop trading
+    safely (an order it cannot record must not be sent; an answer it cannot record is kept).
+    """
+
+
+@dataclass(frozen=True, slots=True)
+class FillConflict:
+    """A fill whose identity is already stored for another order or with other content."""
+
+    fill: Fill
+    stored: Fill
+
+    @property
+    def explanation(self) -> str:
+        """Return one sentence for the trader and the journal."""
+        if self.stored.client_order_id != self.fill.client_order_id:
+            where = f"order {self.stored.client_order_id}"
+        else:
+            where = "the same order with different figures"
+        return (
+            f"the broker reported fill {self.fill.fill_id} for order {self.fill.client_order_id}, "
+            f"but a fill with that id is stored for {where}"
+        )
+
+
 class IOrderRepository(Protocol):
-    """Orders and their fills; an order is saved before it is sent."""
+    """Orders and their fills; an order is saved before it is sent.
+
+    A fill is identified by the order's ``broker_id`` and ``broker_order_id`` and its own
+    ``fill_id``; fills are kept in the order they were recorded (a sequence, not their time).
+    """
 
     async def save(self, order: Order) -> None: ...
+
+    async def record(self, order: Order, fills: Sequence[Fill]) -> tuple[FillConflict, ...]:
+        """Save *order* and its new *fills* in one transaction.
+
+        A fill stored before with the same content is skipped. If any fill's identity is
+        stored for another order or with other content, nothing is written and the conflicts
+        are returned.
+        """
+        ...
 
     async def get(self, client_order_id: str) -> Order | None: ...
 
     async def list_for_session(self, session_id: str) -> list[Order]: ...
 
-    async def list_open(self, session_id: str | None = None) -> list[Order]:
-        """Return orders that are not terminal (PENDING_SUBMIT included)."""
+    async def list_open(
+        self, session_id: str | None = None, *, broker_id: str | None = None
+    ) -> list[Order]:
+        """Return orders that are not terminal (PENDING_SUBMIT included), of one session or
+        of one broker if given."""
         ...
 
-    async def add_fill(self, fill: Fill) -> bool:
-        """Store *fill*; return False if a fill with its id was stored before."""
+    async def list_fills(self, client_order_id: str) -> list[Fill]:
+        """Return the fills of one order in the order they were recorded."""
         ...
 
-    async def list_fills(self, client_order_id: str) -> list[Fill]: ...
+    async def list_session_fills(self, session_id: str) -> list[Fill]:
+        """Return every fill of a session's orders in the order they were recorded."""
+        ...
+
+    async def net_positions(self, broker_id: str) -> dict[str, Decimal]:
+        """Return, per symbol, what the stored fills of every order held by *broker_id* add up
+        to (bought less sold), leaving out symbols that net to zero."""
+        ...
 
 
 class IBacktestRepository(Protocol):
@@ -460,6 +512,7 @@ __all__ = [
     "BrokerTimeoutError",
     "Clock",
     "ConnectionState",
+    "FillConflict",
     "IAuditJournal",
     "IBacktestRepository",
     "IBrokerGateway",
@@ -474,5 +527,6 @@ __all__ = [
     "IStrategyFiles",
     "IStrategyRepository",
     "ITradingCalendar",
+    "StorageError",
     "UnknownSymbolError",
 ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from enum import Enum
@@ -153,6 +153,9 @@ class Order:
     request: OrderRequest
     created_at: datetime
     session_id: str | None = None
+    # The books that hold the order: a broker's id, or a paper account's. With the broker's own
+    # order id and a fill id it names each fill, so ids that two brokers share never collide.
+    broker_id: str | None = None
     status: OrderStatus = OrderStatus.PENDING_SUBMIT
     broker_order_id: str | None = None
     filled_quantity: Decimal = Decimal(0)
@@ -163,6 +166,8 @@ class Order:
 
     def __post_init__(self) -> None:
         aware(self.created_at, "order creation time")
+        if self.broker_id is not None:
+            self.broker_id = text(self.broker_id, "broker id", max_length=32)
         if self.updated_at is None:
             self.updated_at = self.created_at
         if not Decimal(0) <= self.filled_quantity <= self.request.quantity:
@@ -175,6 +180,10 @@ class Order:
     def client_order_id(self) -> str:
         """Return the id this app gave the order."""
         return self.request.client_order_id
+
+    def copy(self) -> Order:
+        """Return an independent copy, to change without touching this order."""
+        return replace(self, fill_ids=set(self.fill_ids))
 
     @property
     def symbol(self) -> str:

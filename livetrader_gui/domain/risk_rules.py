@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
-from livetrader_gui.domain.session import TradingState
+from livetrader_gui.domain.orders import TradeDirection
+from livetrader_gui.domain.session import SessionStatus, TradingState
 from livetrader_gui.domain.strategy import RiskControls
 
 
@@ -26,6 +27,8 @@ class RiskReason(Enum):
     HALTED = "halted"
     NO_EQUITY = "no_equity"
     BELOW_ONE_LOT = "below_one_lot"
+    SESSION_NOT_RUNNING = "session_not_running"
+    EXITS_ONLY = "exits_only"
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,6 +159,34 @@ def check_exit(trading_state: TradingState, within_trading_hours: bool) -> RiskD
     if not within_trading_hours:
         reasons.append(RiskReason.OUTSIDE_TRADING_HOURS)
         explanations.append("the market is not in its regular session")
+    return RiskDecision(tuple(reasons), tuple(explanations))
+
+
+def check_order_permitted(
+    status: SessionStatus,
+    trading_state: TradingState,
+    direction: TradeDirection,
+    *,
+    flattening: bool = False,
+) -> RiskDecision:
+    """Return whether a session may send an order now, whatever sent it (a rule, a click).
+
+    Only a RUNNING session sends orders: ACTIVE sends entries and exits, REDUCING exits only,
+    HALTED nothing. The kill switch's flattening sells whatever the state and status.
+    """
+    if flattening and direction is TradeDirection.SELL:
+        return RiskDecision((), ())
+    reasons: list[RiskReason] = []
+    explanations: list[str] = []
+    if status is not SessionStatus.RUNNING:
+        reasons.append(RiskReason.SESSION_NOT_RUNNING)
+        explanations.append(f"the session is {status.value.lower()}, not running")
+    if trading_state is TradingState.HALTED:
+        reasons.append(RiskReason.HALTED)
+        explanations.append("trading is halted")
+    elif trading_state is TradingState.REDUCING and direction is TradeDirection.BUY:
+        reasons.append(RiskReason.EXITS_ONLY)
+        explanations.append("the session only closes positions today (exits only)")
     return RiskDecision(tuple(reasons), tuple(explanations))
 
 

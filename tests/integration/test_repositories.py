@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -23,6 +25,8 @@ from livetrader_gui.domain import (
     BacktestMetrics,
     BacktestResult,
     DailyBudget,
+    Fill,
+    Order,
     OrderStatus,
     PaperTradingSession,
     SessionStatus,
@@ -96,24 +100,107 @@ async def test_an_order_round_trips_with_its_fills_and_counts_each_fill_once(
     database: Database,
 ) -> None:
     repo = SqlOrderRepository(database.sessions)
-    placed = order(quantity=10, session_id="sess-1", limit=Decimal(72_100))
+    placed = order(quantity=10, session_id="sess-1", limit=Decimal(72_100), broker_id="SIM")
     await repo.save(placed)  # persisted before it is sent
     first = fill_for(placed, 4, price=72_100, fill_id="F1", commission=Decimal("10.8"))
     placed.mark_submitted("B-1", T0)
     placed.apply_fill(first)
 
-    assert await repo.add_fill(first) is True
-    assert await repo.add_fill(first) is False
-    await repo.save(placed)
+    assert await repo.record(placed, [first]) == ()
+    assert await repo.record(placed, [first]) == (), "the same fill again is no conflict"
     loaded = await repo.get(placed.client_order_id)
 
     assert loaded is not None
     assert loaded.status is OrderStatus.PARTIALLY_FILLED
+    assert loaded.broker_id == "SIM"
     assert loaded.fill_ids == {"F1"}
     assert loaded.apply_fill(first) is False, "a stored fill must not apply twice after reload"
     assert loaded.average_fill_price == Decimal(72_100)
     assert loaded.request == placed.request
     assert await repo.list_fills(placed.client_order_id) == [first]
+
+
+async def submitted_with_a_fill(
+    repo: SqlOrderRepository, broker_id: str, broker_order_id: str, **fill: Any
+) -> tuple[Order, Fill]:
+    placed = order(quantity=10, session_id="sess-1", broker_id=broker_id)
+    await repo.save(placed)
+    placed.mark_submitted(broker_order_id, T0)
+    executed = fill_for(placed, 10, fill_id=f"{broker_order_id}-F1", **fill)
+    placed.apply_fill(executed)
+    return placed, executed
+
+
+async def test_two_brokers_may_number_their_orders_and_fills_alike(database: Database) -> None:
+    repo = SqlOrderRepository(database.sessions)
+    one, first = await submitted_with_a_fill(repo, "PAPER-S-1", "P-000001")
+    two, second = await submitted_with_a_fill(repo, "PAPER-S-2", "P-000001")
+
+    assert await repo.record(one, [first]) == ()
+    assert await repo.record(two, [second]) == ()
+
+    assert await repo.list_fills(two.client_order_id) == [second]
+
+
+async def test_a_fill_id_the_broker_gave_twice_is_a_conflict_and_nothing_is_written(
+    database: Database,
+) -> None:
+    repo = SqlOrderRepository(database.sessions)
+    one, first = await submitted_with_a_fill(repo, "SIM", "SIM-00000001")
+    await repo.record(one, [first])
+    # The broker forgot its numbering (a restart) and gave a new order the same ids.
+    two, reused = await submitted_with_a_fill(repo, "SIM", "SIM-00000001", price=71_000)
+
+    (conflict,) = await repo.record(two, [reused])
+
+    assert conflict.stored == first
+    assert conflict.explanation == (
+        f"the broker reported fill SIM-00000001-F1 for order {two.client_order_id}, but a "
+        f"fill with that id is stored for order {one.client_order_id}"
+    )
+    stored = await repo.get(two.client_order_id)
+    assert stored is not None
+    assert stored.status is OrderStatus.PENDING_SUBMIT  # the order's new state was not written
+    assert await repo.list_fills(two.client_order_id) == []
+
+
+async def test_the_same_fill_with_other_figures_is_a_conflict(database: Database) -> None:
+    repo = SqlOrderRepository(database.sessions)
+    placed, executed = await submitted_with_a_fill(repo, "SIM", "SIM-7")
+    await repo.record(placed, [executed])
+
+    (conflict,) = await repo.record(placed, [replace(executed, price=Decimal(1))])
+
+    assert "with different figures" in conflict.explanation
+
+
+async def test_fills_come_back_in_the_order_they_were_recorded_not_by_time(
+    database: Database,
+) -> None:
+    repo = SqlOrderRepository(database.sessions)
+    buy, bought = await submitted_with_a_fill(repo, "SIM", "SIM-1")
+    # A simulated clock restarted between the two: the later fill carries the earlier time.
+    sell = order(quantity=10, session_id="sess-1", broker_id="SIM", direction=TradeDirection.SELL)
+    await repo.save(sell)
+    sell.mark_submitted("SIM-2", T0)
+    sold = fill_for(sell, 10, fill_id="SIM-2-F1", at=T0 - timedelta(hours=5))
+    sell.apply_fill(sold)
+    await repo.record(buy, [bought])
+    await repo.record(sell, [sold])
+
+    assert await repo.list_session_fills("sess-1") == [bought, sold]
+    assert await repo.net_positions("SIM") == {}
+
+
+async def test_net_positions_add_up_every_fill_of_one_broker(database: Database) -> None:
+    repo = SqlOrderRepository(database.sessions)
+    on_sim, bought = await submitted_with_a_fill(repo, "SIM", "SIM-1")
+    on_paper, paper_fill = await submitted_with_a_fill(repo, "PAPER-S-1", "P-000001")
+    await repo.record(on_sim, [bought])
+    await repo.record(on_paper, [paper_fill])
+
+    assert await repo.net_positions("SIM") == {"005930": Decimal(10)}
+    assert await repo.list_open(broker_id="SIM") == []
 
 
 async def test_open_orders_include_pending_submit_and_exclude_terminal_ones(

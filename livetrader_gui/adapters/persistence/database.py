@@ -321,24 +321,31 @@ def prepare_database(url: str) -> DatabaseInfo:
     return DatabaseInfo(url, path, before, after, backup)
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys = ON")
-    cursor.execute("PRAGMA journal_mode = WAL")
-    # FULL: an order recorded before it is sent must survive a power cut, not just a crash.
-    cursor.execute("PRAGMA synchronous = FULL")
-    cursor.execute("PRAGMA busy_timeout = 5000")
-    cursor.close()
+def _sqlite_pragmas(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def apply(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        # FULL: an order recorded before it is sent must survive a power cut, not just a crash.
+        cursor.execute("PRAGMA synchronous = FULL")
+        cursor.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+        cursor.close()
+
+    return apply
 
 
 class Database:
-    """The async engine and session factory of a prepared database."""
+    """The async engine and session factory of a prepared database.
 
-    def __init__(self, url: str) -> None:
+    *busy_timeout_ms* is how long SQLite waits for another writer (another copy of the app, a
+    backup tool) before a write fails with "database is locked".
+    """
+
+    def __init__(self, url: str, *, busy_timeout_ms: int = 5_000) -> None:
         self.url = normalize_url(url)
         self.engine: AsyncEngine = create_async_engine(self.url)
         if self.engine.dialect.name == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas(busy_timeout_ms))
         self.sessions: async_sessionmaker[AsyncSession] = async_sessionmaker(
             self.engine, expire_on_commit=False
         )

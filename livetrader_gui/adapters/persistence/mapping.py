@@ -184,6 +184,7 @@ def order_row(order: Order) -> OrderRow:
     return OrderRow(
         client_order_id=request.client_order_id,
         session_id=order.session_id,
+        broker_id=order.broker_id,
         symbol=request.symbol,
         direction=request.direction.value,
         order_type=request.order_type.value,
@@ -213,6 +214,7 @@ def order_from(row: OrderRow, fill_ids: set[str]) -> Order:
         request=request,
         created_at=row.created_at,
         session_id=row.session_id,
+        broker_id=row.broker_id,
         status=OrderStatus(row.status),
         broker_order_id=row.broker_order_id,
         filled_quantity=row.filled_quantity,
@@ -223,9 +225,11 @@ def order_from(row: OrderRow, fill_ids: set[str]) -> Order:
     )
 
 
-def fill_row(fill: Fill) -> FillRow:
-    """Return *fill* as a row."""
+def fill_row(fill: Fill, broker_id: str, broker_order_id: str) -> FillRow:
+    """Return *fill* of the order *broker_order_id* held by *broker_id* as a row."""
     return FillRow(
+        broker_id=broker_id,
+        broker_order_id=broker_order_id,
         fill_id=fill.fill_id,
         client_order_id=fill.client_order_id,
         symbol=fill.symbol,

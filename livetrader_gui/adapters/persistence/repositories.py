@@ -6,9 +6,15 @@ survives a crash. That is what lets the runner persist an order before it sends 
 
 from __future__ import annotations
 
-from datetime import date
+import functools
+import inspect
+import sqlite3
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exc, func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from livetrader_gui.adapters.persistence import mapping
@@ -24,6 +30,7 @@ from livetrader_gui.adapters.persistence.tables import (
     SignalRow,
     StrategyRow,
 )
+from livetrader_gui.application.ports import FillConflict, StorageError
 from livetrader_gui.domain import (
     AuditEntry,
     BacktestResult,
@@ -35,13 +42,53 @@ from livetrader_gui.domain import (
     PaperTradingSession,
     SessionStatus,
     Strategy,
+    TradeDirection,
     TradingSignal,
 )
 
 Sessions = async_sessionmaker[AsyncSession]
 _OPEN_STATUSES = [status.value for status in OrderStatus if not status.is_terminal]
+_DRIVER_ERRORS = (exc.SQLAlchemyError, sqlite3.Error, OSError)
+_Repository = TypeVar("_Repository", bound=type)
 
 
+def _database_name(sessions: Sessions) -> str:
+    bind = sessions.kw.get("bind")
+    url = getattr(bind, "url", None)
+    if url is None:
+        return "the database"
+    return f"the database {url.database if url.get_backend_name() == 'sqlite' else url.host}"
+
+
+def _storage_errors(what: str) -> Callable[[_Repository], _Repository]:
+    """Turn the driver's errors of every public method into ``StorageError``s naming the
+    database, the action and the driver's reason ("database is locked")."""
+
+    def decorate(cls: _Repository) -> _Repository:
+        for name, method in list(vars(cls).items()):
+            if name.startswith("_") or not inspect.iscoroutinefunction(method):
+                continue
+            setattr(cls, name, _guard(method, f"{name.replace('_', ' ')} ({what})"))
+        return cls
+
+    return decorate
+
+
+def _guard(method: Callable[..., Awaitable[Any]], action: str) -> Callable[..., Awaitable[Any]]:
+    @functools.wraps(method)
+    async def guarded(self: Any, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await method(self, *args, **kwargs)
+        except _DRIVER_ERRORS as error:
+            reason = getattr(error, "orig", None) or error
+            raise StorageError(
+                f"{_database_name(self._sessions)} could not {action}: {reason}"
+            ) from error
+
+    return guarded
+
+
+@_storage_errors("strategies")
 class SqlStrategyRepository:
     """Strategies in the ``strategies`` table."""
 
@@ -68,6 +115,7 @@ def _strategy(row: StrategyRow) -> Strategy:
     return mapping.strategy_from(columns)
 
 
+@_storage_errors("sessions")
 class SqlSessionRepository:
     """Live and paper sessions in the ``live_sessions`` table."""
 
@@ -91,6 +139,7 @@ class SqlSessionRepository:
             return [mapping.session_from(row) for row in await db.scalars(query)]
 
 
+@_storage_errors("orders")
 class SqlOrderRepository:
     """Orders in ``orders``, their executions in ``fills``."""
 
@@ -112,10 +161,14 @@ class SqlOrderRepository:
         query = select(OrderRow).where(OrderRow.session_id == session_id)
         return await self._load(query)
 
-    async def list_open(self, session_id: str | None = None) -> list[Order]:
+    async def list_open(
+        self, session_id: str | None = None, *, broker_id: str | None = None
+    ) -> list[Order]:
         query = select(OrderRow).where(OrderRow.status.in_(_OPEN_STATUSES))
         if session_id is not None:
             query = query.where(OrderRow.session_id == session_id)
+        if broker_id is not None:
+            query = query.where(OrderRow.broker_id == broker_id)
         return await self._load(query)
 
     async def _load(self, query: Select[OrderRow]) -> list[Order]:
@@ -137,21 +190,63 @@ class SqlOrderRepository:
                 fill_ids[order_id].add(fill_id)
         return [mapping.order_from(row, fill_ids[row.client_order_id]) for row in rows]
 
-    async def add_fill(self, fill: Fill) -> bool:
+    async def record(self, order: Order, fills: Sequence[Fill]) -> tuple[FillConflict, ...]:
+        if fills and (order.broker_id is None or order.broker_order_id is None):
+            raise ValueError(
+                f"order {order.client_order_id} has fills but no broker and broker order id"
+            )
         async with self._sessions.begin() as db:
-            if await db.get(FillRow, fill.fill_id) is not None:
-                return False
-            db.add(mapping.fill_row(fill))
-            return True
+            new: list[Fill] = []
+            conflicts: list[FillConflict] = []
+            for fill in fills:
+                stored = await db.scalar(
+                    select(FillRow).where(
+                        FillRow.broker_id == order.broker_id,
+                        FillRow.broker_order_id == order.broker_order_id,
+                        FillRow.fill_id == fill.fill_id,
+                    )
+                )
+                if stored is None:
+                    new.append(fill)
+                elif (known := mapping.fill_from(stored)) != fill:
+                    conflicts.append(FillConflict(fill, known))
+            if conflicts:
+                return tuple(conflicts)  # nothing added: the transaction commits no change
+            for fill in new:
+                db.add(mapping.fill_row(fill, order.broker_id or "", order.broker_order_id or ""))
+            await db.merge(mapping.order_row(order))
+        return ()
 
     async def list_fills(self, client_order_id: str) -> list[Fill]:
         query = (
-            select(FillRow).where(FillRow.client_order_id == client_order_id).order_by(FillRow.at)
+            select(FillRow).where(FillRow.client_order_id == client_order_id).order_by(FillRow.seq)
         )
         async with self._sessions() as db:
             return [mapping.fill_from(row) for row in await db.scalars(query)]
 
+    async def list_session_fills(self, session_id: str) -> list[Fill]:
+        query = (
+            select(FillRow)
+            .join(OrderRow, OrderRow.client_order_id == FillRow.client_order_id)
+            .where(OrderRow.session_id == session_id)
+            .order_by(FillRow.seq)
+        )
+        async with self._sessions() as db:
+            return [mapping.fill_from(row) for row in await db.scalars(query)]
 
+    async def net_positions(self, broker_id: str) -> dict[str, Decimal]:
+        query = select(FillRow.symbol, FillRow.direction, FillRow.quantity).where(
+            FillRow.broker_id == broker_id
+        )
+        held: dict[str, Decimal] = {}
+        async with self._sessions() as db:
+            for symbol, direction, quantity in await db.execute(query):
+                sign = 1 if direction == TradeDirection.BUY.value else -1
+                held[symbol] = held.get(symbol, Decimal(0)) + sign * quantity
+        return {symbol: quantity for symbol, quantity in held.items() if quantity != 0}
+
+
+@_storage_errors("backtests")
 class SqlBacktestRepository:
     """Backtest results in ``backtest_results``."""
 
@@ -174,6 +269,7 @@ class SqlBacktestRepository:
             return None if row is None else mapping.backtest_from(row)
 
 
+@_storage_errors("paper sessions")
 class SqlPaperTradingSessionRepository:
     """Paper sessions in ``paper_sessions``, their active days in ``paper_trading_days``."""
 
@@ -242,6 +338,7 @@ class SqlPaperTradingSessionRepository:
         ]
 
 
+@_storage_errors("journal")
 class SqlAuditJournal:
     """The append-only ``audit_journal`` table."""
 
@@ -251,6 +348,16 @@ class SqlAuditJournal:
     async def append(self, entry: AuditEntry) -> None:
         async with self._sessions.begin() as db:
             db.add(mapping.audit_row(entry))
+
+    async def latest_time_of_broker(self, broker_id: str) -> datetime | None:
+        """Return the latest time any session on *broker_id* wrote in the journal (a simulated
+        market's clock must not restart before it)."""
+        query = select(func.max(AuditRow.at)).where(
+            AuditRow.session_id.in_(select(SessionRow.id).where(SessionRow.broker_id == broker_id))
+        )
+        async with self._sessions() as db:
+            latest: datetime | None = await db.scalar(query)
+            return latest
 
     async def list_entries(
         self, session_id: str | None = None, limit: int = 1_000
@@ -264,6 +371,7 @@ class SqlAuditJournal:
         return [mapping.audit_from(row) for row in reversed(rows)]
 
 
+@_storage_errors("signals")
 class SqlSignalRepository:
     """Signals in the ``signals`` table."""
 
@@ -289,6 +397,7 @@ class SqlSignalRepository:
             return [mapping.signal_from(row) for row in await db.scalars(query)]
 
 
+@_storage_errors("daily budgets")
 class SqlDailyBudgetRepository:
     """Daily loss budgets in the ``daily_budgets`` table."""
 

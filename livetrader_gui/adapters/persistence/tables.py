@@ -6,7 +6,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Index, Integer, MetaData, String, Text
+from sqlalchemy import (
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from livetrader_gui.adapters.persistence.types import DecimalText, IsoDate, JsonText, UtcDateTime
@@ -81,6 +90,8 @@ class OrderRow(Base):
 
     client_order_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     session_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Who holds the order: a broker, or a paper account (PAPER-<session id>).
+    broker_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
     symbol: Mapped[str] = mapped_column(String(32))
     direction: Mapped[str] = mapped_column(String(4))
     order_type: Mapped[str] = mapped_column(String(8))
@@ -97,8 +108,14 @@ class OrderRow(Base):
 
 class FillRow(Base):
     __tablename__ = "fills"
+    # A broker numbers fills within its own orders: the three ids together name one fill.
+    __table_args__ = (UniqueConstraint("broker_id", "broker_order_id", "fill_id"),)
 
-    fill_id: Mapped[str] = mapped_column(String(96), primary_key=True)
+    # The order fills were recorded in: a restart replays them in it, whatever their times.
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    broker_id: Mapped[str] = mapped_column(String(32))
+    broker_order_id: Mapped[str] = mapped_column(String(96))
+    fill_id: Mapped[str] = mapped_column(String(96))
     client_order_id: Mapped[str] = mapped_column(
         String(64), ForeignKey("orders.client_order_id"), index=True
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from decimal import Decimal
 
-from livetrader_gui.domain import Fill, Order, Position, TradeDirection
+from livetrader_gui.domain import Fill, InvalidValueError, Order, Position, TradeDirection
 
 
 class SessionBook:
@@ -23,10 +23,21 @@ class SessionBook:
 
     @classmethod
     def rebuild(cls, orders: Iterable[Order], fills: Iterable[Fill]) -> SessionBook:
-        """Return the book that *orders* and their *fills* (in time order) leave behind."""
+        """Return the book that *orders* and their *fills* leave behind.
+
+        The fills are replayed in the order given, which must be the order they were recorded
+        in: their times can go backwards (a simulated clock that restarted), their sequence
+        cannot. Raises ``InvalidValueError`` naming the fill that cannot apply.
+        """
         book = cls()
-        for fill in sorted(fills, key=lambda f: f.at):
-            book.apply_fill(fill)
+        for fill in fills:
+            try:
+                book.apply_fill(fill)
+            except InvalidValueError as error:
+                raise InvalidValueError(
+                    f"fill {fill.fill_id} of order {fill.client_order_id} ({fill.direction.value} "
+                    f"{fill.quantity} {fill.symbol} at {fill.at.isoformat()}): {error}"
+                ) from None
         for order in orders:
             book.track(order)
         return book

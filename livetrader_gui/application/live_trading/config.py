@@ -71,10 +71,15 @@ class RunnerLimits:
     session of hundreds of symbols does not open hundreds of requests together. 128 processes
     500 symbols within a quarter of a second against a broker answering in 20 ms
     (``bench/runner_bench.py``); a venue with a request-rate limit enforces it in its adapter.
+
+    ``broker_timeout`` and the reconnection delays are real seconds (the runner's timer), not
+    the market's: a simulated market at 60 times real time must not time its broker out 60
+    times sooner. ``pause_after_failed_ticks`` ticks failing in a row pause the session.
     """
 
     max_concurrent_symbols: int = 128
     broker_timeout: float = 10.0
+    pause_after_failed_ticks: int = 5
     stale_quote_after: float = 60.0
     reconnect_initial_delay: float = 1.0
     reconnect_max_delay: float = 60.0

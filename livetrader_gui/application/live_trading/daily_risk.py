@@ -85,8 +85,9 @@ class DailyRisk:
         pnl = self.daily_pnl()
         if not is_daily_limit_reached(pnl, budget.start_of_day_equity, controls.max_daily_loss_pct):
             return
-        self.budget = budget = replace(budget, limit_reached_at=now)
-        await self._budgets.save(budget)
+        reached = replace(budget, limit_reached_at=now)
+        await self._budgets.save(reached)  # if this fails, the next tick checks again
+        self.budget = budget = reached
         limit = daily_loss_limit(budget.start_of_day_equity, controls.max_daily_loss_pct)
         target = next_trading_state(
             self._session.trading_state, limit_reached=True, new_trading_day=False

@@ -28,3 +28,7 @@ class PreRequisiteNotMetError(LiveTradingError):
         self.check = check
         failed = "; ".join(f"{i.kind.label}: {i.evidence}" for i in check.failed_checks)
         super().__init__(f"the strategy may not go live yet — {failed}")
+
+
+class OrderNotPermittedError(LiveTradingError):
+    """The session may not send this order now (paused, halted, or exits only)."""

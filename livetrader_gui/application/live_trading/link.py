@@ -7,11 +7,12 @@ from collections.abc import Awaitable, Callable
 
 from livetrader_gui.application.live_trading.config import RunnerLimits
 from livetrader_gui.application.ports import (
-    BrokerConnectionError,
+    BrokerError,
     Clock,
     ConnectionState,
     IBrokerGateway,
     ITradingCalendar,
+    StorageError,
 )
 from livetrader_gui.application.read_models import LogLevel
 from livetrader_gui.application.timeouts import within
@@ -37,11 +38,15 @@ class BrokerLink:
         resume: Callable[[], Awaitable[None]],
         reconcile: Callable[[], Awaitable[list[str]]],
         log: Callable[[LogLevel, str], None],
+        *,
+        timer: Clock | None = None,
     ) -> None:
         self._session = session
         self._broker = broker
         self._calendar = calendar
         self._clock = clock
+        # Backoff and the broker's answers are measured in real time (see RunnerLimits).
+        self._timer = timer or clock
         self._limits = limits
         self._pause = pause
         self._resume = resume
@@ -78,7 +83,7 @@ class BrokerLink:
                     await self._broker.connect()
                 differences = await self._reconcile()
                 fresh = await self._feed_is_fresh()
-            except (BrokerConnectionError, TimeoutError) as error:
+            except (BrokerError, StorageError, TimeoutError) as error:
                 self._log(LogLevel.WARNING, f"reconnect failed: {error}; next try in {delay:g} s")
             else:
                 if differences:
@@ -95,7 +100,7 @@ class BrokerLink:
                     if self._session.status is SessionStatus.PAUSED and not self._closed:
                         await self._resume()
                     return
-            await self._clock.wait(never, delay)
+            await self._timer.wait(never, delay)
             delay = min(delay * 2, self._limits.reconnect_max_delay)
 
     async def _feed_is_fresh(self) -> bool:
@@ -104,7 +109,7 @@ class BrokerLink:
             return True
         for symbol in self._session.symbols:
             quote = await within(
-                self._clock, self._broker.get_latest_quote(symbol), self._limits.broker_timeout
+                self._timer, self._broker.get_latest_quote(symbol), self._limits.broker_timeout
             )
             if quote is not None and (now - quote.at).total_seconds() <= (
                 self._limits.stale_quote_after

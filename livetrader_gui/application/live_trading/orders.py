@@ -1,10 +1,14 @@
 """Order execution: persist first, then send; resolve doubt by asking the broker, never resending.
 
 An order is saved as PENDING_SUBMIT with its client order id before the gateway is called. The
-broker's answers then move it through the order state machine. When an answer is lost (a timeout
-or a dropped link) the order stays PENDING_SUBMIT and is looked up by its client order id; only
-the broker's "never received" (``get_order`` returns None) after the link is back lets it be
-closed as not sent — it is never placed a second time.
+broker's answers then move it through the order state machine; the order and its new fills are
+recorded in one transaction. When an answer is lost (a timeout or a dropped link) the order
+stays PENDING_SUBMIT and is looked up by its client order id; only the broker's "never
+received" (``get_order`` returns None) lets it be closed as not sent — it is never placed twice.
+
+When an answer cannot be recorded (the database is locked, the disk is full), the answer is kept
+here, unsaved, and the caller is told (``OrderUpdate.saved`` is False): the runner then halts
+the session and has ``flush_unsaved`` retry until the record is written.
 """
 
 from __future__ import annotations
@@ -15,20 +19,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from livetrader_gui.application.ports import (
-    BrokerConnectionError,
     BrokerError,
     BrokerOrderState,
-    BrokerTimeoutError,
     Clock,
+    FillConflict,
     IAuditJournal,
     IBrokerGateway,
     IOrderRepository,
     ISessionObserver,
+    StorageError,
 )
 from livetrader_gui.application.read_models import OrderSnapshot
 from livetrader_gui.application.timeouts import within
 from livetrader_gui.domain import (
     AuditEntry,
+    DomainError,
     Fill,
     Order,
     OrderRequest,
@@ -45,15 +50,35 @@ NOT_RECEIVED = "the broker never received the order; it was not sent again"
 
 @dataclass(frozen=True, slots=True)
 class OrderUpdate:
-    """What one exchange with the broker did to an order."""
+    """What one exchange with the broker did to an order.
+
+    ``order`` is the order as the broker's answer leaves it. ``saved`` is False when that
+    answer could not be recorded (it is kept in memory and retried); ``problems`` name a
+    broker answer that could not be applied (a fill id already stored for another order, a
+    fill larger than the order): the order is then left as it was.
+    """
 
     order: Order
     new_fills: tuple[Fill, ...]
     changed: bool
+    saved: bool = True
+    problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class _Unsaved:
+    order: Order
+    fills: tuple[Fill, ...]
+    error: str
 
 
 class OrderExecutor:
-    """Sends, tracks and reconciles the orders of one session."""
+    """Sends, tracks and reconciles the orders of one session.
+
+    *clock* stamps orders (the session's market time); *timer* measures the broker's answers,
+    which take real time whatever speed a simulated market runs at. *venue* is the id of the
+    books that hold the orders (a broker, or a paper account).
+    """
 
     def __init__(
         self,
@@ -64,6 +89,9 @@ class OrderExecutor:
         observer: ISessionObserver,
         clock: Clock,
         timeout: float,
+        *,
+        timer: Clock | None = None,
+        venue: str | None = None,
         id_factory: Callable[[], str] = new_client_order_id,
     ) -> None:
         self._session_id = session_id
@@ -72,22 +100,48 @@ class OrderExecutor:
         self._journal = journal
         self._observer = observer
         self._clock = clock
+        self._timer = timer or clock
         self._timeout = timeout
+        self._venue = venue or gateway.broker_id
         self._new_id = id_factory
+        self._unsaved: dict[str, _Unsaved] = {}
+
+    @property
+    def venue(self) -> str:
+        """Return the id of the books that hold this session's orders."""
+        return self._venue
+
+    @property
+    def unsaved(self) -> tuple[str, ...]:
+        """Return why each broker answer still waiting to be recorded could not be."""
+        return tuple(
+            f"order {u.order.client_order_id} ({u.order.status.value}): {u.error}"
+            for u in self._unsaved.values()
+        )
 
     async def submit(
         self, symbol: str, direction: TradeDirection, quantity: Decimal
     ) -> OrderUpdate:
-        """Record a market order, then send it; return it with whatever filled at once."""
+        """Record a market order, then send it; return it with whatever filled at once.
+
+        Raises ``StorageError`` when the order cannot be recorded: then nothing was sent.
+        """
         request = OrderRequest(self._new_id(), symbol, direction, OrderType.MARKET, quantity)
-        order = Order(request, self._clock.now(), session_id=self._session_id)
+        order = Order(
+            request, self._clock.now(), session_id=self._session_id, broker_id=self._venue
+        )
         await self._orders.save(order)  # the record exists before the broker hears of it
         await self._record(order)
         try:
-            state = await within(self._clock, self._gateway.place_order(request), self._timeout)
-        except (BrokerTimeoutError, TimeoutError, BrokerConnectionError) as error:
+            state = await within(self._timer, self._gateway.place_order(request), self._timeout)
+        except Exception as error:
+            # Whatever went wrong, the order may have reached the broker: its outcome is
+            # unknown until the broker says, by client order id. It is never sent again.
             _log.warning(
-                "order %s: answer lost (%s); asking the broker", order.client_order_id, error
+                "order %s: no answer (%s: %s); asking the broker",
+                order.client_order_id,
+                type(error).__name__,
+                error,
             )
             return await self.resolve(order)
         return await self.apply(order, state)
@@ -96,25 +150,25 @@ class OrderExecutor:
         """Ask the broker what became of *order* and apply it; unchanged if it cannot answer."""
         try:
             state = await within(
-                self._clock, self._gateway.get_order(order.client_order_id), self._timeout
+                self._timer, self._gateway.get_order(order.client_order_id), self._timeout
             )
         except (BrokerError, TimeoutError) as error:
             _log.warning("order %s still unknown: %s", order.client_order_id, error)
             return OrderUpdate(order, (), False)
         if state is None:
-            if order.status is OrderStatus.PENDING_SUBMIT:
-                order.mark_rejected(NOT_RECEIVED, self._clock.now())
-                await self._orders.save(order)
-                await self._record(order)
-                return OrderUpdate(order, (), True)
-            return OrderUpdate(order, (), False)
+            if order.status is not OrderStatus.PENDING_SUBMIT:
+                return OrderUpdate(order, (), False)
+            # The broker says, by our client order id, that it never received the order.
+            closed = order.copy()
+            closed.mark_rejected(NOT_RECEIVED, self._clock.now())
+            return await self._store(order, closed, ())
         return await self.apply(order, state)
 
     async def cancel(self, order: Order) -> OrderUpdate:
         """Cancel what is left of *order*; its fills so far stay."""
         try:
             state = await within(
-                self._clock, self._gateway.cancel_order(order.client_order_id), self._timeout
+                self._timer, self._gateway.cancel_order(order.client_order_id), self._timeout
             )
         except (BrokerError, TimeoutError) as error:
             _log.warning("cancel of %s failed: %s", order.client_order_id, error)
@@ -124,43 +178,70 @@ class OrderExecutor:
         return await self.apply(order, state)
 
     async def apply(self, order: Order, state: BrokerOrderState) -> OrderUpdate:
-        """Move *order* to what *state* reports, storing each new fill once."""
-        before = (order.status, order.filled_quantity)
-        if order.status is OrderStatus.PENDING_SUBMIT and (
-            state.status is not OrderStatus.REJECTED
-        ):
-            order.mark_submitted(state.broker_order_id, state.updated_at)
-        new_fills: list[Fill] = []
-        for fill in state.fills:
-            if fill.fill_id in order.fill_ids:
-                continue
-            if await self._orders.add_fill(fill) and order.apply_fill(fill):
-                new_fills.append(fill)
-        if not order.status.is_terminal and state.status is not order.status:
-            self._close(order, state)
-        changed = (order.status, order.filled_quantity) != before
-        if changed:
-            await self._orders.save(order)
-            await self._record(order)
-        for fill in new_fills:
-            await self._journal.append(
-                AuditEntry(
-                    "fill",
-                    f"{fill.direction.value} {plain(fill.quantity)} {fill.symbol} "
-                    f"at {plain(fill.price)}",
-                    fill.at,
-                    self._session_id,
-                    {
-                        "symbol": fill.symbol,
-                        "side": fill.direction.value,
-                        "quantity": plain(fill.quantity),
-                        "price": plain(fill.price),
-                        "client_order_id": fill.client_order_id,
-                        "fees": plain(fill.fees),
-                    },
-                )
+        """Return *order* moved to what *state* reports, recorded with its new fills.
+
+        *order* itself is not changed: the update carries the order as it now stands.
+        """
+        updated = order.copy()
+        new_fills = tuple(f for f in state.fills if f.fill_id not in updated.fill_ids)
+        try:
+            if updated.status is OrderStatus.PENDING_SUBMIT and (
+                state.status is not OrderStatus.REJECTED
+            ):
+                updated.mark_submitted(state.broker_order_id, state.updated_at)
+            for fill in new_fills:
+                updated.apply_fill(fill)
+            if not updated.status.is_terminal and state.status is not updated.status:
+                self._close(updated, state)
+        except DomainError as error:
+            # The broker's answer does not fit the order (a fill too large, another symbol).
+            problem = f"order {order.client_order_id}: the broker's answer cannot apply: {error}"
+            await self._problems(order, (problem,))
+            return OrderUpdate(order, (), False, problems=(problem,))
+        return await self._store(order, updated, new_fills)
+
+    async def _store(self, before: Order, order: Order, new_fills: tuple[Fill, ...]) -> OrderUpdate:
+        changed = (order.status, order.filled_quantity) != (before.status, before.filled_quantity)
+        if not (changed or new_fills):
+            return OrderUpdate(order, (), False)
+        waiting = self._unsaved.get(order.client_order_id)
+        if waiting is not None:
+            # An earlier answer about this order is not recorded yet: record both together.
+            new_fills = waiting.fills + new_fills
+        try:
+            conflicts = await self._orders.record(order, new_fills)
+        except StorageError as error:
+            # The broker has answered: keep its answer, and retry until it is recorded.
+            self._unsaved[order.client_order_id] = _Unsaved(order, new_fills, str(error))
+            _log.error(
+                "order %s: the broker's answer is not saved: %s", order.client_order_id, error
             )
-        return OrderUpdate(order, tuple(new_fills), changed)
+            self._observer.on_order_updated(OrderSnapshot.of(order))
+            return OrderUpdate(order, new_fills, changed, saved=False)
+        if conflicts:
+            await self._problems(before, tuple(c.explanation for c in conflicts), conflicts)
+            return OrderUpdate(before, (), False, problems=tuple(c.explanation for c in conflicts))
+        self._unsaved.pop(order.client_order_id, None)
+        await self._told(order, new_fills, changed)
+        return OrderUpdate(order, new_fills, changed)
+
+    async def flush_unsaved(self) -> bool:
+        """Record the broker answers kept in memory, oldest first; True once none is left."""
+        for client_order_id, waiting in list(self._unsaved.items()):
+            try:
+                conflicts = await self._orders.record(waiting.order, waiting.fills)
+            except StorageError as error:
+                self._unsaved[client_order_id] = _Unsaved(waiting.order, waiting.fills, str(error))
+                return False
+            self._unsaved.pop(client_order_id, None)
+            if conflicts:
+                await self._problems(
+                    waiting.order, tuple(c.explanation for c in conflicts), conflicts
+                )
+                continue
+            _log.info("order %s: the broker's answer is saved now", client_order_id)
+            await self._told(waiting.order, waiting.fills, True)
+        return True
 
     def _close(self, order: Order, state: BrokerOrderState) -> None:
         at = state.updated_at
@@ -171,6 +252,53 @@ class OrderExecutor:
         elif state.status is OrderStatus.EXPIRED:
             order.mark_expired(at)
 
+    async def _told(self, order: Order, new_fills: tuple[Fill, ...], changed: bool) -> None:
+        if changed:
+            await self._record(order)
+        for fill in new_fills:
+            # Stamped when it is recorded: the journal's times never go backwards, whereas a
+            # broker reports a fill at the moment it matched, which can be a little earlier.
+            await self._journal.append(
+                AuditEntry(
+                    "fill",
+                    f"{fill.direction.value} {plain(fill.quantity)} {fill.symbol} "
+                    f"at {plain(fill.price)}",
+                    self._clock.now(),
+                    self._session_id,
+                    {
+                        "filled_at": fill.at.isoformat(),
+                        "symbol": fill.symbol,
+                        "side": fill.direction.value,
+                        "quantity": plain(fill.quantity),
+                        "price": plain(fill.price),
+                        "client_order_id": fill.client_order_id,
+                        "broker_order_id": order.broker_order_id,
+                        "fill_id": fill.fill_id,
+                        "fees": plain(fill.fees),
+                    },
+                )
+            )
+
+    async def _problems(
+        self, order: Order, problems: tuple[str, ...], conflicts: tuple[FillConflict, ...] = ()
+    ) -> None:
+        for problem in problems:
+            _log.error("session %s: %s", self._session_id, problem)
+        await self._journal.append(
+            AuditEntry(
+                "fill_conflict",
+                "; ".join(problems),
+                self._clock.now(),
+                self._session_id,
+                {
+                    "client_order_id": order.client_order_id,
+                    "broker_order_id": order.broker_order_id,
+                    "fill_ids": tuple(c.fill.fill_id for c in conflicts),
+                    "stored_for": tuple(c.stored.client_order_id for c in conflicts),
+                },
+            )
+        )
+
     async def _record(self, order: Order) -> None:
         self._observer.on_order_updated(OrderSnapshot.of(order))
         detail = f" ({order.reject_reason})" if order.reject_reason else ""
@@ -179,7 +307,7 @@ class OrderExecutor:
                 "order",
                 f"order {order.client_order_id}: {order.request.direction.value} "
                 f"{plain(order.request.quantity)} {order.symbol} {order.status.value}{detail}",
-                order.updated_at or order.created_at,
+                self._clock.now(),
                 self._session_id,
                 {
                     "symbol": order.symbol,
@@ -187,6 +315,7 @@ class OrderExecutor:
                     "quantity": plain(order.request.quantity),
                     "status": order.status.value,
                     "client_order_id": order.client_order_id,
+                    "broker_order_id": order.broker_order_id,
                     "filled_quantity": plain(order.filled_quantity),
                     "reason": order.reject_reason,
                 },

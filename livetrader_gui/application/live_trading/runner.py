@@ -6,6 +6,15 @@ the others): new closed candles feed the entry and exit rules incrementally, quo
 positions and trigger stop-loss and take-profit. A rule that fires becomes a signal; the risk
 check decides; AUTO mode sends the order at once, MANUAL mode waits for the trader. Waits end at
 once on pause and stop.
+
+Two clocks: the session's clock (the market's time, which a simulator may run fast) stamps
+what happens and decides trading hours and expiries; the *timer* (real time) paces the ticks
+and measures the broker's answers, which take real time whatever the market's speed.
+
+Nothing is lost when storage fails. An order that cannot be recorded is not sent; a broker's
+answer that cannot be recorded is kept in memory, the session is HALTED (no order goes out),
+the record is retried every tick and, once written, the account is reconciled before trading
+resumes by itself. Other records (the session's state, signals, the journal) wait and retry.
 """
 
 from __future__ import annotations
@@ -17,12 +26,23 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import cast
 
+from livetrader_gui.application.journal import BufferedJournal
 from livetrader_gui.application.live_trading.book import SessionBook
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.daily_risk import DailyRisk
-from livetrader_gui.application.live_trading.exceptions import SignalNotFoundError
+from livetrader_gui.application.live_trading.exceptions import (
+    OrderNotPermittedError,
+    SignalNotFoundError,
+)
+from livetrader_gui.application.live_trading.health import TickHealth
 from livetrader_gui.application.live_trading.link import BrokerLink
 from livetrader_gui.application.live_trading.orders import OrderExecutor, OrderUpdate
+from livetrader_gui.application.live_trading.reconcile import (
+    AccountExpectation,
+    BookExpectation,
+    compare_open_orders,
+    compare_positions,
+)
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.signal_desk import SignalDesk
 from livetrader_gui.application.live_trading.symbols import SymbolState
@@ -32,6 +52,7 @@ from livetrader_gui.application.ports import (
     ConnectionState,
     IBrokerGateway,
     ITradingCalendar,
+    StorageError,
 )
 from livetrader_gui.application.read_models import (
     BarSnapshot,
@@ -61,16 +82,26 @@ from livetrader_gui.domain import (
 from livetrader_gui.domain.risk_rules import (
     check_entry,
     check_exit,
+    check_order_permitted,
+    next_trading_state,
 )
 from livetrader_gui.domain.sizing import position_quantity
 from livetrader_gui.domain.values import plain
 from livetrader_gui.processing import ProcessingEngine
 
 _log = logging.getLogger(__name__)
+STORAGE_HALT = "storage"
+KILL_SWITCH = "kill switch"
 
 
 class LiveTradingRunner:
-    """Runs one session until ``stop``; ``pause`` and ``resume`` take effect within one tick."""
+    """Runs one session until ``stop``; ``pause`` and ``resume`` take effect within one tick.
+
+    *timer* paces the ticks and times the broker out (real time; the session's clock by
+    default). *venue* names the books the orders go to (the broker, or a paper account).
+    *reconcile* compares the broker's account with what the app expects of it; by default
+    with this session's book alone (an account only this session trades).
+    """
 
     def __init__(
         self,
@@ -84,24 +115,35 @@ class LiveTradingRunner:
         clock: Clock | None = None,
         book: SessionBook | None = None,
         after_tick: Callable[[datetime], Awaitable[object]] | None = None,
+        *,
+        timer: Clock | None = None,
+        venue: str | None = None,
+        reconcile: Callable[[], Awaitable[list[str]]] | None = None,
     ) -> None:
         self._session = session
         self._broker = broker
+        journal = services.journal
+        self._journal_sink = (
+            journal if isinstance(journal, BufferedJournal) else BufferedJournal(journal)
+        )
         self._services = services
         self._calendar = calendar
         self._config = config
         self._limits = limits or RunnerLimits()
         self._clock = clock or broker.clock
+        self._timer = timer or self._clock
         self._book = book or SessionBook()
         self._after_tick = after_tick
         self._executor = OrderExecutor(
             session.id,
             broker,
             services.orders,
-            services.journal,
+            self._journal_sink,
             services.observer,
             self._clock,
             self._limits.broker_timeout,
+            timer=self._timer,
+            venue=venue,
         )
         entry = engine.compile(session.strategy.entry_rule)
         exit_ = engine.compile(session.strategy.exit_rule)
@@ -112,8 +154,16 @@ class LiveTradingRunner:
         )
         self._account: Account | None = None
         self._limit = asyncio.Semaphore(self._limits.max_concurrent_symbols)
+        # One exchange with the broker about the open orders at a time: two resolving the same
+        # order at once would apply its fills twice.
+        self._resolving = asyncio.Lock()
         self._wake = asyncio.Event()
         self._stopping = False
+        self._reconcile_account = reconcile or self.reconcile
+        self._health = TickHealth(session.id, self._log, self._limits.pause_after_failed_ticks)
+        # Why trading is HALTED, when this runner halted it: a storage halt lifts by itself.
+        self._halt_cause: str | None = None
+        self._session_unsaved = False
         self._link = BrokerLink(
             session,
             broker,
@@ -122,8 +172,9 @@ class LiveTradingRunner:
             self._limits,
             self.pause,
             self.resume,
-            self.reconcile,
+            self._reconcile_account,
             self._log,
+            timer=self._timer,
         )
 
     # ------------------------------------------------------------------ reading
@@ -139,6 +190,11 @@ class LiveTradingRunner:
         return self._broker
 
     @property
+    def venue(self) -> str:
+        """Return the id of the books the session's orders go to."""
+        return self._executor.venue
+
+    @property
     def book(self) -> SessionBook:
         """Return the positions and open orders."""
         return self._book
@@ -147,6 +203,11 @@ class LiveTradingRunner:
     def clock(self) -> Clock:
         """Return the clock the session runs on (signal expiry is measured on it)."""
         return self._clock
+
+    @property
+    def unsaved(self) -> tuple[str, ...]:
+        """Return the broker answers that wait to be recorded (HALTED until they are)."""
+        return self._executor.unsaved
 
     def pending_signals(self) -> list[TradingSignal]:
         """Return the MANUAL signals waiting for the trader."""
@@ -159,27 +220,38 @@ class LiveTradingRunner:
     # ------------------------------------------------------------------ life cycle
 
     async def run(self) -> None:
-        """Trade until ``stop``: a tick, then a wait that pause and stop cut short."""
+        """Trade until ``stop``: a tick, then a wait of the timer that pause and stop cut short."""
         try:
             while not self._stopping:
                 if self._session.status is SessionStatus.PAUSED:
-                    self._wake.clear()
-                    await self._clock.wait(self._wake, self._config.tick_interval)
-                    continue
-                try:
-                    await self.run_once()
-                except BrokerConnectionError as error:
-                    await self._link.lost(f"broker disconnected: {error}")
-                except TimeoutError as error:
-                    await self._link.lost(f"the broker stopped answering: {error}")
-                except Exception as error:  # a bad tick is reported; the next one runs
-                    _log.exception("session %s: tick failed", self._session.id)
-                    self._log(LogLevel.ERROR, f"tick failed: {error}")
+                    await self._settle_storage()
+                else:
+                    await self._tick()
                 self._wake.clear()
                 if not self._stopping:
-                    await self._clock.wait(self._wake, self._config.tick_interval)
+                    await self._timer.wait(self._wake, self._config.tick_interval)
         finally:
             await self._link.close()
+
+    async def _tick(self) -> None:
+        try:
+            await self.run_once()
+        except BrokerConnectionError as error:
+            await self._link.lost(f"broker disconnected: {error}")
+        except TimeoutError as error:
+            await self._link.lost(f"the broker stopped answering: {error}")
+        except Exception as error:  # a bad tick is reported; the next one runs
+            self._health.error(
+                f"tick failed ({type(error).__name__})", f"tick failed: {error}", error
+            )
+            await self._tick_failed(str(error))
+
+    async def _tick_failed(self, reason: str) -> None:
+        if self._health.tick_failed(reason) and self._session.status is SessionStatus.RUNNING:
+            await self.pause(
+                f"the session cannot keep up: {self._health.failed_ticks} ticks in a row "
+                f"failed (last: {reason}); resume once the cause is fixed"
+            )
 
     async def pause(self, reason: str) -> None:
         """Stop trading at once (orders in flight are still tracked)."""
@@ -191,6 +263,7 @@ class LiveTradingRunner:
     async def resume(self) -> None:
         """Trade again from the next tick."""
         self._link.paused_by_link = False
+        self._health.failed_ticks = 0
         self._session.resume(self._clock.now())
         await self._status_changed()
         self._wake.set()
@@ -217,8 +290,8 @@ class LiveTradingRunner:
 
     async def _status_changed(self) -> None:
         session = self._session
-        await self._services.sessions.save(session)
         self._services.observer.on_session_status_changed(SessionSnapshot.of(session))
+        await self._save_session()
         await self._journal(
             "session",
             f"session {session.status.value.lower()} ({session.trading_state.value}): "
@@ -228,43 +301,109 @@ class LiveTradingRunner:
             reason=session.status_reason,
         )
 
+    async def _save_session(self) -> bool:
+        try:
+            await self._services.sessions.save(self._session)
+        except StorageError as error:
+            if not self._session_unsaved:
+                self._log(LogLevel.ERROR, f"the session's state is not saved yet: {error}")
+            self._session_unsaved = True
+            return False
+        self._session_unsaved = False
+        return True
+
+    # ------------------------------------------------------------------ storage faults
+
+    async def _settle_storage(self) -> bool:
+        """Write what waits to be written; after a storage halt, reconcile, then re-arm.
+
+        Returns True once nothing waits.
+        """
+        saved = await self._executor.flush_unsaved()
+        saved = await self._desk.flush() and saved
+        if self._session_unsaved:
+            saved = await self._save_session() and saved
+        saved = await self._journal_sink.flush() and saved
+        if not saved or self._halt_cause != STORAGE_HALT:
+            return saved
+        differences = await self._reconcile_account()
+        self._halt_cause = None
+        if differences:
+            self._log(
+                LogLevel.ERROR,
+                "the broker's answers are saved, but the account differs: "
+                + "; ".join(differences)
+                + " — trading stays halted until you re-arm it",
+            )
+        else:
+            await self.rearm("the broker's answers are saved and the account reconciles")
+        return True
+
+    async def rearm(self, reason: str = "re-armed by the trader") -> None:
+        """Lift a halt: back to ACTIVE, or to exits only if the day's loss limit was reached."""
+        self._halt_cause = None
+        session = self._session
+        if session.trading_state is not TradingState.HALTED:
+            return
+        now = self._clock.now()
+        session.reactivate(now)
+        reached = self._daily.budget is not None and self._daily.budget.limit_reached_at is not None
+        if (
+            next_trading_state(TradingState.ACTIVE, limit_reached=reached, new_trading_day=False)
+            is TradingState.REDUCING
+        ):
+            session.reduce_only(now)
+        session.status_reason = reason
+        self._log(LogLevel.INFO, reason)
+        await self._status_changed()
+        self._wake.set()
+
     # ------------------------------------------------------------------ one tick
 
     async def run_once(self) -> None:
         """Process every symbol once (the body of the loop, public for replays and tests)."""
         if self._broker.connection_state is not ConnectionState.CONNECTED:
             raise BrokerConnectionError(f"{self._broker.broker_id} is not connected")
+        await self._settle_storage()
         now = self._clock.now()
         self._account = await within(
-            self._clock, self._broker.get_account(), self._limits.broker_timeout
+            self._timer, self._broker.get_account(), self._limits.broker_timeout
         )
         await self._daily.roll(now, self._account.equity)
         await self._desk.expire(now)
-        await self._sync_orders()
+        await self.sync_orders()
         in_session = self._calendar.is_open(now)
         results = await asyncio.gather(
             *(self._guarded(state, now, in_session) for state in self._symbols.values())
         )
-        verdicts = [fresh for fresh in results if fresh is not None]
+        failures = [r for r in results if isinstance(r, str)]
+        if failures and len(failures) == len(results):
+            await self._tick_failed(failures[0])
+            return
+        verdicts = [fresh for fresh in results if isinstance(fresh, bool)]
         if in_session and verdicts and not any(verdicts):
             await self._link.lost("every quote is stale: the feed went silent")
             return
         await self._daily.check(now)
+        self._health.tick_succeeded()
         self._services.observer.on_risk_status_changed(self.get_risk_status())
         if self._after_tick is not None:
             await self._after_tick(now)
 
-    async def _guarded(self, state: SymbolState, now: datetime, in_session: bool) -> bool | None:
-        """Process one symbol; return whether its quote was fresh (None: no quote)."""
+    async def _guarded(
+        self, state: SymbolState, now: datetime, in_session: bool
+    ) -> bool | str | None:
+        """Process one symbol; return whether its quote was fresh (None: no quote), or what
+        went wrong."""
         async with self._limit:
             try:
                 return await self._process_symbol(state, now, in_session)
             except BrokerConnectionError:
                 raise
             except Exception as error:  # one symbol's failure must not stop the others
-                _log.exception("session %s: %s failed", self._session.id, state.symbol)
-                self._log(LogLevel.ERROR, f"{state.symbol}: {error}")
-                return None
+                message = f"{state.symbol}: {error or type(error).__name__}"
+                self._health.error(f"{state.symbol} ({type(error).__name__})", message, error)
+                return message
 
     async def _process_symbol(
         self, state: SymbolState, now: datetime, in_session: bool
@@ -272,15 +411,14 @@ class LiveTradingRunner:
         timeout = self._limits.broker_timeout
         symbol = state.symbol
         if state.candles_due(now):
-            limit = state.fetch_limit(self._limits, now)
             fetches: list[Awaitable[object]] = [
                 self._broker.get_latest_quote(symbol),
-                self._broker.get_recent_candles(symbol, limit),
+                self._candles(state, now),
             ]
             if not state.has_instrument:
                 # Fetched with the warm-up, so that a first entry waits for no extra trip.
                 fetches.append(state.instrument(self._broker))
-            answers = await within(self._clock, asyncio.gather(*fetches), timeout)
+            answers = await within(self._timer, asyncio.gather(*fetches), timeout)
             quote, candles = cast(Quote | None, answers[0]), cast(list[Candle], answers[1])
             for candle, indicators in state.ingest(candles, now):
                 self._services.observer.on_candle_closed(
@@ -288,7 +426,7 @@ class LiveTradingRunner:
                 )
         else:
             # Most ticks need only the quote: no gather, no extra task per symbol.
-            quote = await within(self._clock, self._broker.get_latest_quote(symbol), timeout)
+            quote = await within(self._timer, self._broker.get_latest_quote(symbol), timeout)
         if not isinstance(quote, Quote):
             return None
         stale = (now - quote.at).total_seconds() > self._limits.stale_quote_after
@@ -323,6 +461,16 @@ class LiveTradingRunner:
             )
             await self._signal(symbol, TradeDirection.BUY, quantity, quote, SignalReason.ENTRY_RULE)
         return True
+
+    async def _candles(self, state: SymbolState, now: datetime) -> list[Candle]:
+        """Fetch the candles *state* needs: a warm-up, or each trading range missed in turn."""
+        request = state.candle_request(self._limits, now, self._calendar)
+        if request.warmup:
+            return await self._broker.get_recent_candles(state.symbol, request.warmup)
+        candles: list[Candle] = []
+        for start, end in request.ranges:
+            candles.extend(await self._broker.get_historical_candles(state.symbol, start, end))
+        return candles
 
     def _exit_reason(
         self, state: SymbolState, entry_price: Decimal, last: Decimal
@@ -434,12 +582,25 @@ class LiveTradingRunner:
             ),
         )
 
-    async def _execute(self, signal: TradingSignal) -> OrderUpdate:
+    async def _execute(self, signal: TradingSignal) -> OrderUpdate | None:
         """Send the order of an approved signal; an entry's reserved slot is freed once the
-        order is tracked in the book (as an open order or a position)."""
+        order is tracked in the book (as an open order or a position).
+
+        Returns None, the signal refused, when the session may not send it now or when the
+        order could not be recorded (then it is not sent).
+        """
         try:
-            update = await self._executor.submit(signal.symbol, signal.direction, signal.quantity)
-            await self._absorb(update)
+            update = await self._send(signal.symbol, signal.direction, signal.quantity)
+        except (OrderNotPermittedError, StorageError) as error:
+            refusal = (
+                str(error) if isinstance(error, OrderNotPermittedError) else f"not sent: {error}"
+            )
+            await self._desk.close(signal, lambda s: s.reject(refusal))
+            level = (
+                LogLevel.WARNING if isinstance(error, OrderNotPermittedError) else LogLevel.ERROR
+            )
+            self._log(level, f"{signal.direction.value.lower()} {signal.symbol}: {refusal}")
+            return None
         finally:
             if signal.direction is TradeDirection.BUY:
                 self._book.reserved -= 1
@@ -456,8 +617,11 @@ class LiveTradingRunner:
         """Execute a pending MANUAL signal after a risk re-check on a fresh quote.
 
         Returns the order, or None when the re-check refused it (the signal is then REJECTED
-        and the reasons are in the journal and the log).
+        and the reasons are in the journal and the log). Raises ``OrderNotPermittedError``,
+        the signal still pending, while the session may not send it (paused, halted, exits
+        only for an entry).
         """
+        self._permit(self._desk.get(signal_id).direction)
         signal = self._desk.claim(signal_id)
         try:
             now = self._clock.now()
@@ -465,14 +629,14 @@ class LiveTradingRunner:
                 await self._desk.close(signal, TradingSignal.expire)
                 raise SignalNotFoundError(f"signal {signal_id} expired at {signal.expires_at}")
             quote = await within(
-                self._clock,
+                self._timer,
                 self._broker.get_latest_quote(signal.symbol),
                 self._limits.broker_timeout,
             )
             if quote is None:
                 raise SignalNotFoundError(f"no quote for {signal.symbol}: cannot re-check the risk")
             self._account = await within(
-                self._clock, self._broker.get_account(), self._limits.broker_timeout
+                self._timer, self._broker.get_account(), self._limits.broker_timeout
             )
             decision = await self._decide(signal, quote)
         except BaseException:
@@ -494,14 +658,57 @@ class LiveTradingRunner:
 
     # ------------------------------------------------------------------ orders and fills
 
-    async def _sync_orders(self) -> None:
-        for order in list(self._book.open_orders.values()):
-            await self._absorb(await self._executor.resolve(order))
+    def _permit(self, direction: TradeDirection, *, flattening: bool = False) -> None:
+        """Raise ``OrderNotPermittedError`` unless the session may send an order now."""
+        session = self._session
+        decision = check_order_permitted(
+            session.status, session.trading_state, direction, flattening=flattening
+        )
+        if not decision.approved:
+            raise OrderNotPermittedError(
+                f"session {session.id} sends no {direction.value.lower()} order now: "
+                f"{decision.summary}"
+            )
+
+    async def _send(
+        self,
+        symbol: str,
+        direction: TradeDirection,
+        quantity: Decimal,
+        *,
+        flattening: bool = False,
+    ) -> OrderUpdate:
+        """Send one order, the only way any order leaves this session, and track it."""
+        self._permit(direction, flattening=flattening)
+        update = await self._executor.submit(symbol, direction, quantity)
+        await self._absorb(update)
+        return update
+
+    async def sync_orders(self) -> None:
+        """Ask the broker about every open order and apply what it says."""
+        async with self._resolving:
+            for client_order_id in list(self._book.open_orders):
+                order = self._book.open_orders.get(client_order_id)
+                if order is not None:
+                    await self._absorb(await self._executor.resolve(order))
 
     async def _absorb(self, update: OrderUpdate) -> None:
+        # The book follows the broker's answer even when it is not saved yet: the session must
+        # know what it holds and what is in flight, or it would buy the same thing again.
         self._book.track(update.order)
         for fill in update.new_fills:
             self._position_filled(fill)
+        if not update.saved:
+            reason = (
+                f"the broker's answer to order {update.order.client_order_id} could not be "
+                f"saved ({'; '.join(self._executor.unsaved)}); no order goes out until it is"
+            )
+            self._log(LogLevel.ERROR, reason)
+            await self.halt(reason, cause=STORAGE_HALT)
+        if update.problems:
+            problem = "; ".join(update.problems)
+            self._log(LogLevel.ERROR, problem)
+            await self.pause(f"a broker answer does not fit the records: {problem}")
 
     def _position_filled(self, fill: Fill) -> None:
         position = self._book.apply_fill(fill)
@@ -510,10 +717,11 @@ class LiveTradingRunner:
     async def cancel_open_orders(self) -> list[OrderUpdate]:
         """Cancel every open order of the session (kill switch)."""
         updates = []
-        for order in list(self._book.open_orders.values()):
-            update = await self._executor.cancel(order)
-            await self._absorb(update)
-            updates.append(update)
+        async with self._resolving:
+            for order in list(self._book.open_orders.values()):
+                update = await self._executor.cancel(order)
+                await self._absorb(update)
+                updates.append(update)
         return updates
 
     async def flatten(self) -> list[OrderUpdate]:
@@ -522,13 +730,16 @@ class LiveTradingRunner:
         for symbol, position in list(self._book.positions.items()):
             if position.is_flat:
                 continue
-            update = await self._executor.submit(symbol, TradeDirection.SELL, position.quantity)
-            await self._absorb(update)
-            updates.append(update)
+            updates.append(
+                await self._send(symbol, TradeDirection.SELL, position.quantity, flattening=True)
+            )
         return updates
 
-    async def halt(self, reason: str) -> None:
-        """Stop sending any order until a deliberate re-arm."""
+    async def halt(self, reason: str, *, cause: str = KILL_SWITCH) -> None:
+        """Stop sending any order until a re-arm (by the trader, or by the runner itself once a
+        storage fault that caused the halt is over and the account reconciles)."""
+        if self._halt_cause != KILL_SWITCH:
+            self._halt_cause = cause
         if self._session.trading_state is not TradingState.HALTED:
             self._session.halt(self._clock.now())
             self._session.status_reason = reason
@@ -558,16 +769,22 @@ class LiveTradingRunner:
     # ------------------------------------------------------------------ the broker link
 
     async def reconcile(self) -> list[str]:
-        """Resolve every open order with the broker and compare positions; return differences."""
-        await self._sync_orders()
-        held = {p.symbol: p.quantity for p in await self._broker.get_positions()}
-        differences = []
-        for symbol, position in self._book.positions.items():
-            if position.quantity > held.get(symbol, Decimal(0)):
-                differences.append(
-                    f"{symbol}: the session holds {plain(position.quantity)}, the broker "
-                    f"{plain(held.get(symbol, Decimal(0)))}"
-                )
+        """Resolve every open order with the broker, then compare the account with this
+        session's book both ways (positions and open orders); return the differences."""
+        await self.sync_orders()
+        return await self.compare_account(BookExpectation(self._book))
+
+    async def compare_account(self, expected: AccountExpectation) -> list[str]:
+        """Return (and journal) how the broker's account differs from *expected*."""
+        timeout = self._limits.broker_timeout
+        held, open_orders = await within(
+            self._timer,
+            asyncio.gather(self._broker.get_positions(), self._broker.get_open_orders()),
+            timeout,
+        )
+        broker = self._broker.display_name
+        differences = compare_positions(broker, await expected.positions(), held)
+        differences += compare_open_orders(broker, await expected.open_orders(), open_orders)
         if differences:
             await self._journal("reconcile", "; ".join(differences), differences=tuple(differences))
         return differences
@@ -575,7 +792,7 @@ class LiveTradingRunner:
     # ------------------------------------------------------------------ journal and log
 
     async def _journal(self, kind: str, message: str, **data: object) -> None:
-        await self._services.journal.append(
+        await self._journal_sink.append(
             AuditEntry(kind, message, self._clock.now(), self._session.id, data)  # type: ignore[arg-type]
         )
 

@@ -1,12 +1,20 @@
-"""``LiveTradingSessionManager``: the go-live gate and the life cycle of every session."""
+"""``LiveTradingSessionManager``: the go-live gate and the life cycle of every session.
+
+Several live sessions can trade one broker account; the manager reconciles that account as a
+whole (every stored order of every session against what the broker holds), while a paper
+session's account is its own. A session whose history cannot be restored after a restart comes
+back in ERROR with the reason, and every other session starts.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 import uuid
-from dataclasses import dataclass
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass, replace
 
+from livetrader_gui.application.journal import BufferedJournal
 from livetrader_gui.application.live_trading.book import SessionBook
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.exceptions import (
@@ -14,23 +22,29 @@ from livetrader_gui.application.live_trading.exceptions import (
     PreRequisiteNotMetError,
     SessionNotFoundError,
 )
-from livetrader_gui.application.live_trading.orders import OrderUpdate
+from livetrader_gui.application.live_trading.orders import OrderExecutor, OrderUpdate
 from livetrader_gui.application.live_trading.prerequisites import PrerequisiteChecker
+from livetrader_gui.application.live_trading.reconcile import StoredExpectation
 from livetrader_gui.application.live_trading.runner import LiveTradingRunner
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.paper_trading import PaperBook, PaperDays, PaperGateway
 from livetrader_gui.application.ports import (
+    BrokerError,
     Clock,
     IBacktestRepository,
     IBrokerGateway,
     IBrokerRegistry,
     ICalendarProvider,
     IPaperTradingSessionRepository,
+    StorageError,
 )
+from livetrader_gui.application.read_models import SessionSnapshot
 from livetrader_gui.domain import (
     AuditEntry,
+    DomainError,
     Fill,
     LiveTradingSession,
+    Order,
     OrderStatus,
     PaperTradingSession,
     PreRequisiteCheck,
@@ -77,6 +91,9 @@ class LiveTradingSessionManager:
     ) -> None:
         self._broker_registry = broker_registry
         self._engine = processing_engine
+        if not isinstance(services.journal, BufferedJournal):
+            # A journal entry the store refuses must not stop an order from being tracked.
+            services = replace(services, journal=BufferedJournal(services.journal))
         self._services = services
         self._calendars = calendars
         self._paper_sessions = paper_session_repo
@@ -157,15 +174,19 @@ class LiveTradingSessionManager:
         config: LiveSessionConfig,
         book: SessionBook,
         paper: PaperTradingSession | None = None,
-        fills: tuple[Fill, ...] = (),
+        orders: Sequence[Order] = (),
+        fills: Sequence[Fill] = (),
     ) -> LiveTradingRunner:
         calendar = await self._calendars.get(session.strategy.exchange)
         days = None
+        venue = gateway.broker_id
+        reconcile = None
         if paper is not None:
             # Same runner, same feed; only the orders go to a simulated account instead.
             paper_book = PaperBook(paper.capital, config.costs)
-            paper_book.restore(fills)
-            gateway = PaperGateway(gateway, paper_book, calendar, f"PAPER-{session.id}")
+            paper_book.restore(orders, fills)
+            paper_gateway = PaperGateway(gateway, paper_book, calendar, paper_account(session.id))
+            gateway, venue = paper_gateway, paper_gateway.account_id
             days = PaperDays(
                 paper,
                 self._paper_sessions,
@@ -174,6 +195,9 @@ class LiveTradingSessionManager:
                 self._services.observer,
             )
             self._paper[session.id] = paper
+        else:
+            broker_id = gateway.broker_id
+            reconcile = lambda: self.reconcile_account(broker_id)  # noqa: E731
         runner = LiveTradingRunner(
             session,
             gateway,
@@ -185,6 +209,9 @@ class LiveTradingSessionManager:
             clock=gateway.clock,
             book=book,
             after_tick=days.tick_completed if days is not None else None,
+            timer=self._clock,
+            venue=venue,
+            reconcile=reconcile,
         )
         self._active_sessions[session.id] = runner
         return runner
@@ -276,50 +303,150 @@ class LiveTradingSessionManager:
     async def restore_sessions(self) -> list[str]:
         """Bring back the sessions active before a restart, PAUSED, after reconciling them.
 
-        Returns what differed from the broker; nothing resumes by itself.
+        Each session's book is rebuilt from its fills in the order they were recorded. A
+        session whose history cannot be rebuilt goes to ERROR with the reason; the others
+        start. Returns what differed from the brokers; nothing resumes by itself.
         """
         differences: list[str] = []
         active = await self._services.sessions.list_by_status(
             SessionStatus.RUNNING, SessionStatus.PAUSED
         )
+        restored: list[LiveTradingRunner] = []
         for session in active:
-            gateway = self._broker_registry.get(session.broker_id)
-            if gateway is None:
-                session.fail(
-                    f"broker {session.broker_id} is no longer registered", self._clock.now()
-                )
-                await self._services.sessions.save(session)
+            try:
+                runner = await self._restore(session)
+            except (DomainError, ValueError) as error:
+                await self._fail(session, f"its history cannot be restored: {error}")
                 continue
-            config = LiveSessionConfig(
-                strategy=session.strategy,
-                broker_id=session.broker_id,
-                symbols=session.symbols,
-                execution_mode=session.execution_mode,
-                is_paper=session.is_paper,
-            )
-            if session.status is SessionStatus.RUNNING:
-                session.pause("the application restarted", self._clock.now())
-                await self._services.sessions.save(session)
-            paper = None
-            if session.is_paper:
-                paper = await self._paper_sessions.get_by_live_session(session.id)
-                if paper is None:
-                    session.fail("its paper account record is missing", self._clock.now())
-                    await self._services.sessions.save(session)
-                    continue
-            orders = await self._services.orders.list_for_session(session.id)
-            fills = [
-                f for o in orders for f in await self._services.orders.list_fills(o.client_order_id)
-            ]
-            runner = await self._runner(
-                session, gateway, config, SessionBook.rebuild(orders, fills), paper, tuple(fills)
-            )
-            differences.extend(await runner.reconcile())
+            if runner is not None:
+                restored.append(runner)
+        live_brokers = {r.venue for r in restored if not r.session.is_paper}
+        for broker_id in sorted(live_brokers):
+            differences.extend(await self._reconciled(self.reconcile_account(broker_id), broker_id))
+        for runner in restored:
+            if runner.session.is_paper:
+                differences.extend(await self._reconciled(runner.reconcile(), runner.venue))
             self._launch(runner)
         return differences
+
+    async def _restore(self, session: LiveTradingSession) -> LiveTradingRunner | None:
+        gateway = self._broker_registry.get(session.broker_id)
+        if gateway is None:
+            await self._fail(session, f"broker {session.broker_id} is no longer registered")
+            return None
+        paper = None
+        if session.is_paper:
+            paper = await self._paper_sessions.get_by_live_session(session.id)
+            if paper is None:
+                await self._fail(session, "its paper account record is missing")
+                return None
+        orders = await self._services.orders.list_for_session(session.id)
+        fills = await self._services.orders.list_session_fills(session.id)
+        book = SessionBook.rebuild(orders, fills)
+        config = LiveSessionConfig(
+            strategy=session.strategy,
+            broker_id=session.broker_id,
+            symbols=session.symbols,
+            execution_mode=session.execution_mode,
+            is_paper=session.is_paper,
+        )
+        runner = await self._runner(session, gateway, config, book, paper, orders, fills)
+        if session.status is SessionStatus.RUNNING:
+            session.pause("the application restarted", self._clock.now())
+            await self._services.sessions.save(session)
+        return runner
+
+    async def _fail(self, session: LiveTradingSession, reason: str) -> None:
+        _log.error("session %s cannot be restored: %s", session.id, reason)
+        session.fail(reason, self._clock.now())
+        await self._services.sessions.save(session)
+        await self._services.journal.append(
+            AuditEntry(
+                "session",
+                f"session error: {reason}",
+                self._clock.now(),
+                session.id,
+                {"status": session.status.value, "reason": reason},
+            )
+        )
+        self._services.observer.on_session_status_changed(SessionSnapshot.of(session))
+
+    async def _reconciled(self, differences: Awaitable[list[str]], broker_id: str) -> list[str]:
+        try:
+            return await differences
+        except (BrokerError, StorageError, TimeoutError) as error:
+            return [f"{broker_id} could not be reconciled: {error}"]
+
+    async def reconcile_account(self, broker_id: str) -> list[str]:
+        """Reconcile a broker account that live sessions share: every open order any session
+        placed there is resolved with the broker, then every stored fill of the account is
+        compared with what the broker holds, both ways, and the open orders with its own."""
+        runners = [
+            r
+            for r in self._active_sessions.values()
+            if r.venue == broker_id and not r.session.is_paper
+        ]
+        if not runners:
+            return []
+        tracked: set[str] = set()
+        for runner in runners:
+            await runner.sync_orders()
+            tracked.update(runner.book.open_orders)
+        gateway = runners[0].broker
+        for order in await self._services.orders.list_open(broker_id=broker_id):
+            if order.client_order_id not in tracked:
+                # An order no running session tracks (its session stopped, or the app died
+                # before recording the answer): ask the broker what became of it.
+                executor = OrderExecutor(
+                    order.session_id or "",
+                    gateway,
+                    self._services.orders,
+                    self._services.journal,
+                    self._services.observer,
+                    gateway.clock,
+                    self._limits.broker_timeout,
+                    timer=self._clock,
+                    venue=broker_id,
+                )
+                await executor.resolve(order)
+        return await runners[0].compare_account(StoredExpectation(self._services.orders, broker_id))
+
+    async def rearm_session(self, session_id: str) -> LiveTradingSession:
+        """Lift a session's halt (after the kill switch, or a fault the trader has checked)."""
+        runner = self.runner(session_id)
+        await runner.rearm()
+        return runner.session
+
+    async def stop_failed_session(self, session_id: str) -> LiveTradingSession:
+        """Stop a session that came back in ERROR (it has no runner)."""
+        session = await self._services.sessions.get(session_id)
+        if session is None or session.status is not SessionStatus.ERROR:
+            raise SessionNotFoundError(f"no session {session_id} in error")
+        session.stop("stopped by the trader after an error", self._clock.now())
+        await self._services.sessions.save(session)
+        await self._services.journal.append(
+            AuditEntry(
+                "session",
+                f"session stopped: {session.status_reason}",
+                self._clock.now(),
+                session.id,
+                {"status": session.status.value},
+            )
+        )
+        self._services.observer.on_session_status_changed(SessionSnapshot.of(session))
+        return session
+
+    async def failed_sessions(self) -> list[LiveTradingSession]:
+        """Return the sessions in ERROR, which wait for the trader to stop or recover them."""
+        return await self._services.sessions.list_by_status(SessionStatus.ERROR)
 
     async def shutdown(self) -> None:
         """End every runner's loop, leaving the sessions as they are (they come back PAUSED)."""
         for runner in self._active_sessions.values():
             runner.halt_loop()
         await asyncio.gather(*self._tasks.values(), return_exceptions=True)
+
+
+def paper_account(session_id: str) -> str:
+    """Return the id of the paper account of *session_id*: the books its orders go to."""
+    return f"PAPER-{session_id}"

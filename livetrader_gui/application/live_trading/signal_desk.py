@@ -1,4 +1,9 @@
-"""``SignalDesk``: a session's signals, saved and shown, and the MANUAL ones awaiting the trader."""
+"""``SignalDesk``: a session's signals, saved and shown, and the MANUAL ones awaiting the trader.
+
+A new signal is saved before anything is done about it (``publish`` raises if it cannot be). A
+signal's later changes (executed, rejected, expired) happen whether or not the store takes them
+at once: one that could not be saved waits here and ``flush`` writes it later.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from livetrader_gui.application.live_trading.exceptions import SignalNotFoundError
-from livetrader_gui.application.ports import ISessionObserver, ISignalRepository
+from livetrader_gui.application.ports import ISessionObserver, ISignalRepository, StorageError
 from livetrader_gui.application.read_models import SignalSnapshot
 from livetrader_gui.domain import SignalStatus, TradingSignal
 
@@ -23,6 +28,8 @@ class SignalDesk:
         self._pending: dict[str, TradingSignal] = {}
         # Signals taken out of the queue by an execute that is still under way.
         self._claimed: dict[str, TradingSignal] = {}
+        # Closed signals whose last change the store refused: written by ``flush``.
+        self._unsaved: dict[str, TradingSignal] = {}
 
     @property
     def pending(self) -> list[TradingSignal]:
@@ -75,7 +82,19 @@ class SignalDesk:
         close(signal)
         self._pending.pop(signal.id, None)
         self._claimed.pop(signal.id, None)
-        await self.publish(signal)
+        self._observer.on_signal_emitted(SignalSnapshot.of(signal))
+        self._unsaved[signal.id] = signal
+        await self.flush()
+
+    async def flush(self) -> bool:
+        """Save the closed signals the store refused before; True once none waits."""
+        for signal_id, signal in list(self._unsaved.items()):
+            try:
+                await self._repository.save(signal)
+            except StorageError:
+                return False
+            self._unsaved.pop(signal_id, None)
+        return True
 
     async def close_all(self, close: Callable[[TradingSignal], None]) -> None:
         """Close every pending signal the same way (stop, halt)."""

@@ -7,13 +7,40 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from livetrader_gui.application.live_trading.config import RunnerLimits
-from livetrader_gui.application.ports import IBrokerGateway
+from livetrader_gui.application.ports import IBrokerGateway, ITradingCalendar
 from livetrader_gui.application.read_models import IndicatorValue
 from livetrader_gui.domain import Candle, Instrument
 from livetrader_gui.processing import CompiledFormula
 
 CANDLE = timedelta(minutes=1)
-MAX_CATCH_UP = 20_000  # minutes (two weeks): beyond it the rules warm up again
+_DAY = timedelta(days=1)
+# Trading days missed beyond which the rules warm up again instead of catching up.
+MAX_CATCH_UP_SESSIONS = 10
+
+
+@dataclass(frozen=True, slots=True)
+class CandleRequest:
+    """What to ask the broker for: a warm-up of *warmup* recent candles, or each range missed
+    (at most one trading session each, so that no single request is unbounded)."""
+
+    warmup: int = 0
+    ranges: tuple[tuple[datetime, datetime], ...] = ()
+
+
+def trading_ranges(
+    calendar: ITradingCalendar, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """Return the parts of ``[start, end)`` when the exchange trades, one per session."""
+    if end <= start:
+        return []
+    ranges = []
+    # Session dates are exchange-local: widen the UTC dates by a day on each side.
+    for day in calendar.sessions_between(start.date() - _DAY, end.date() + _DAY):
+        opens, closes = calendar.session_bounds(day)
+        low, high = max(opens, start), min(closes, end)
+        if low < high:
+            ranges.append((low, high))
+    return ranges
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,21 +75,23 @@ class SymbolState:
         """Tell whether a candle may have closed since the last one seen."""
         return self._last_start is None or now >= self._last_start + 2 * CANDLE
 
-    def fetch_limit(self, limits: RunnerLimits, now: datetime) -> int:
-        """Return how many recent candles to ask for: a warm-up first, then every one missed.
+    def candle_request(
+        self, limits: RunnerLimits, now: datetime, calendar: ITradingCalendar
+    ) -> CandleRequest:
+        """Return what to fetch: a warm-up first, then the trading minutes missed since.
 
-        After a long pause (more than ``MAX_CATCH_UP`` minutes) the rules start afresh with a
-        new warm-up, as they do after a gap in the data, rather than fetch weeks of candles.
+        Only trading minutes are asked for (a weekend is not 3,000 minutes of candles), one
+        session at a time. After more than ``MAX_CATCH_UP_SESSIONS`` sessions away the rules
+        start afresh with a new warm-up, as they do after a gap in the data.
         """
         if self._last_start is not None:
-            # Wall minutes since the last candle bound the candles closed since: none is skipped.
-            missed = int((now - self._last_start) / CANDLE) + 1
-            if missed <= MAX_CATCH_UP:
-                return missed
+            ranges = trading_ranges(calendar, self._last_start + CANDLE, now)
+            if len(ranges) <= MAX_CATCH_UP_SESSIONS:
+                return CandleRequest(ranges=tuple(ranges))
             self._restart()
         # Recursive indicators (EMA, RSI) converge: give them several lookbacks of history.
         factor = 5 if self._recursive else 1
-        return max(limits.warmup_candles, factor * (self._lookback + 1))
+        return CandleRequest(warmup=max(limits.warmup_candles, factor * (self._lookback + 1)))
 
     def _restart(self) -> None:
         self._entry = self._entry_rule.stream()

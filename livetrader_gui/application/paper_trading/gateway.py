@@ -27,7 +27,6 @@ from livetrader_gui.domain import (
     Candle,
     Instrument,
     OrderRequest,
-    OrderStatus,
     Quote,
     TradeDirection,
 )
@@ -48,6 +47,11 @@ class PaperGateway:
         self._calendar = calendar
         self._account_id = account_id
         self._currency: str | None = None
+
+    @property
+    def account_id(self) -> str:
+        """Return the paper account's id: the books the session's orders go to."""
+        return self._account_id
 
     @property
     def book(self) -> PaperBook:
@@ -124,18 +128,7 @@ class PaperGateway:
         return self._book.execute(request, price, instrument, now)
 
     def _refuse(self, request: OrderRequest, now: datetime, reason: str) -> BrokerOrderState:
-        state = BrokerOrderState(
-            request,
-            f"PAPER-R{len(self._book.orders) + 1:06d}",
-            OrderStatus.REJECTED,
-            Decimal(0),
-            None,
-            (),
-            now,
-            reason,
-        )
-        self._book.orders[request.client_order_id] = state
-        return state
+        return self._book.reject(request, now, reason)
 
     async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
         self._require_link()

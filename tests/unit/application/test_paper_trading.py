@@ -14,6 +14,8 @@ from livetrader_gui.domain import (
     KRX_STOCK_TICKS,
     Fill,
     Instrument,
+    InvalidValueError,
+    Order,
     OrderRequest,
     OrderStatus,
     OrderType,
@@ -99,17 +101,53 @@ def test_what_a_cash_account_cannot_do_is_rejected_with_the_reason(
     assert book.cash == 1_000_000
 
 
-def test_the_book_is_rebuilt_from_its_fills_after_a_restart() -> None:
+def recorded(book: PaperBook) -> tuple[list[Order], list[Fill]]:
+    """Return the book's orders and fills as a session records them."""
+    orders = []
+    for state in book.orders.values():
+        kept = Order(state.request, OPEN, broker_id="PAPER-S-1")
+        kept.mark_submitted(state.broker_order_id, OPEN)
+        for fill in state.fills:
+            kept.apply_fill(fill)
+        orders.append(kept)
+    return orders, [f for s in book.orders.values() for f in s.fills]
+
+
+def test_the_book_is_rebuilt_from_its_fills_after_a_restart_whatever_their_times() -> None:
     book = PaperBook(Decimal(1_000_000), COSTS)
     book.execute(order(BUY, 10, "c-1"), Decimal(70_000), INSTRUMENT, OPEN)
-    book.execute(order(SELL, 4, "c-2"), Decimal(72_000), INSTRUMENT, OPEN + timedelta(minutes=5))
-    fills: list[Fill] = [f for s in book.orders.values() for f in s.fills]
+    # The clock restarted: the sale carries an earlier time than the purchase it sells.
+    book.execute(order(SELL, 4, "c-2"), Decimal(72_000), INSTRUMENT, OPEN - timedelta(hours=5))
 
     rebuilt = PaperBook(Decimal(1_000_000), COSTS)
-    rebuilt.restore(reversed(fills))
+    rebuilt.restore(*recorded(book))
 
     assert rebuilt.cash == book.cash
     assert rebuilt.broker_positions() == book.broker_positions()
+    assert rebuilt.orders["c-1"].fills == book.orders["c-1"].fills
+
+
+def test_a_restored_book_numbers_its_next_order_after_the_last_recorded() -> None:
+    book = PaperBook(Decimal(1_000_000), COSTS)
+    book.execute(order(BUY, 10, "c-1"), Decimal(70_000), INSTRUMENT, OPEN)
+    book.execute(order(BUY, 10, "c-2"), Decimal(70_000), INSTRUMENT, OPEN)
+    rebuilt = PaperBook(Decimal(1_000_000), COSTS)
+    rebuilt.restore(*recorded(book))
+
+    state = rebuilt.execute(order(SELL, 5, "c-3"), Decimal(71_000), INSTRUMENT, OPEN)
+
+    assert state.broker_order_id == "P-000003"
+    assert state.fills[0].fill_id == "P-000003-F1"
+
+
+def test_a_history_that_sells_more_than_was_bought_is_refused_naming_the_fill() -> None:
+    book = PaperBook(Decimal(1_000_000), COSTS)
+    book.execute(order(BUY, 10, "c-1"), Decimal(70_000), INSTRUMENT, OPEN)
+    book.execute(order(SELL, 10, "c-2"), Decimal(72_000), INSTRUMENT, OPEN)
+    orders, fills = recorded(book)
+
+    with pytest.raises(InvalidValueError, match="cannot replay fill P-000002-F1 of order c-2"):
+        PaperBook(Decimal(1_000_000), COSTS).restore(orders, list(reversed(fills)))
 
 
 def test_equity_values_holdings_at_their_marks_or_else_at_entry() -> None:

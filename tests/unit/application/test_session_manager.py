@@ -184,7 +184,10 @@ async def test_the_kill_switch_halts_cancels_and_flattens(world: World) -> None:
     assert report.summary == (
         "1 session(s) halted, 1 order(s) cancelled, 1 position(s) sent to close"
     )
-    assert resting.status is OrderStatus.CANCELLED
+    cancelled = await world.h.orders.get(resting.client_order_id)
+    assert cancelled is not None
+    assert cancelled.status is OrderStatus.CANCELLED
+    assert runner.book.open_orders == {}
     assert runner.book.held(SAMSUNG) == 0
     assert runner.session.trading_state is TradingState.HALTED
     assert [e.kind for e in world.h.journal.kinds("kill_switch")] == ["kill_switch"]
@@ -217,7 +220,7 @@ async def test_a_restart_reports_a_position_the_broker_no_longer_holds(world: Wo
     restarted = world.restarted()
     differences = await restarted.restore_sessions()
 
-    assert differences == ["005930: the session holds 9090, the broker 0"]
+    assert differences == ["005930: the sessions hold 9090, Fake broker (FAKE) holds 0"]
     assert restarted.get_active_sessions()[0].status is SessionStatus.PAUSED
     await restarted.stop_session(session_id)
 

@@ -6,8 +6,13 @@ import math
 from datetime import timedelta
 from decimal import Decimal
 
+from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
 from livetrader_gui.application.live_trading.config import RunnerLimits
-from livetrader_gui.application.live_trading.symbols import MAX_CATCH_UP, SymbolState
+from livetrader_gui.application.live_trading.symbols import (
+    MAX_CATCH_UP_SESSIONS,
+    SymbolState,
+    trading_ranges,
+)
 from livetrader_gui.domain import Candle
 from livetrader_gui.processing import IndicatorScale, ProcessingEngine
 from tests.runner_harness import OPEN
@@ -27,20 +32,57 @@ def candle(minute: int) -> Candle:
     )
 
 
-def test_the_first_fetch_asks_for_a_warm_up() -> None:
-    assert state().fetch_limit(LIMITS, OPEN) == 50
+def test_the_first_fetch_asks_for_a_warm_up(xkrx: ExchangeTradingCalendar) -> None:
+    assert state().candle_request(LIMITS, OPEN, xkrx).warmup == 50
 
 
-def test_after_a_long_pause_every_candle_missed_is_asked_for_and_fed_once() -> None:
+def test_after_a_long_pause_every_candle_missed_is_asked_for_and_fed_once(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
     symbol = state()
     symbol.ingest([candle(0)], OPEN + timedelta(minutes=1))
     later = OPEN + timedelta(minutes=46)
 
-    limit = symbol.fetch_limit(LIMITS, later)
-    fed = symbol.ingest([candle(m) for m in range(46 - limit, 46)], later)
+    request = symbol.candle_request(LIMITS, later, xkrx)
+    fed = symbol.ingest([candle(m) for m in range(1, 46)], later)
 
-    assert limit >= 45
+    assert request.ranges == ((OPEN + timedelta(minutes=1), later),)
     assert [c.start for c, _ in fed] == [candle(m).start for m in range(1, 46)]
+
+
+def test_a_weekend_asks_for_the_trading_minutes_missed_only(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    # Friday 27 November 2026, 15:00 KST: half an hour before the close.
+    friday = OPEN + timedelta(days=3, hours=5)
+    monday_open = friday + timedelta(days=3, hours=-6)  # 09:00 KST
+    symbol = state()
+    price = Decimal(100)
+    last_seen = Candle("005930", friday - timedelta(minutes=1), price, price, price, price, price)
+    symbol.ingest([last_seen], friday)
+
+    request = symbol.candle_request(LIMITS, monday_open + timedelta(minutes=10), xkrx)
+
+    assert request.warmup == 0
+    assert request.ranges == (
+        (friday, friday + timedelta(minutes=30)),
+        (monday_open, monday_open + timedelta(minutes=10)),
+    )
+    minutes = sum((end - start) / timedelta(minutes=1) for start, end in request.ranges)
+    assert minutes == 40  # not the 3,850 clock minutes in between
+
+
+def test_trading_ranges_leave_out_the_time_the_exchange_is_shut(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    start = OPEN - timedelta(hours=20)  # Monday 14:00 KST
+    ranges = trading_ranges(xkrx, start, OPEN)
+
+    assert [(a.isoformat(), b.isoformat()) for a, b in ranges] == [
+        ("2026-11-23T05:00:00+00:00", "2026-11-23T06:30:00+00:00"),
+        ("2026-11-24T00:00:00+00:00", "2026-11-24T01:00:00+00:00"),
+    ]
+    assert trading_ranges(xkrx, OPEN, OPEN) == []
 
 
 def test_each_candle_fed_comes_with_the_rules_indicators_on_it() -> None:
@@ -59,11 +101,13 @@ def test_each_candle_fed_comes_with_the_rules_indicators_on_it() -> None:
     assert math.isnan(by_label[1]["sma(close, 3)"][1])  # still warming up
 
 
-def test_after_weeks_away_the_rules_warm_up_again() -> None:
+def test_after_weeks_away_the_rules_warm_up_again(xkrx: ExchangeTradingCalendar) -> None:
     symbol = state()
     symbol.ingest([candle(0)], OPEN + timedelta(minutes=1))
+    weeks_later = OPEN + timedelta(days=7 * 3)
+    assert len(trading_ranges(xkrx, OPEN, weeks_later)) > MAX_CATCH_UP_SESSIONS
 
-    limit = symbol.fetch_limit(LIMITS, OPEN + timedelta(minutes=MAX_CATCH_UP + 5))
+    request = symbol.candle_request(LIMITS, weeks_later, xkrx)
 
-    assert limit == 50
+    assert request.warmup == 50
     assert symbol.candles_due(OPEN)  # nothing seen: the next tick fetches

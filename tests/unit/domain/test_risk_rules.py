@@ -11,13 +11,14 @@ from decimal import Decimal
 
 import pytest
 
-from livetrader_gui.domain import RiskControls, TradingState
+from livetrader_gui.domain import RiskControls, SessionStatus, TradeDirection, TradingState
 from livetrader_gui.domain.risk_rules import (
     EntryProposal,
     RiskDecision,
     RiskReason,
     check_entry,
     check_exit,
+    check_order_permitted,
     daily_loss_limit,
     is_daily_limit_reached,
     next_trading_state,
@@ -251,3 +252,57 @@ def test_only_a_deliberate_re_arm_lifts_a_halt(reached: bool, new_day: bool) -> 
         next_trading_state(TradingState.HALTED, limit_reached=reached, new_trading_day=new_day)
         is TradingState.HALTED
     )
+
+
+BUY, SELL = TradeDirection.BUY, TradeDirection.SELL
+RUNNING, PAUSED = SessionStatus.RUNNING, SessionStatus.PAUSED
+
+
+@pytest.mark.parametrize("direction", [BUY, SELL])
+def test_a_running_active_session_may_send_entries_and_exits(direction: TradeDirection) -> None:
+    decision = check_order_permitted(RUNNING, TradingState.ACTIVE, direction)
+
+    assert decision.approved
+    assert decision.summary == "approved"
+
+
+@pytest.mark.parametrize("status", [PAUSED, SessionStatus.CREATED, SessionStatus.STOPPED])
+def test_a_session_that_is_not_running_sends_nothing(status: SessionStatus) -> None:
+    decision = check_order_permitted(status, TradingState.ACTIVE, SELL)
+
+    assert decision.codes == ("session_not_running",)
+    assert decision.summary == f"the session is {status.value.lower()}, not running"
+
+
+def test_a_reducing_session_sends_exits_but_no_entries() -> None:
+    assert check_order_permitted(RUNNING, TradingState.REDUCING, SELL).approved
+
+    decision = check_order_permitted(RUNNING, TradingState.REDUCING, BUY)
+
+    assert decision.codes == ("exits_only",)
+    assert decision.summary == "the session only closes positions today (exits only)"
+
+
+@pytest.mark.parametrize("direction", [BUY, SELL])
+def test_a_halted_session_sends_nothing(direction: TradeDirection) -> None:
+    decision = check_order_permitted(RUNNING, TradingState.HALTED, direction)
+
+    assert decision.codes == ("halted",)
+    assert decision.summary == "trading is halted"
+
+
+def test_a_paused_and_halted_session_names_both_reasons() -> None:
+    decision = check_order_permitted(PAUSED, TradingState.HALTED, SELL)
+
+    assert decision.codes == ("session_not_running", "halted")
+
+
+@pytest.mark.parametrize("status", [RUNNING, PAUSED])
+def test_the_kill_switch_flattens_whatever_the_state(status: SessionStatus) -> None:
+    assert check_order_permitted(status, TradingState.HALTED, SELL, flattening=True).approved
+
+
+def test_flattening_never_buys() -> None:
+    decision = check_order_permitted(RUNNING, TradingState.HALTED, BUY, flattening=True)
+
+    assert decision.codes == ("halted",)

@@ -3,6 +3,10 @@
 A seeded, deterministic market of KRX stocks with its own clock, an account with cash and
 buying power, market and limit orders with partial fills, commission, tax and slippage,
 rejections with reasons, and switchable faults (``broker.faults``) for tests and rehearsals.
+
+Given a store, the account outlives the app as a real broker's does: every change to the books
+is stored before the broker answers, together with the time on its clock, and the next run
+takes the books (and the clock) up where they were.
 """
 
 from __future__ import annotations
@@ -15,9 +19,17 @@ from livetrader_gui.adapters.brokers.simulated.clock import MarketHoursClock
 from livetrader_gui.adapters.brokers.simulated.faults import SimulatedFaults
 from livetrader_gui.adapters.brokers.simulated.ledger import LedgerConfig, SimulatedLedger
 from livetrader_gui.adapters.brokers.simulated.market import SimulatedSymbol, SyntheticMarket
+from livetrader_gui.adapters.brokers.simulated.store import (
+    SimulatedAccountStore,
+    SimulatedStoreError,
+    StoredBooks,
+    new_token,
+    snapshot,
+)
 from livetrader_gui.adapters.brokers.simulated.universe import KRX_UNIVERSE
 from livetrader_gui.application.ports import (
     BrokerConnectionError,
+    BrokerError,
     BrokerOrderState,
     BrokerPosition,
     BrokerTimeoutError,
@@ -51,11 +63,22 @@ class SimulatedBroker:
         clock: Clock,
         config: SimulatedBrokerConfig | None = None,
         universe: tuple[SimulatedSymbol, ...] = KRX_UNIVERSE,
+        *,
+        store: SimulatedAccountStore | None = None,
+        books: StoredBooks | None = None,
     ) -> None:
+        """*books* are what *store* held (``store.load()``, run off the event loop first)."""
         self._config = config or SimulatedBrokerConfig()
         self._clock = clock
         self._market = SyntheticMarket(list(universe), calendar, seed=self._config.seed)
-        self._ledger = SimulatedLedger(self._market, self._config.ledger)
+        self._ledger = SimulatedLedger(
+            self._market, self._config.ledger, books.token if books else new_token()
+        )
+        if books is not None:
+            self._ledger.load(books.cash, books.sequence, books.positions, books.orders)
+        self._store = store
+        self._stored = books is not None
+        self._writing = asyncio.Lock()
         self._connected = False
         self._silenced_at: dict[str, datetime] = {}
         self.faults = SimulatedFaults()
@@ -93,9 +116,32 @@ class SimulatedBroker:
             raise BrokerConnectionError(f"{self.broker_id} refused the connection (fault injected)")
         self.faults.dropped = False
         self._connected = True
+        if not self._stored:
+            await self._store_books(self._clock.now())  # a new account: keep its token
 
     async def disconnect(self) -> None:
         self._connected = False
+        if self._store is not None:
+            # Where the clock stands: the next run carries on from here.
+            await self._store_books(self._clock.now(), force=True)
+
+    async def _store_books(self, now: datetime, *, force: bool = False) -> None:
+        """Store what changed, before the broker answers (a real broker's books are durable
+        once it has answered)."""
+        if self._store is None or not (force or self._ledger.dirty or not self._stored):
+            return
+        async with self._writing:
+            ledger = self._ledger
+            changed = sorted(ledger.dirty)
+            books = StoredBooks(ledger.token, ledger.cash, ledger.sequence, now, ledger.positions)
+            text = snapshot(books, [ledger.orders[c] for c in changed])
+            ledger.dirty.difference_update(changed)
+            try:
+                await asyncio.to_thread(self._store.write, text)
+            except SimulatedStoreError as error:
+                ledger.dirty.update(changed)  # written with the next change, or the next call
+                raise BrokerError(f"{self.broker_id} could not store its books: {error}") from None
+            self._stored = True
 
     async def _delay(self) -> None:
         if self.faults.latency > 0:
@@ -113,6 +159,7 @@ class SimulatedBroker:
             raise BrokerTimeoutError(f"{self.broker_id} did not answer in time (fault injected)")
         now = self._clock.now()
         self._ledger.advance(now)
+        await self._store_books(now)
         return now
 
     # ------------------------------------------------------------------ market data
@@ -147,7 +194,10 @@ class SimulatedBroker:
         self._instrument(symbol)
         if not 0 < limit <= MAX_CANDLES:
             raise ValueError(f"candle limit must be between 1 and {MAX_CANDLES}, got {limit}")
-        return self._market.recent_candles(symbol, self._data_time(symbol, now), limit)
+        # A warm-up can reach back over days of paths, each built anew: not on the event loop.
+        return await asyncio.to_thread(
+            self._market.recent_candles, symbol, self._data_time(symbol, now), limit
+        )
 
     async def get_historical_candles(
         self, symbol: str, start: datetime, end: datetime
@@ -175,6 +225,7 @@ class SimulatedBroker:
         if not known and self.faults.account_blocked:
             reject = f"trading is blocked on account {self._config.ledger.account_id}"
         order = self._ledger.place(request, now, reject)
+        await self._store_books(now)
         if not known and self.faults.lost_order_answers > 0:
             self.faults.lost_order_answers -= 1
             raise BrokerTimeoutError(
@@ -188,6 +239,7 @@ class SimulatedBroker:
         order = self._ledger.cancel(client_order_id, now)
         if order is None:
             raise ValueError(f"{self.broker_id} has no order {client_order_id}")
+        await self._store_books(now)
         return order.state()
 
     async def get_order(self, client_order_id: str) -> BrokerOrderState | None:

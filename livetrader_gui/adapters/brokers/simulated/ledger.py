@@ -87,15 +87,34 @@ def _money(value: Decimal) -> str:
 
 
 class SimulatedLedger:
-    """Cash, positions and orders of one simulated account."""
+    """Cash, positions and orders of one simulated account.
 
-    def __init__(self, market: SyntheticMarket, config: LedgerConfig) -> None:
+    Order ids are ``SIM-<token>-<number>``: the number carries on for as long as the account
+    lives (its books are stored between runs), and the token, drawn when the account is
+    opened, keeps the ids of a new account apart from those of an old one. ``dirty`` names the
+    orders changed since the books were last stored.
+    """
+
+    def __init__(self, market: SyntheticMarket, config: LedgerConfig, token: str) -> None:
         self._market = market
         self._config = config
+        self.token = token
         self.cash = config.starting_cash
         self.positions: dict[str, Position] = {}
         self.orders: dict[str, SimulatedOrder] = {}
-        self._sequence = 0
+        self.sequence = 0
+        self.dirty: set[str] = set()
+
+    def load(
+        self,
+        cash: Decimal,
+        sequence: int,
+        positions: dict[str, Position],
+        orders: dict[str, SimulatedOrder],
+    ) -> None:
+        """Take over books stored by an earlier run."""
+        self.cash, self.sequence = cash, sequence
+        self.positions, self.orders = positions, orders
 
     # ------------------------------------------------------------------ placing
 
@@ -106,12 +125,12 @@ class SimulatedLedger:
         existing = self.orders.get(request.client_order_id)
         if existing is not None:
             return existing
-        self._sequence += 1
+        self.sequence += 1
         calendar = self._market.calendar
         day = calendar.session_date(now)
         order = SimulatedOrder(
             request=request,
-            broker_order_id=f"SIM-{self._sequence:08d}",
+            broker_order_id=f"SIM-{self.token}-{self.sequence:08d}",
             day=day,
             next_step=0,
             reserve_price=Decimal(0),
@@ -120,6 +139,7 @@ class SimulatedLedger:
         # Validate before booking: a booked order would count against its own checks.
         reason = reject or self._refusal(request, order, now)
         self.orders[request.client_order_id] = order
+        self.dirty.add(request.client_order_id)
         if reason is not None:
             order.status = OrderStatus.REJECTED
             order.reject_reason = reason
@@ -231,6 +251,8 @@ class SimulatedLedger:
         instrument = self._market.instrument(request.symbol)
         path = self._market.day_path(request.symbol, order.day)
         last_step = path.index_at(now) if now < path.close_at else len(path.prices) - 1
+        # Steps matched without a fill need not be stored: matched again, they fill nothing.
+        before = (order.status, order.filled)
         for index in range(order.next_step, last_step + 1):
             if order.status.is_terminal:
                 break
@@ -240,6 +262,8 @@ class SimulatedLedger:
             order.status = OrderStatus.EXPIRED
             order.reject_reason = "day order expired at the market close"
             order.updated_at = path.close_at
+        if (order.status, order.filled) != before:
+            self.dirty.add(request.client_order_id)
 
     def _match_step(
         self, order: SimulatedOrder, instrument: Instrument, path: DayPath, index: int
@@ -311,6 +335,7 @@ class SimulatedLedger:
         if order is None:
             return None
         self.match(order, now)
+        self.dirty.add(client_order_id)
         if not order.status.is_terminal:
             order.status = OrderStatus.CANCELLED
             order.updated_at = now
