@@ -63,6 +63,8 @@ class FakeBroker:
         self.real_money = False
         # A real broker's answer takes a while: with this set, calls let other tasks run first.
         self.suspends = False
+        # Seconds of real time (the fake clock's) each quote, account and order call takes.
+        self.latency = 0.0
 
     # ------------------------------------------------------------------ test controls
 
@@ -114,6 +116,8 @@ class FakeBroker:
     async def _answer(self) -> None:
         if self.suspends:
             await asyncio.sleep(0)
+        if self.latency:
+            await self._clock.sleep(self.latency)
         self._check()
 
     def _check(self) -> None:
@@ -158,7 +162,7 @@ class FakeBroker:
     # ------------------------------------------------------------------ orders
 
     async def place_order(self, request: OrderRequest) -> BrokerOrderState:
-        self._check()
+        await self._answer()
         self.placed.append(request)
         known = self.orders.get(request.client_order_id)
         if known is not None:
@@ -240,7 +244,7 @@ class FakeBroker:
         ]
 
     async def get_account(self) -> Account:
-        self._check()
+        await self._answer()
         holdings = sum(
             (q * self.prices.get(s, Decimal(0)) for s, q in self.holdings.items()), Decimal(0)
         )

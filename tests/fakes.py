@@ -136,6 +136,7 @@ class FakeOrderRepository:
         self.fills: dict[tuple[str, str, str], Fill] = {}
         self.saved: list[tuple[str, OrderStatus]] = []
         self.failing: str | None = None
+        self.excluded: dict[tuple[str, str], str] = {}
 
     def _write(self) -> None:
         if self.failing is not None:
@@ -184,12 +185,19 @@ class FakeOrderRepository:
 
     async def list_session_fills(self, session_id: str) -> list[Fill]:
         ours = {cid for cid, o in self.orders.items() if o.session_id == session_id}
-        return [f for f in self.fills.values() if f.client_order_id in ours]
+        return [
+            f
+            for f in self.fills.values()
+            if f.client_order_id in ours and (f.client_order_id, f.fill_id) not in self.excluded
+        ]
+
+    async def exclude_fill(self, client_order_id: str, fill_id: str, reason: str) -> None:
+        self.excluded[(client_order_id, fill_id)] = reason
 
     async def net_positions(self, broker_id: str) -> dict[str, Decimal]:
         held: dict[str, Decimal] = {}
         for (broker, _, _), fill in self.fills.items():
-            if broker == broker_id:
+            if broker == broker_id and (fill.client_order_id, fill.fill_id) not in self.excluded:
                 held[fill.symbol] = held.get(fill.symbol, Decimal(0)) + (
                     fill.direction.sign * fill.quantity
                 )

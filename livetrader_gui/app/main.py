@@ -159,7 +159,14 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         {i.symbol: i.name for i in workspace.instruments},
         workspace.calendar.timezone,
         str(workspace.database_info.path or workspace.database_info.url),
+        await workspace.desk.failed_sessions(),
     )
+    if differences:
+        more = f" (and {len(differences) - 1} more, in the log)" if len(differences) > 1 else ""
+        window.report(
+            f"After the restart the broker differs from the records: {differences[0]}{more}. "
+            "The sessions stay paused until you have checked."
+        )
     _close_on_termination(window)  # before "ready": a ready app can be stopped in order
     _log.info("LiveTrader ready (database %s)", workspace.database_info.url)
     _log_formula_path()

@@ -47,7 +47,9 @@ from livetrader_gui.domain import (
     PreRequisiteCheck,
     RiskStatus,
     Strategy,
+    TradeDirection,
 )
+from livetrader_gui.domain.risk_rules import check_order_permitted
 from livetrader_gui.processing import FormulaError, ProcessingEngine
 from livetrader_gui.processing.backtest import BacktestOutcome
 
@@ -235,8 +237,28 @@ class TradingDesk:
         return SessionSnapshot.of(await self._manager.resume_session(session_id))
 
     async def stop_session(self, session_id: str) -> SessionSnapshot:
-        """Stop a session for good."""
-        return SessionSnapshot.of(await self._manager.stop_session(session_id))
+        """Stop a session for good (one in ERROR too)."""
+        if session_id in {s.id for s in self._manager.get_active_sessions()}:
+            return SessionSnapshot.of(await self._manager.stop_session(session_id))
+        return SessionSnapshot.of(await self._manager.stop_failed_session(session_id))
+
+    async def rearm_session(self, session_id: str) -> SessionSnapshot:
+        """Lift a session's halt."""
+        return SessionSnapshot.of(await self._manager.rearm_session(session_id))
+
+    async def recover_session(self, session_id: str) -> SessionSnapshot:
+        """Bring a session in ERROR back, PAUSED, reconciled to its broker."""
+        return SessionSnapshot.of(await self._manager.recover_session(session_id))
+
+    async def failed_sessions(self) -> list[SessionSnapshot]:
+        """Return the sessions in ERROR, which wait for the trader to recover or stop them."""
+        return [SessionSnapshot.of(s) for s in await self._manager.failed_sessions()]
+
+    @staticmethod
+    def refusal(session: SessionSnapshot, direction: TradeDirection) -> str | None:
+        """Return why *session* may not send an order in *direction* now (None: it may)."""
+        decision = check_order_permitted(session.status, session.trading_state, direction)
+        return None if decision.approved else decision.summary
 
     # ------------------------------------------------------------------ MANUAL signals
 

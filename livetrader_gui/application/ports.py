@@ -409,7 +409,12 @@ class IOrderRepository(Protocol):
         ...
 
     async def list_session_fills(self, session_id: str) -> list[Fill]:
-        """Return every fill of a session's orders in the order they were recorded."""
+        """Return every fill of a session's orders in the order they were recorded, but those
+        excluded from the replay."""
+        ...
+
+    async def exclude_fill(self, client_order_id: str, fill_id: str, reason: str) -> None:
+        """Leave a stored fill out of every replay from now on, keeping it with *reason*."""
         ...
 
     async def net_positions(self, broker_id: str) -> dict[str, Decimal]:

@@ -36,7 +36,8 @@ _SESSION_EDGES: dict[SessionStatus, frozenset[SessionStatus]] = {
     SessionStatus.PAUSED: frozenset(
         {SessionStatus.RUNNING, SessionStatus.STOPPED, SessionStatus.ERROR}
     ),
-    SessionStatus.ERROR: frozenset({SessionStatus.STOPPED}),
+    # From ERROR the trader either stops the session or recovers it, which brings it back PAUSED.
+    SessionStatus.ERROR: frozenset({SessionStatus.STOPPED, SessionStatus.PAUSED}),
     SessionStatus.STOPPED: frozenset(),
 }
 
@@ -123,6 +124,10 @@ class LiveTradingSession:
 
     def pause(self, reason: str, at: datetime) -> None:
         """Move RUNNING → PAUSED, recording why (the trader, a disconnect, a restart)."""
+        if self.status is SessionStatus.ERROR:
+            raise IllegalTransitionError(
+                f"session {self.id}", self.status.value, SessionStatus.PAUSED.value, "use recover"
+            )
         self._move(SessionStatus.PAUSED, at, text(reason, "pause reason", max_length=500))
 
     def resume(self, at: datetime) -> None:
@@ -141,6 +146,14 @@ class LiveTradingSession:
     def fail(self, reason: str, at: datetime) -> None:
         """Move to ERROR, recording what went wrong."""
         self._move(SessionStatus.ERROR, at, text(reason, "error reason", max_length=500))
+
+    def recover(self, reason: str, at: datetime) -> None:
+        """Move ERROR → PAUSED once the trader has put right what failed."""
+        if self.status is not SessionStatus.ERROR:
+            raise IllegalTransitionError(
+                f"session {self.id}", self.status.value, SessionStatus.PAUSED.value, "not in error"
+            )
+        self._move(SessionStatus.PAUSED, at, text(reason, "recovery reason", max_length=500))
 
     def _trade(self, target: TradingState, at: datetime) -> None:
         if target not in _TRADING_EDGES[self.trading_state]:

@@ -8,6 +8,7 @@ which needs pyqtgraph, numpy and the application layer, is imported when the wor
 from __future__ import annotations
 
 import platform
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import PySide6
@@ -177,8 +178,10 @@ class MainWindow(QMainWindow):
         names: dict[str, str],
         timezone: str,
         database: str,
+        failed: Sequence[SessionSnapshot] = (),
     ) -> None:
-        """Attach the workspace once the engine has started."""
+        """Attach the workspace once the engine has started; *failed* are the sessions that
+        came back in ERROR."""
         from livetrader_gui.ui.charts.bar_store import BarStore
         from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
         from livetrader_gui.ui.workbench import Workbench
@@ -190,7 +193,7 @@ class MainWindow(QMainWindow):
         self.heading.setText(f"Market watch — {broker}")
         self.database_label.setText(f"Database: {database}")
         self.workbench = Workbench(
-            desk, self._signals, BarStore(), self.commands, self.confirm_proxy, timezone
+            desk, self._signals, BarStore(), self.commands, self.confirm_proxy, timezone, failed
         )
         self.workbench.add_market_watch(self._market)
         self.setCentralWidget(self.workbench)

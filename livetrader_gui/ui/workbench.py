@@ -6,6 +6,7 @@ what that session held before the window saw its facts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -33,8 +34,11 @@ class Workbench(QWidget):
         commands: CommandRunner,
         confirm: Confirm,
         timezone: str,
+        failed: Sequence[SessionSnapshot] = (),
         parent: Any = None,
     ) -> None:
+        """*failed* are the sessions that came back in ERROR: they have no runner and wait
+        for the trader to recover or stop them."""
         super().__init__(parent)
         self._desk = desk
         self._bars = bars
@@ -56,7 +60,7 @@ class Workbench(QWidget):
         layout.addWidget(self.splitter)
         self._connect(signals)
         self.sessions.session_selected.connect(self._on_session_selected)
-        for session in desk.sessions():
+        for session in (*desk.sessions(), *failed):
             self.sessions.model.push_session(session)
         self.sessions.model.flush()
 
@@ -86,6 +90,7 @@ class Workbench(QWidget):
         self.sessions.model.push_session(session)
         if self._shown(session.session_id):
             self.session.show_session(session)
+            self.queue.show_session(session)  # what Execute may do follows the session's state
 
     def _on_risk_status_changed(self, status: RiskStatus) -> None:
         self._risk[status.session_id] = status
@@ -95,10 +100,9 @@ class Workbench(QWidget):
 
     def _on_session_selected(self, session: SessionSnapshot | None) -> None:
         self.session.show_session(session)
+        self.queue.show_session(session)
         if session is None:
-            self.queue.show_session(None, None)
             return
-        self.queue.show_session(session.session_id, session.execution_mode)
         if (status := self._risk.get(session.session_id)) is not None:
             self.session.gauge._on_risk_status_changed(status)
         if session.status not in (SessionStatus.RUNNING, SessionStatus.PAUSED):

@@ -76,3 +76,15 @@ def test_the_formula_benchmark_checks_every_path_against_pandas_and_times_each()
                 result["naive_us"] / result[f"{path}_us"], rel=0.01
             )
     assert isinstance(report["goals_met"], bool)
+
+
+@pytest.mark.slow
+def test_the_soak_benchmark_trades_on_a_fast_market_and_counts_what_went_wrong() -> None:
+    report = bench("soak.py", "--seconds", "12", "--warm-up", "4")
+
+    assert report["orders"] > 0
+    assert report["fills"] >= report["orders"] - report["stuck_orders"]
+    assert report["stuck_orders"] == 0
+    assert report["errors"] == 0, report["first_errors"]
+    assert set(report["rss_mib"]) == {"warm", "end", "growth"}
+    assert isinstance(report["goals_met"], bool)

@@ -270,3 +270,68 @@ async def test_the_app_connection_enforces_foreign_keys_and_write_ahead_logging(
         assert (await conn.execute(text("PRAGMA foreign_keys"))).scalar() == 1
         assert (await conn.execute(text("PRAGMA journal_mode"))).scalar() == "wal"
         assert (await conn.execute(text("PRAGMA synchronous"))).scalar() == 2  # FULL
+
+
+def _old_rows(path: Path) -> None:
+    """Write what a database of revision 0003 held: a live and a paper session on SIM, each
+    with a buy and a sell, the paper sale recorded later but stamped earlier (a restarted
+    simulator's clock)."""
+    with sqlite3.connect(path) as db:
+        for session_id, is_paper in (("S-live", 0), ("S-paper", 1)):
+            db.execute(
+                "INSERT INTO live_sessions VALUES (?, 'strat-1', '{}', 'h', 'SIM', '[\"005930\"]', "
+                "'AUTO', ?, 3, '20', '2', NULL, NULL, 'PAUSED', 'ACTIVE', '', ?, NULL, NULL, ?)",
+                (
+                    session_id,
+                    is_paper,
+                    "2026-11-24T01:00:00.000000+00:00",
+                    "2026-11-24T01:00:00+00:00",
+                ),
+            )
+        rows = [
+            ("LT-1", "S-live", "BUY", "SIM-00000001", "2026-11-24T01:00:00.000000+00:00"),
+            ("LT-2", "S-paper", "BUY", "P-000001", "2026-11-24T01:01:00.000000+00:00"),
+            ("LT-3", "S-paper", "SELL", "P-000002", "2026-11-24T00:30:00.000000+00:00"),
+        ]
+        for cid, session_id, side, broker_order_id, at in rows:
+            db.execute(
+                "INSERT INTO orders VALUES (?, ?, '005930', ?, 'MARKET', '10', NULL, 'FILLED', ?, "
+                "'10', '72000', NULL, ?, ?)",
+                (cid, session_id, side, broker_order_id, at, at),
+            )
+            db.execute(
+                "INSERT INTO fills VALUES (?, ?, '005930', ?, '10', '72000', '0', '0', ?)",
+                (f"{broker_order_id}-F1", cid, side, at),
+            )
+
+
+def test_an_upgrade_keeps_every_fill_and_names_it_by_broker_order_and_recorded_order(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "livetrader.db"
+    command.upgrade(migration_config(normalize_url(str(path))), "0003")
+    _old_rows(path)
+
+    info = prepare_database(str(path))
+
+    assert (info.revision_before, info.revision_after) == ("0003", head_revision())
+    assert info.backup is not None
+    with sqlite3.connect(path) as db:
+        fills = db.execute(
+            "SELECT seq, broker_id, broker_order_id, fill_id, client_order_id, excluded "
+            "FROM fills ORDER BY seq"
+        ).fetchall()
+        orders = dict(db.execute("SELECT client_order_id, broker_id FROM orders"))
+    assert fills == [
+        (1, "SIM", "SIM-00000001", "SIM-00000001-F1", "LT-1", None),
+        (2, "PAPER-S-paper", "P-000001", "P-000001-F1", "LT-2", None),
+        (3, "PAPER-S-paper", "P-000002", "P-000002-F1", "LT-3", None),
+    ]
+    assert orders == {"LT-1": "SIM", "LT-2": "PAPER-S-paper", "LT-3": "PAPER-S-paper"}
+    with sqlite3.connect(path) as db:  # the next fill goes after the old ones
+        db.execute(
+            "INSERT INTO fills (broker_id, broker_order_id, fill_id, client_order_id, symbol, "
+            "direction, quantity, price, commission, tax, at) VALUES ('SIM', 'SIM-X', 'F1', "
+            "'LT-1', '005930', 'BUY', '1', '1', '0', '0', '2026-11-24T02:00:00+00:00')"
+        )
+        assert db.execute("SELECT MAX(seq) FROM fills").fetchone() == (4,)

@@ -7,6 +7,7 @@ side in one database, restarts after a crash, a locked database in the middle of
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -186,5 +187,90 @@ async def test_a_database_locked_while_an_order_is_answered_halts_and_loses_noth
         logs = observer.logs()
         assert any("could not be saved" in m for m in logs)
         assert any("reconciles" in m for m in logs)
+    finally:
+        await workspace.shutdown()
+
+
+async def test_five_days_at_sixty_times_real_time_trade_on_every_day(
+    tmp_path: Path, calendars: ExchangeCalendarProvider
+) -> None:
+    clock = FakeClock(MARKET_OPEN_T0)
+    workspace, observer = await open_workspace(tmp_path, calendars, clock, speed=60)
+    try:
+        # A broker that answers in half a second of real time: 30 s on a market clock that
+        # runs 60 times as fast. Its answers must not be timed out on the market's clock.
+        workspace.simulator.faults.latency = 30
+        momentum = always(SAMSUNG, entry="close > ref(close, 1)", exit_="close < ref(close, 1)")
+        session = await workspace.manager.start_session(
+            config(momentum, paper=True, tick_interval=1)
+        )
+        market = workspace.simulator.clock
+        first_day = workspace.calendar.session_date(market.now())
+
+        # Five trading days of 390 minutes at 60 times real time, nights and a weekend skipped.
+        await tick(workspace, clock, seconds=5 * 390 + 60)
+
+        days = workspace.calendar.sessions_between(first_day, market.now().date())
+        assert len(days) >= 5
+        fills = await workspace.orders.list_session_fills(session.id)
+        traded = {workspace.calendar.session_date(f.at) for f in fills}
+        assert set(days[:5]) <= traded, f"traded on {sorted(traded)} of {days}"
+        assert await stuck(workspace, session.id) == []
+        assert runner(workspace, session.id).session.status is SessionStatus.RUNNING
+        assert not [m for m in observer.logs() if "no answer within" in m]
+    finally:
+        await workspace.shutdown()
+
+
+async def test_a_session_whose_history_cannot_be_replayed_waits_in_error_and_can_be_recovered(
+    tmp_path: Path, calendars: ExchangeCalendarProvider
+) -> None:
+    clock = FakeClock(MARKET_OPEN_T0)
+    workspace, _ = await open_workspace(tmp_path, calendars, clock)
+    buy_and_hold = always(SAMSUNG, exit_="close < 0")
+    damaged = await workspace.manager.start_session(config(buy_and_hold))
+    healthy = await workspace.manager.start_session(config(always(HYNIX), paper=True))
+    await tick(workspace, clock)
+    held = {p.symbol: p.quantity for p in await workspace.simulator.get_positions()}
+    await kill(workspace)
+    path = tmp_path / "livetrader.db"
+    with sqlite3.connect(path) as db:  # a damaged record: the buy now reads as a sale
+        db.execute(
+            "UPDATE fills SET direction = 'SELL' WHERE client_order_id IN "
+            "(SELECT client_order_id FROM orders WHERE session_id = ?)",
+            (damaged.id,),
+        )
+
+    workspace, _ = await open_workspace(tmp_path, calendars, clock)
+    try:
+        assert [s.id for s in workspace.manager.get_active_sessions()] == [healthy.id]
+        (failed,) = await workspace.desk.failed_sessions()
+        assert failed.status is SessionStatus.ERROR
+        assert failed.status_reason.startswith("its history cannot be restored: fill SIM-")
+
+        recovered = await workspace.desk.recover_session(damaged.id)
+
+        assert recovered.status is SessionStatus.PAUSED
+        assert re.fullmatch(
+            r"recovered by the trader: \d+ fill\(s\) left out, 1 position\(s\) set to the "
+            r"broker's",
+            recovered.status_reason,
+        )
+        the_runner = runner(workspace, damaged.id)
+        assert the_runner.book.held(SAMSUNG) == held[SAMSUNG]
+        await broker_matches_the_records(workspace)
+        kinds = [e.kind for e in await workspace.journal.list_entries(damaged.id)]
+        assert {"fill_excluded", "position_adjusted"} <= set(kinds)
+        await workspace.manager.resume_session(damaged.id)
+        await tick(workspace, clock)
+        assert the_runner.session.status is SessionStatus.RUNNING
+    finally:
+        await workspace.shutdown()
+
+    # The recovery holds across the next restart: the history now replays.
+    workspace, _ = await open_workspace(tmp_path, calendars, clock)
+    try:
+        assert {s.id for s in workspace.manager.get_active_sessions()} == {damaged.id, healthy.id}
+        assert workspace.differences == []
     finally:
         await workspace.shutdown()

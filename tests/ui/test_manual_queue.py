@@ -124,3 +124,29 @@ def test_the_countdown_reads_minutes_and_seconds_and_then_expired() -> None:
     assert countdown(at + timedelta(seconds=0.2), at) == "0:01"
     assert countdown(at, at) == "expired"
     assert countdown(None, at) == ""
+
+
+async def test_execute_is_unavailable_while_the_session_is_paused_and_says_why(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    desk = Desk(xkrx)
+    session_id = await a_signal_waiting(desk.world)
+    desk.bench.sessions.select(session_id)
+    queue = await queue_of(desk)
+    assert queue.execute_button.isEnabled()
+
+    desk.bench.sessions.pause_button.click()
+    await desk.settled()
+
+    assert not queue.execute_button.isEnabled()
+    assert not queue.execute_action.isEnabled()  # Ctrl+E does nothing either
+    assert queue.dismiss_button.isEnabled()
+    assert "Execute is unavailable: the session is paused, not running" in queue.hint.text()
+    queue.execute_action.trigger()
+    await desk.settled()
+    assert desk.world.h.broker.placed == []
+
+    desk.bench.sessions.resume_button.click()
+    await desk.settled()
+    assert queue.execute_button.isEnabled()
+    await desk.world.manager.stop_session(session_id)

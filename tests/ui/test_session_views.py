@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from pytestqt.qtbot import QtBot
 
+from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
 from livetrader_gui.application.read_models import (
     BarSnapshot,
     IndicatorScale,
@@ -18,12 +19,13 @@ from livetrader_gui.application.read_models import (
     PositionSnapshot,
     SessionSnapshot,
 )
-from livetrader_gui.domain import Candle, RiskStatus, TradingState
+from livetrader_gui.domain import Candle, RiskStatus, SessionStatus, TradingState
 from livetrader_gui.ui.charts.bar_store import BarStore
 from livetrader_gui.ui.qt_bridge import EngineSignals, QtSessionObserver
 from livetrader_gui.ui.widgets.risk_gauge import Band, RiskGauge
 from livetrader_gui.ui.widgets.session_panel import SessionPanel
 from tests.builders import T0, fill_for, order, session
+from tests.window import Desk
 
 SESSION = "S-1"
 
@@ -224,3 +226,54 @@ def test_fills_and_the_average_price_are_drawn_on_the_chart(qtbot: QtBot) -> Non
     assert [(p.pos().x(), p.pos().y()) for p in chart.buys.points()] == [(0.0, 72_050.0)]
     assert chart.average_line.isVisible()
     assert chart.average_line.value() == 72_000
+
+
+async def test_a_halted_session_can_be_re_armed_from_the_sessions_panel(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    desk = Desk(xkrx)
+    session = await desk.world.manager.start_session(
+        desk.world.config(skip_prerequisites=True, tick_interval=3_600)
+    )
+    await desk.settled()
+    panel = desk.bench.sessions
+    panel.select(session.id)
+    assert not panel.rearm_button.isEnabled()
+    await desk.world.manager.runner(session.id).halt("kill switch")
+    await desk.settled()
+    assert panel.rearm_button.isEnabled()
+    assert not panel.recover_button.isEnabled()
+
+    panel.rearm_button.click()
+    await desk.settled()
+
+    assert desk.asked[-1] == "Re-arm session"
+    assert desk.world.manager.runner(session.id).session.trading_state is TradingState.ACTIVE
+    assert not panel.rearm_button.isEnabled()
+    await desk.world.manager.stop_session(session.id)
+
+
+async def test_a_session_in_error_is_listed_and_can_be_recovered_or_stopped(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    desk = Desk(xkrx)
+    failed = session(id="S-ERR", broker_id="FAKE")
+    failed.start(T0)
+    failed.fail("its history cannot be restored: fill B-9-F1 …", T0)
+    await desk.world.h.sessions.save(failed)
+    panel = desk.bench.sessions
+    panel.model.push_session(SessionSnapshot.of(failed))
+    panel.select("S-ERR")
+
+    assert (panel.recover_button.isEnabled(), panel.stop_button.isEnabled()) == (True, True)
+    assert (panel.pause_button.isEnabled(), panel.resume_button.isEnabled()) == (False, False)
+    panel.recover_button.click()
+    await desk.settled()
+
+    assert desk.asked[-1] == "Recover session"
+    (back,) = desk.world.manager.get_active_sessions()
+    assert back.status is SessionStatus.PAUSED
+    panel.select("S-ERR")
+    assert panel.resume_button.isEnabled()
+    assert not panel.recover_button.isEnabled()
+    await desk.world.manager.stop_session("S-ERR")

@@ -212,9 +212,12 @@ class SqlOrderRepository:
                     conflicts.append(FillConflict(fill, known))
             if conflicts:
                 return tuple(conflicts)  # nothing added: the transaction commits no change
+            # The order first: its fills refer to it (the tables know no relationship that
+            # would make the session insert them in that order by itself).
+            await db.merge(mapping.order_row(order))
+            await db.flush()
             for fill in new:
                 db.add(mapping.fill_row(fill, order.broker_id or "", order.broker_order_id or ""))
-            await db.merge(mapping.order_row(order))
         return ()
 
     async def list_fills(self, client_order_id: str) -> list[Fill]:
@@ -228,15 +231,26 @@ class SqlOrderRepository:
         query = (
             select(FillRow)
             .join(OrderRow, OrderRow.client_order_id == FillRow.client_order_id)
-            .where(OrderRow.session_id == session_id)
+            .where(OrderRow.session_id == session_id, FillRow.excluded.is_(None))
             .order_by(FillRow.seq)
         )
         async with self._sessions() as db:
             return [mapping.fill_from(row) for row in await db.scalars(query)]
 
+    async def exclude_fill(self, client_order_id: str, fill_id: str, reason: str) -> None:
+        async with self._sessions.begin() as db:
+            row = await db.scalar(
+                select(FillRow).where(
+                    FillRow.client_order_id == client_order_id, FillRow.fill_id == fill_id
+                )
+            )
+            if row is None:
+                raise ValueError(f"no fill {fill_id} of order {client_order_id} is stored")
+            row.excluded = reason
+
     async def net_positions(self, broker_id: str) -> dict[str, Decimal]:
         query = select(FillRow.symbol, FillRow.direction, FillRow.quantity).where(
-            FillRow.broker_id == broker_id
+            FillRow.broker_id == broker_id, FillRow.excluded.is_(None)
         )
         held: dict[str, Decimal] = {}
         async with self._sessions() as db:

@@ -126,6 +126,9 @@ class FillRow(Base):
     commission: Mapped[Decimal] = mapped_column(DecimalText)
     tax: Mapped[Decimal] = mapped_column(DecimalText)
     at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # Why the fill is left out when positions are rebuilt (a history the trader recovered):
+    # kept, never deleted, so that nothing the broker reported is lost.
+    excluded: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class BacktestRow(Base):

@@ -13,6 +13,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
+from decimal import Decimal
 
 from livetrader_gui.application.journal import BufferedJournal
 from livetrader_gui.application.live_trading.book import SessionBook
@@ -45,12 +46,16 @@ from livetrader_gui.domain import (
     Fill,
     LiveTradingSession,
     Order,
+    OrderRequest,
     OrderStatus,
+    OrderType,
     PaperTradingSession,
     PreRequisiteCheck,
     SessionStatus,
     Strategy,
+    TradeDirection,
 )
+from livetrader_gui.domain.values import plain
 from livetrader_gui.processing import ProcessingEngine
 
 _log = logging.getLogger(__name__)
@@ -435,6 +440,108 @@ class LiveTradingSessionManager:
         )
         self._services.observer.on_session_status_changed(SessionSnapshot.of(session))
         return session
+
+    async def recover_session(self, session_id: str) -> LiveTradingSession:
+        """Bring a session whose history could not be restored back, PAUSED, reconciled to its
+        broker: every fill that cannot be replayed is left out (kept, with the reason), and a
+        live session's positions are set to what the broker holds for it (what the account
+        holds beyond the other sessions' records) by adjustment fills. All of it is journalled.
+        """
+        session = await self._services.sessions.get(session_id)
+        if session is None or session.status is not SessionStatus.ERROR:
+            raise SessionNotFoundError(f"no session {session_id} in error")
+        gateway = self._broker_registry.get(session.broker_id)
+        if gateway is None:
+            raise BrokerNotFoundError(f"broker {session.broker_id} is not registered")
+        orders = self._services.orders
+        book, left_out = SessionBook(), 0
+        for fill in await orders.list_session_fills(session.id):
+            try:
+                book.apply_fill(fill)
+            except DomainError as error:
+                reason = f"left out when the session was recovered: {error}"
+                await orders.exclude_fill(fill.client_order_id, fill.fill_id, reason)
+                await self._note(session, "fill_excluded", f"fill {fill.fill_id}: {reason}")
+                left_out += 1
+        adjusted = 0 if session.is_paper else await self._adopt_broker(session, gateway, book)
+        session.recover(
+            f"recovered by the trader: {left_out} fill(s) left out, {adjusted} position(s) "
+            "set to the broker's",
+            self._clock.now(),
+        )
+        await self._services.sessions.save(session)
+        await self._note(session, "session", f"session paused: {session.status_reason}")
+        self._services.observer.on_session_status_changed(SessionSnapshot.of(session))
+        runner = await self._restore(session)
+        if runner is not None:
+            if session.is_paper:
+                await self._reconciled(runner.reconcile(), runner.venue)
+            else:
+                await self._reconciled(self.reconcile_account(runner.venue), runner.venue)
+            self._launch(runner)
+        return session
+
+    async def _adopt_broker(
+        self, session: LiveTradingSession, gateway: IBrokerGateway, book: SessionBook
+    ) -> int:
+        """Adjust *session*'s positions to what *gateway* holds for it; return how many."""
+        held = {p.symbol: p for p in await gateway.get_positions()}
+        recorded = await self._services.orders.net_positions(gateway.broker_id)
+        adjusted = 0
+        for symbol in session.symbols:
+            ours = book.held(symbol)
+            others = recorded.get(symbol, Decimal(0)) - ours
+            at_broker = held[symbol].quantity if symbol in held else Decimal(0)
+            change = max(at_broker - others, Decimal(0)) - ours
+            if change == 0:
+                continue
+            # Adopted shares at the broker's cost; shares given up at the position's own, so
+            # that no profit or loss is made up.
+            price = (
+                held[symbol].average_price if change > 0 else book.positions[symbol].average_price
+            )
+            await self._adjust(session, gateway.broker_id, symbol, change, price)
+            adjusted += 1
+        return adjusted
+
+    async def _adjust(
+        self,
+        session: LiveTradingSession,
+        broker_id: str,
+        symbol: str,
+        change: Decimal,
+        price: Decimal,
+    ) -> None:
+        """Record an adjustment as an order filled at once, so positions still derive from
+        fills: bought at the broker's average price, or sold at the position's own."""
+        now = self._clock.now()
+        direction = TradeDirection.BUY if change > 0 else TradeDirection.SELL
+        client_order_id = f"ADJ-{uuid.uuid4().hex}"
+        request = OrderRequest(client_order_id, symbol, direction, OrderType.MARKET, abs(change))
+        order = Order(request, now, session_id=session.id, broker_id=broker_id)
+        order.mark_submitted(f"ADJUSTMENT-{client_order_id[4:16]}", now)
+        fill = Fill(
+            f"{order.broker_order_id}-F1",
+            client_order_id,
+            symbol,
+            direction,
+            abs(change),
+            price,
+            now,
+        )
+        order.apply_fill(fill)
+        await self._services.orders.record(order, [fill])
+        await self._note(
+            session,
+            "position_adjusted",
+            f"{symbol}: {direction.value} {plain(abs(change))} at {plain(price)} to match the "
+            "broker (adjustment on recovery, no order was sent)",
+        )
+
+    async def _note(self, session: LiveTradingSession, kind: str, message: str) -> None:
+        await self._services.journal.append(
+            AuditEntry(kind, message, self._clock.now(), session.id)
+        )
 
     async def failed_sessions(self) -> list[LiveTradingSession]:
         """Return the sessions in ERROR, which wait for the trader to stop or recover them."""

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from livetrader_gui.application.desk import TradingDesk
 from livetrader_gui.application.live_trading.exceptions import SessionNotFoundError
-from livetrader_gui.application.read_models import OrderSnapshot, SignalSnapshot
+from livetrader_gui.application.read_models import OrderSnapshot, SessionSnapshot, SignalSnapshot
 from livetrader_gui.domain import ExecutionMode, SignalStatus
 from livetrader_gui.ui.commands import CommandRunner
 from livetrader_gui.ui.models.snapshot_table_model import (
@@ -138,13 +138,14 @@ class ManualQueue(QWidget):
         self._timer.setInterval(COUNTDOWN_MS)
         self._timer.timeout.connect(self.tick)
         self._timer.start()
-        self._mode: ExecutionMode | None = None
+        self._session: SessionSnapshot | None = None
         self._refresh()
 
-    def show_session(self, session_id: str | None, mode: ExecutionMode | None) -> None:
-        """Show the queue of *session_id*, run in *mode*."""
-        self._session_id, self._mode = session_id, mode
-        self.model.show_session(session_id)
+    def show_session(self, session: SessionSnapshot | None) -> None:
+        """Show the queue of *session* (called again whenever its state changes)."""
+        self._session = session
+        self._session_id = session.session_id if session is not None else None
+        self.model.show_session(self._session_id)
         self.tick()
         self._refresh()
 
@@ -173,19 +174,26 @@ class ManualQueue(QWidget):
     def _refresh(self) -> None:
         signal = self.current()
         usable = signal is not None and signal.signal_id not in self._busy
-        for control in (
-            self.execute_button,
-            self.dismiss_button,
-            self.execute_action,
-            self.dismiss_action,
-        ):
-            control.setEnabled(usable)
-        if self._session_id is None:
+        session = self._session
+        refusal = (
+            self._desk.refusal(session, signal.direction)
+            if session is not None and signal is not None
+            else None
+        )
+        self.execute_button.setEnabled(usable and refusal is None)
+        self.execute_action.setEnabled(usable and refusal is None)
+        self.dismiss_button.setEnabled(usable)
+        self.dismiss_action.setEnabled(usable)
+        if session is None:
             self.hint.setText("No session selected.")
-        elif self._mode is ExecutionMode.AUTO:
+        elif session.execution_mode is ExecutionMode.AUTO:
             self.hint.setText("AUTO session: each signal is sent at once; nothing waits here.")
         elif signal is None:
             self.hint.setText("No signal is waiting. New signals of this session appear here.")
+        elif refusal is not None:
+            self.hint.setText(
+                f"{self.model.rowCount()} signal(s) waiting. Execute is unavailable: {refusal}."
+            )
         else:
             self.hint.setText(
                 f"{self.model.rowCount()} signal(s) waiting. Execute re-checks the risk on a "

@@ -1,4 +1,5 @@
-"""The sessions panel: every active session with its state and P&L; pause, resume, stop."""
+"""The sessions panel: every session of this run with its state and P&L; pause, resume, stop;
+re-arm a halted session; recover or stop one that came back in error."""
 
 from __future__ import annotations
 
@@ -38,6 +39,7 @@ _STATUS_COLOUR = {
     SessionStatus.ERROR: LOSS,
 }
 _STATE_COLOUR = {TradingState.REDUCING: WARN, TradingState.HALTED: LOSS}
+_ACTIVE = (SessionStatus.RUNNING, SessionStatus.PAUSED)
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,11 +128,25 @@ class SessionsPanel(QWidget):
         self.pause_button = QPushButton("Pause")
         self.resume_button = QPushButton("Resume")
         self.stop_button = QPushButton("Stop…")
+        self.rearm_button = QPushButton("Re-arm…")
+        self.rearm_button.setToolTip("Let a halted session send orders again")
+        self.recover_button = QPushButton("Recover…")
+        self.recover_button.setToolTip(
+            "Bring a session in error back, paused, with its positions set to the broker's"
+        )
         self.pause_button.clicked.connect(self._on_pause_clicked)
         self.resume_button.clicked.connect(self._on_resume_clicked)
         self.stop_button.clicked.connect(self._on_stop_clicked)
+        self.rearm_button.clicked.connect(self._on_rearm_clicked)
+        self.recover_button.clicked.connect(self._on_recover_clicked)
         buttons = QHBoxLayout()
-        for button in (self.pause_button, self.resume_button, self.stop_button):
+        for button in (
+            self.pause_button,
+            self.resume_button,
+            self.stop_button,
+            self.rearm_button,
+            self.recover_button,
+        ):
             buttons.addWidget(button)
         buttons.addStretch(1)
         layout = QVBoxLayout(self)
@@ -167,7 +183,12 @@ class SessionsPanel(QWidget):
         status = session.status if session else None
         self.pause_button.setEnabled(status is SessionStatus.RUNNING)
         self.resume_button.setEnabled(status is SessionStatus.PAUSED)
-        self.stop_button.setEnabled(status in (SessionStatus.RUNNING, SessionStatus.PAUSED))
+        self.stop_button.setEnabled(
+            status in (SessionStatus.RUNNING, SessionStatus.PAUSED, SessionStatus.ERROR)
+        )
+        halted = session is not None and session.trading_state is TradingState.HALTED
+        self.rearm_button.setEnabled(halted and status in _ACTIVE)
+        self.recover_button.setEnabled(status is SessionStatus.ERROR)
 
     def _on_pause_clicked(self) -> None:
         if (session := self.selected()) is not None:
@@ -188,3 +209,28 @@ class SessionsPanel(QWidget):
         )
         if self._confirm("Stop session", question):
             self._commands.run("Stop", self._desk.stop_session(session.session_id))
+
+    def _on_rearm_clicked(self) -> None:
+        session = self.selected()
+        if session is None:
+            return
+        question = (
+            f"Re-arm the session of {session.strategy_name}?\n\nIt was halted: "
+            f"{session.status_reason}\n\nOnce re-armed it sends orders again (exits only if "
+            "today's loss limit was reached). Check the orders and positions first."
+        )
+        if self._confirm("Re-arm session", question):
+            self._commands.run("Re-arm", self._desk.rearm_session(session.session_id))
+
+    def _on_recover_clicked(self) -> None:
+        session = self.selected()
+        if session is None:
+            return
+        question = (
+            f"Recover the session of {session.strategy_name}?\n\nIt could not be restored: "
+            f"{session.status_reason}\n\nEvery fill that cannot be replayed is left out (kept "
+            "and journalled), and a live session's positions are set to what the broker holds "
+            "for it. The session comes back paused for you to check before resuming."
+        )
+        if self._confirm("Recover session", question):
+            self._commands.run("Recover", self._desk.recover_session(session.session_id))

@@ -15,9 +15,13 @@ from livetrader_gui.application.live_trading.exceptions import (
 )
 from livetrader_gui.domain import (
     AccountStatus,
+    Fill,
+    OrderRequest,
     OrderStatus,
+    OrderType,
     PrerequisiteKind,
     SessionStatus,
+    TradeDirection,
     TradingState,
 )
 from tests.runner_harness import OPEN, trading_strategy
@@ -302,3 +306,79 @@ async def test_a_paper_session_without_its_paper_record_comes_back_in_error(
         "its paper account record is missing",
     )
     assert restarted.get_active_sessions() == []
+
+
+# ---------------------------------------------------------------------------- restarts that start
+
+
+async def test_a_history_that_cannot_be_replayed_fails_its_session_and_the_others_start(
+    world: World,
+) -> None:
+    broken = await started_with_a_position(world)
+    healthy = (await world.manager.start_session(world.config(skip_prerequisites=True))).id
+    await world.manager.shutdown()
+    # Damage the broken session's history: its only buy fill is gone, its sells stay.
+    orders = world.h.orders
+    (buy_key,) = [
+        key
+        for key, fill in orders.fills.items()
+        if orders.orders[fill.client_order_id].session_id == broken
+    ]
+    bought = orders.fills.pop(buy_key)
+    orders.fills[("FAKE", "B-99", "B-99-F1")] = Fill(
+        "B-99-F1",
+        bought.client_order_id,
+        bought.symbol,
+        TradeDirection.SELL,
+        bought.quantity,
+        bought.price,
+        bought.at,
+    )
+
+    restarted = world.restarted()
+    await restarted.restore_sessions()
+
+    failed = world.h.sessions.sessions[broken]
+    assert failed.status is SessionStatus.ERROR
+    assert failed.status_reason.startswith("its history cannot be restored: fill B-99-F1 of order ")
+    assert "exceeds the 0 held" in failed.status_reason
+    assert [s.id for s in restarted.get_active_sessions()] == [healthy]
+    assert [s.id for s in await restarted.failed_sessions()] == [broken]
+
+    stopped = await restarted.stop_failed_session(broken)
+
+    assert stopped.status is SessionStatus.STOPPED
+    assert await restarted.failed_sessions() == []
+    await restarted.stop_session(healthy)
+
+
+async def test_a_restart_reports_what_the_broker_holds_beyond_the_sessions_and_open_orders_alone(
+    world: World,
+) -> None:
+    session_id = await started_with_a_position(world)
+    await world.manager.shutdown()
+    world.h.broker.holdings["000660"] = Decimal(7)  # bought by hand while the app was down
+    world.h.broker.fill_orders = False
+    await world.h.broker.place_order(  # an order placed elsewhere on the account
+        OrderRequest("ELSEWHERE-1", "000660", TradeDirection.SELL, OrderType.MARKET, Decimal(1))
+    )
+
+    restarted = world.restarted()
+    differences = await restarted.restore_sessions()
+
+    assert differences == [
+        "000660: the sessions hold 0, Fake broker (FAKE) holds 7",
+        "Fake broker (FAKE) has an open order ELSEWHERE-1 (SELL 1 000660) that no session placed",
+    ]
+    assert [e.kind for e in world.h.journal.kinds("reconcile")] == ["reconcile"]
+    await restarted.stop_session(session_id)
+
+
+async def test_the_trader_re_arms_a_halted_session(world: World) -> None:
+    session_id = await started_with_a_position(world)
+    await world.manager.kill_switch()
+
+    session = await world.manager.rearm_session(session_id)
+
+    assert session.trading_state is TradingState.ACTIVE
+    await world.manager.stop_session(session_id)

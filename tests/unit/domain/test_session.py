@@ -35,6 +35,8 @@ def test_a_session_runs_pauses_resumes_and_stops() -> None:
         (["start", "stop", "pause"], "STOPPED to PAUSED"),
         (["pause"], "CREATED to PAUSED"),
         (["fail", "resume"], "ERROR to RUNNING"),
+        (["start", "fail", "pause"], "use recover"),
+        (["start", "recover"], "not in error"),
     ],
 )
 def test_illegal_session_transitions_raise(steps: list[str], message: str) -> None:
@@ -45,6 +47,7 @@ def test_illegal_session_transitions_raise(steps: list[str], message: str) -> No
         "pause": lambda: live.pause("trader", T0),
         "resume": lambda: live.resume(T0),
         "fail": lambda: live.fail("broker refused login", T0),
+        "recover": lambda: live.recover("history put right", T0),
     }
     *setup, last = steps
     for step in setup:
@@ -53,7 +56,19 @@ def test_illegal_session_transitions_raise(steps: list[str], message: str) -> No
         actions[last]()
 
 
-def test_an_errored_session_can_only_be_stopped() -> None:
+def test_an_errored_session_is_recovered_paused_by_the_trader() -> None:
+    live = session()
+    live.start(T0)
+    live.fail("its history cannot be restored", T0)
+
+    live.recover("recovered: 1 fill left out", LATER)
+
+    assert (live.status, live.status_reason) == (SessionStatus.PAUSED, "recovered: 1 fill left out")
+    live.resume(LATER)
+    assert live.status is SessionStatus.RUNNING
+
+
+def test_an_errored_session_can_be_stopped() -> None:
     live = session()
     live.start(T0)
     live.fail("gateway crashed", T0)

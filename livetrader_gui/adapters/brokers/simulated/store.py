@@ -60,15 +60,19 @@ def new_token() -> str:
 
 
 class SimulatedAccountStore:
-    """The books of one simulated account in an SQLite file."""
+    """The books of one simulated account in an SQLite file.
 
-    def __init__(self, path: Path) -> None:
+    *lock_timeout* is how long a write waits for another program that holds the file.
+    """
+
+    def __init__(self, path: Path, *, lock_timeout: float = 5.0) -> None:
         self.path = path
+        self._lock_timeout = lock_timeout
 
     def _connect(self) -> sqlite3.Connection:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            connection = sqlite3.connect(self.path, timeout=5)
+            connection = sqlite3.connect(self.path, timeout=self._lock_timeout)
             connection.execute("PRAGMA journal_mode = WAL")
             connection.execute("PRAGMA synchronous = FULL")
             connection.executescript(_SCHEMA)

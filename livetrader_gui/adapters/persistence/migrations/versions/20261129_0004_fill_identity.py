@@ -10,6 +10,8 @@ same id: the second was dropped. Fills are now keyed by (broker_id, broker_order
 where the broker is the one that holds the order (a paper account is ``PAPER-<session id>``),
 and carry a sequence in the order they were recorded. Every existing row is kept: the old key
 was unique, so the new one is too, and the sequence follows the order the rows were written.
+A fill can be marked ``excluded`` (with the reason) when a trader recovers a session whose
+history cannot be replayed; it stays in the table.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ def upgrade() -> None:
         sa.Column("commission", sa.String(length=64), nullable=False),
         sa.Column("tax", sa.String(length=64), nullable=False),
         sa.Column("at", sa.String(length=40), nullable=False),
+        sa.Column("excluded", sa.Text(), nullable=True),
         sa.ForeignKeyConstraint(
             ["client_order_id"],
             ["orders.client_order_id"],
