@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import cast
 
@@ -30,21 +30,16 @@ from livetrader_gui.application.journal import BufferedJournal
 from livetrader_gui.application.live_trading.book import SessionBook
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.daily_risk import DailyRisk
-from livetrader_gui.application.live_trading.exceptions import (
-    OrderNotPermittedError,
-    SignalNotFoundError,
-)
 from livetrader_gui.application.live_trading.health import TickHealth
 from livetrader_gui.application.live_trading.link import BrokerLink
 from livetrader_gui.application.live_trading.orders import OrderExecutor, OrderUpdate
 from livetrader_gui.application.live_trading.reconcile import (
     AccountExpectation,
-    BookExpectation,
-    compare_open_orders,
-    compare_positions,
 )
 from livetrader_gui.application.live_trading.services import RunnerServices
+from livetrader_gui.application.live_trading.session_orders import SessionOrders
 from livetrader_gui.application.live_trading.signal_desk import SignalDesk
+from livetrader_gui.application.live_trading.signal_flow import SignalFlow
 from livetrader_gui.application.live_trading.symbols import SymbolState
 from livetrader_gui.application.ports import (
     BrokerConnectionError,
@@ -63,15 +58,10 @@ from livetrader_gui.application.read_models import (
 )
 from livetrader_gui.application.timeouts import within
 from livetrader_gui.domain import (
-    Account,
     AuditEntry,
     Candle,
-    EntryProposal,
-    ExecutionMode,
-    Fill,
     LiveTradingSession,
     Quote,
-    RiskDecision,
     RiskStatus,
     SessionStatus,
     SignalReason,
@@ -80,13 +70,9 @@ from livetrader_gui.domain import (
     TradingState,
 )
 from livetrader_gui.domain.risk_rules import (
-    check_entry,
-    check_exit,
-    check_order_permitted,
     next_trading_state,
 )
 from livetrader_gui.domain.sizing import position_quantity
-from livetrader_gui.domain.values import plain
 from livetrader_gui.processing import ProcessingEngine
 
 _log = logging.getLogger(__name__)
@@ -152,11 +138,35 @@ class LiveTradingRunner:
         self._daily = DailyRisk(
             session, self._book, services.budgets, calendar, self._move_trading_state
         )
-        self._account: Account | None = None
+        self._orders = SessionOrders(
+            session,
+            broker,
+            self._book,
+            self._executor,
+            services.observer,
+            self._timer,
+            self._limits,
+            journal=self._journal,
+            log=self._log,
+            halt=lambda reason: self.halt(reason, cause=STORAGE_HALT),
+            pause=self.pause,
+        )
+        self._flow = SignalFlow(
+            session,
+            broker,
+            calendar,
+            config,
+            self._limits,
+            self._clock,
+            self._timer,
+            self._book,
+            self._desk,
+            self._daily,
+            self._orders,
+            journal=self._journal,
+            log=self._log,
+        )
         self._limit = asyncio.Semaphore(self._limits.max_concurrent_symbols)
-        # One exchange with the broker about the open orders at a time: two resolving the same
-        # order at once would apply its fills twice.
-        self._resolving = asyncio.Lock()
         self._wake = asyncio.Event()
         self._stopping = False
         self._reconcile_account = reconcile or self.reconcile
@@ -366,12 +376,11 @@ class LiveTradingRunner:
             raise BrokerConnectionError(f"{self._broker.broker_id} is not connected")
         await self._settle_storage()
         now = self._clock.now()
-        self._account = await within(
-            self._timer, self._broker.get_account(), self._limits.broker_timeout
-        )
-        await self._daily.roll(now, self._account.equity)
+        account = await within(self._timer, self._broker.get_account(), self._limits.broker_timeout)
+        self._flow.account = account
+        await self._daily.roll(now, account.equity)
         await self._desk.expire(now)
-        await self.sync_orders()
+        await self._orders.sync()
         in_session = self._calendar.is_open(now)
         results = await asyncio.gather(
             *(self._guarded(state, now, in_session) for state in self._symbols.values())
@@ -445,10 +454,12 @@ class LiveTradingRunner:
         if position is not None and not position.is_flat:
             reason = self._exit_reason(state, position.average_price, quote.last)
             if reason is not None:
-                await self._signal(symbol, TradeDirection.SELL, position.quantity, quote, reason)
+                await self._flow.signal(
+                    symbol, TradeDirection.SELL, position.quantity, quote, reason
+                )
         elif state.consume_decision().entry:
             instrument = await state.instrument(self._broker)
-            account = self._account
+            account = self._flow.account
             assert account is not None
             quantity = position_quantity(
                 equity=account.equity,
@@ -459,7 +470,9 @@ class LiveTradingRunner:
                 commission_rate=self._config.costs.commission_rate,
                 instrument=instrument,
             )
-            await self._signal(symbol, TradeDirection.BUY, quantity, quote, SignalReason.ENTRY_RULE)
+            await self._flow.signal(
+                symbol, TradeDirection.BUY, quantity, quote, SignalReason.ENTRY_RULE
+            )
         return True
 
     async def _candles(self, state: SymbolState, now: datetime) -> list[Candle]:
@@ -488,130 +501,7 @@ class LiveTradingRunner:
             return SignalReason.TAKE_PROFIT
         return SignalReason.EXIT_RULE if state.consume_decision().exit else None
 
-    # ------------------------------------------------------------------ signals
-
-    async def _signal(
-        self,
-        symbol: str,
-        direction: TradeDirection,
-        quantity: Decimal,
-        quote: Quote,
-        reason: SignalReason,
-    ) -> None:
-        now = self._clock.now()
-        manual = self._session.execution_mode is ExecutionMode.MANUAL
-        signal = TradingSignal(
-            session_id=self._session.id,
-            symbol=symbol,
-            direction=direction,
-            price=quote.last,
-            quantity=quantity,
-            reason=reason,
-            created_at=now,
-            expires_at=now + timedelta(seconds=self._config.signal_ttl) if manual else None,
-        )
-        await self._desk.publish(signal)
-        await self._journal(
-            "signal",
-            f"{reason.value} signal: {direction.value} {plain(quantity)} {symbol} "
-            f"at {plain(quote.last)}",
-            symbol=symbol,
-            direction=direction.value,
-            price=plain(quote.last),
-            quantity=plain(quantity),
-            reason=reason.value,
-            signal_id=signal.id,
-        )
-        decision = await self._decide(signal, quote)
-        if not decision.approved:
-            await self._desk.close(signal, lambda s: s.reject(decision.summary))
-        elif manual:
-            if direction is TradeDirection.BUY:
-                self._book.reserved -= 1  # a pending signal holds no slot; execution re-checks
-            self._desk.hold(signal)
-        else:
-            await self._execute(signal)
-
-    async def _decide(self, signal: TradingSignal, quote: Quote) -> RiskDecision:
-        """Run the risk check for *signal* and record the verdict."""
-        if signal.direction is TradeDirection.BUY:
-            decision = self._passes_risk_check(quote, signal.quantity)
-            if decision.approved:
-                # Take the slot now, before any await lets another symbol pass the same check.
-                self._book.reserved += 1
-        else:
-            decision = check_exit(
-                self._session.trading_state, self._calendar.is_open(self._clock.now())
-            )
-        reserved = signal.direction is TradeDirection.BUY and decision.approved
-        try:
-            await self._journal(
-                "risk_decision",
-                f"{signal.symbol} {signal.direction.value}: {decision.summary}",
-                symbol=signal.symbol,
-                approved=decision.approved,
-                reasons=decision.codes,
-                signal_id=signal.id,
-            )
-        except BaseException:
-            if reserved:
-                self._book.reserved -= 1  # nothing will be sent: free the slot
-            raise
-        if not decision.approved:
-            self._log(
-                LogLevel.WARNING,
-                f"{signal.direction.value.lower()} {signal.symbol} refused: {decision.summary}",
-            )
-        return decision
-
-    def _passes_risk_check(self, quote: Quote, quantity: Decimal) -> RiskDecision:
-        """Return the verdict of the risk rules on buying *quantity* at *quote*."""
-        account = self._account
-        equity = account.equity if account is not None else Decimal(0)
-        return check_entry(
-            self._session.risk_controls,
-            EntryProposal(
-                open_positions=self._book.open_positions,
-                quantity=quantity,
-                price=quote.ask,
-                equity=equity,
-                daily_pnl=self._daily.daily_pnl(),
-                start_of_day_equity=self._daily.start_of_day_equity,
-                within_trading_hours=self._calendar.is_open(self._clock.now()),
-                trading_state=self._session.trading_state,
-            ),
-        )
-
-    async def _execute(self, signal: TradingSignal) -> OrderUpdate | None:
-        """Send the order of an approved signal; an entry's reserved slot is freed once the
-        order is tracked in the book (as an open order or a position).
-
-        Returns None, the signal refused, when the session may not send it now or when the
-        order could not be recorded (then it is not sent).
-        """
-        try:
-            update = await self._send(signal.symbol, signal.direction, signal.quantity)
-        except (OrderNotPermittedError, StorageError) as error:
-            refusal = (
-                str(error) if isinstance(error, OrderNotPermittedError) else f"not sent: {error}"
-            )
-            await self._desk.close(signal, lambda s: s.reject(refusal))
-            level = (
-                LogLevel.WARNING if isinstance(error, OrderNotPermittedError) else LogLevel.ERROR
-            )
-            self._log(level, f"{signal.direction.value.lower()} {signal.symbol}: {refusal}")
-            return None
-        finally:
-            if signal.direction is TradeDirection.BUY:
-                self._book.reserved -= 1
-        await self._desk.close(signal, lambda s: s.mark_executed(update.order.client_order_id))
-        if update.order.reject_reason:
-            self._log(
-                LogLevel.ERROR,
-                f"order for {signal.symbol} {update.order.status.value.lower()}: "
-                f"{update.order.reject_reason}",
-            )
-        return update
+    # ------------------------------------------------------------------ the trader's commands
 
     async def execute_signal(self, signal_id: str) -> OrderUpdate | None:
         """Execute a pending MANUAL signal after a risk re-check on a fresh quote.
@@ -621,119 +511,23 @@ class LiveTradingRunner:
         the signal still pending, while the session may not send it (paused, halted, exits
         only for an entry).
         """
-        self._permit(self._desk.get(signal_id).direction)
-        signal = self._desk.claim(signal_id)
-        try:
-            now = self._clock.now()
-            if signal.is_expired(now):
-                await self._desk.close(signal, TradingSignal.expire)
-                raise SignalNotFoundError(f"signal {signal_id} expired at {signal.expires_at}")
-            quote = await within(
-                self._timer,
-                self._broker.get_latest_quote(signal.symbol),
-                self._limits.broker_timeout,
-            )
-            if quote is None:
-                raise SignalNotFoundError(f"no quote for {signal.symbol}: cannot re-check the risk")
-            self._account = await within(
-                self._timer, self._broker.get_account(), self._limits.broker_timeout
-            )
-            decision = await self._decide(signal, quote)
-        except BaseException:
-            self._desk.unclaim(signal)  # nothing was sent: the trader may try again
-            raise
-        if not decision.approved:
-            await self._desk.close(signal, lambda s: s.reject(decision.summary))
-            return None
-        try:
-            return await self._execute(signal)
-        finally:
-            # Never back in the queue once an order may have been sent: a second execute
-            # could send it twice. The order itself is tracked, and resolved with the broker.
-            self._desk.forget(signal.id)
+        return await self._flow.execute_pending(signal_id)
 
     async def dismiss_signal(self, signal_id: str) -> None:
         """Let a pending MANUAL signal go."""
-        await self._desk.close(self._desk.get(signal_id), TradingSignal.dismiss)
-
-    # ------------------------------------------------------------------ orders and fills
-
-    def _permit(self, direction: TradeDirection, *, flattening: bool = False) -> None:
-        """Raise ``OrderNotPermittedError`` unless the session may send an order now."""
-        session = self._session
-        decision = check_order_permitted(
-            session.status, session.trading_state, direction, flattening=flattening
-        )
-        if not decision.approved:
-            raise OrderNotPermittedError(
-                f"session {session.id} sends no {direction.value.lower()} order now: "
-                f"{decision.summary}"
-            )
-
-    async def _send(
-        self,
-        symbol: str,
-        direction: TradeDirection,
-        quantity: Decimal,
-        *,
-        flattening: bool = False,
-    ) -> OrderUpdate:
-        """Send one order, the only way any order leaves this session, and track it."""
-        self._permit(direction, flattening=flattening)
-        update = await self._executor.submit(symbol, direction, quantity)
-        await self._absorb(update)
-        return update
+        await self._flow.dismiss(signal_id)
 
     async def sync_orders(self) -> None:
         """Ask the broker about every open order and apply what it says."""
-        async with self._resolving:
-            for client_order_id in list(self._book.open_orders):
-                order = self._book.open_orders.get(client_order_id)
-                if order is not None:
-                    await self._absorb(await self._executor.resolve(order))
-
-    async def _absorb(self, update: OrderUpdate) -> None:
-        # The book follows the broker's answer even when it is not saved yet: the session must
-        # know what it holds and what is in flight, or it would buy the same thing again.
-        self._book.track(update.order)
-        for fill in update.new_fills:
-            self._position_filled(fill)
-        if not update.saved:
-            reason = (
-                f"the broker's answer to order {update.order.client_order_id} could not be "
-                f"saved ({'; '.join(self._executor.unsaved)}); no order goes out until it is"
-            )
-            self._log(LogLevel.ERROR, reason)
-            await self.halt(reason, cause=STORAGE_HALT)
-        if update.problems:
-            problem = "; ".join(update.problems)
-            self._log(LogLevel.ERROR, problem)
-            await self.pause(f"a broker answer does not fit the records: {problem}")
-
-    def _position_filled(self, fill: Fill) -> None:
-        position = self._book.apply_fill(fill)
-        self._services.observer.on_position_changed(PositionSnapshot.of(self._session.id, position))
+        await self._orders.sync()
 
     async def cancel_open_orders(self) -> list[OrderUpdate]:
         """Cancel every open order of the session (kill switch)."""
-        updates = []
-        async with self._resolving:
-            for order in list(self._book.open_orders.values()):
-                update = await self._executor.cancel(order)
-                await self._absorb(update)
-                updates.append(update)
-        return updates
+        return await self._orders.cancel_all()
 
     async def flatten(self) -> list[OrderUpdate]:
         """Sell every open position at market, whatever the trading state (kill switch)."""
-        updates = []
-        for symbol, position in list(self._book.positions.items()):
-            if position.is_flat:
-                continue
-            updates.append(
-                await self._send(symbol, TradeDirection.SELL, position.quantity, flattening=True)
-            )
-        return updates
+        return await self._orders.flatten()
 
     async def halt(self, reason: str, *, cause: str = KILL_SWITCH) -> None:
         """Stop sending any order until a re-arm (by the trader, or by the runner itself once a
@@ -762,7 +556,7 @@ class LiveTradingRunner:
 
     def get_risk_status(self) -> RiskStatus:
         """Return where the session stands against its limits, for the risk gauge."""
-        account = self._account
+        account = self._flow.account
         equity = account.equity if account is not None else Decimal(0)
         return self._daily.status(self._clock.now(), equity)
 
@@ -771,23 +565,11 @@ class LiveTradingRunner:
     async def reconcile(self) -> list[str]:
         """Resolve every open order with the broker, then compare the account with this
         session's book both ways (positions and open orders); return the differences."""
-        await self.sync_orders()
-        return await self.compare_account(BookExpectation(self._book))
+        return await self._orders.reconcile()
 
     async def compare_account(self, expected: AccountExpectation) -> list[str]:
         """Return (and journal) how the broker's account differs from *expected*."""
-        timeout = self._limits.broker_timeout
-        held, open_orders = await within(
-            self._timer,
-            asyncio.gather(self._broker.get_positions(), self._broker.get_open_orders()),
-            timeout,
-        )
-        broker = self._broker.display_name
-        differences = compare_positions(broker, await expected.positions(), held)
-        differences += compare_open_orders(broker, await expected.open_orders(), open_orders)
-        if differences:
-            await self._journal("reconcile", "; ".join(differences), differences=tuple(differences))
-        return differences
+        return await self._orders.compare_account(expected)
 
     # ------------------------------------------------------------------ journal and log
 

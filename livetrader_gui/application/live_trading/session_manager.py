@@ -13,7 +13,6 @@ import logging
 import uuid
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
-from decimal import Decimal
 
 from livetrader_gui.application.journal import BufferedJournal
 from livetrader_gui.application.live_trading.book import SessionBook
@@ -23,9 +22,9 @@ from livetrader_gui.application.live_trading.exceptions import (
     PreRequisiteNotMetError,
     SessionNotFoundError,
 )
-from livetrader_gui.application.live_trading.orders import OrderExecutor, OrderUpdate
+from livetrader_gui.application.live_trading.orders import OrderUpdate
 from livetrader_gui.application.live_trading.prerequisites import PrerequisiteChecker
-from livetrader_gui.application.live_trading.reconcile import StoredExpectation
+from livetrader_gui.application.live_trading.recovery import HistoryRepair, reconcile_shared
 from livetrader_gui.application.live_trading.runner import LiveTradingRunner
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.paper_trading import PaperBook, PaperDays, PaperGateway
@@ -46,16 +45,12 @@ from livetrader_gui.domain import (
     Fill,
     LiveTradingSession,
     Order,
-    OrderRequest,
     OrderStatus,
-    OrderType,
     PaperTradingSession,
     PreRequisiteCheck,
     SessionStatus,
     Strategy,
-    TradeDirection,
 )
-from livetrader_gui.domain.values import plain
 from livetrader_gui.processing import ProcessingEngine
 
 _log = logging.getLogger(__name__)
@@ -383,38 +378,13 @@ class LiveTradingSessionManager:
             return [f"{broker_id} could not be reconciled: {error}"]
 
     async def reconcile_account(self, broker_id: str) -> list[str]:
-        """Reconcile a broker account that live sessions share: every open order any session
-        placed there is resolved with the broker, then every stored fill of the account is
-        compared with what the broker holds, both ways, and the open orders with its own."""
+        """Reconcile a broker account that live sessions share (see ``reconcile_shared``)."""
         runners = [
             r
             for r in self._active_sessions.values()
             if r.venue == broker_id and not r.session.is_paper
         ]
-        if not runners:
-            return []
-        tracked: set[str] = set()
-        for runner in runners:
-            await runner.sync_orders()
-            tracked.update(runner.book.open_orders)
-        gateway = runners[0].broker
-        for order in await self._services.orders.list_open(broker_id=broker_id):
-            if order.client_order_id not in tracked:
-                # An order no running session tracks (its session stopped, or the app died
-                # before recording the answer): ask the broker what became of it.
-                executor = OrderExecutor(
-                    order.session_id or "",
-                    gateway,
-                    self._services.orders,
-                    self._services.journal,
-                    self._services.observer,
-                    gateway.clock,
-                    self._limits.broker_timeout,
-                    timer=self._clock,
-                    venue=broker_id,
-                )
-                await executor.resolve(order)
-        return await runners[0].compare_account(StoredExpectation(self._services.orders, broker_id))
+        return await reconcile_shared(broker_id, runners, self._services, self._clock, self._limits)
 
     async def rearm_session(self, session_id: str) -> LiveTradingSession:
         """Lift a session's halt (after the kill switch, or a fault the trader has checked)."""
@@ -453,24 +423,16 @@ class LiveTradingSessionManager:
         gateway = self._broker_registry.get(session.broker_id)
         if gateway is None:
             raise BrokerNotFoundError(f"broker {session.broker_id} is not registered")
-        orders = self._services.orders
-        book, left_out = SessionBook(), 0
-        for fill in await orders.list_session_fills(session.id):
-            try:
-                book.apply_fill(fill)
-            except DomainError as error:
-                reason = f"left out when the session was recovered: {error}"
-                await orders.exclude_fill(fill.client_order_id, fill.fill_id, reason)
-                await self._note(session, "fill_excluded", f"fill {fill.fill_id}: {reason}")
-                left_out += 1
-        adjusted = 0 if session.is_paper else await self._adopt_broker(session, gateway, book)
+        repair = HistoryRepair(session, self._services.orders, self._services.journal, self._clock)
+        book, left_out = await repair.leave_out_what_cannot_replay()
+        adjusted = 0 if session.is_paper else await repair.adopt_broker_positions(gateway, book)
         session.recover(
             f"recovered by the trader: {left_out} fill(s) left out, {adjusted} position(s) "
             "set to the broker's",
             self._clock.now(),
         )
         await self._services.sessions.save(session)
-        await self._note(session, "session", f"session paused: {session.status_reason}")
+        await repair.note("session", f"session paused: {session.status_reason}")
         self._services.observer.on_session_status_changed(SessionSnapshot.of(session))
         runner = await self._restore(session)
         if runner is not None:
@@ -480,68 +442,6 @@ class LiveTradingSessionManager:
                 await self._reconciled(self.reconcile_account(runner.venue), runner.venue)
             self._launch(runner)
         return session
-
-    async def _adopt_broker(
-        self, session: LiveTradingSession, gateway: IBrokerGateway, book: SessionBook
-    ) -> int:
-        """Adjust *session*'s positions to what *gateway* holds for it; return how many."""
-        held = {p.symbol: p for p in await gateway.get_positions()}
-        recorded = await self._services.orders.net_positions(gateway.broker_id)
-        adjusted = 0
-        for symbol in session.symbols:
-            ours = book.held(symbol)
-            others = recorded.get(symbol, Decimal(0)) - ours
-            at_broker = held[symbol].quantity if symbol in held else Decimal(0)
-            change = max(at_broker - others, Decimal(0)) - ours
-            if change == 0:
-                continue
-            # Adopted shares at the broker's cost; shares given up at the position's own, so
-            # that no profit or loss is made up.
-            price = (
-                held[symbol].average_price if change > 0 else book.positions[symbol].average_price
-            )
-            await self._adjust(session, gateway.broker_id, symbol, change, price)
-            adjusted += 1
-        return adjusted
-
-    async def _adjust(
-        self,
-        session: LiveTradingSession,
-        broker_id: str,
-        symbol: str,
-        change: Decimal,
-        price: Decimal,
-    ) -> None:
-        """Record an adjustment as an order filled at once, so positions still derive from
-        fills: bought at the broker's average price, or sold at the position's own."""
-        now = self._clock.now()
-        direction = TradeDirection.BUY if change > 0 else TradeDirection.SELL
-        client_order_id = f"ADJ-{uuid.uuid4().hex}"
-        request = OrderRequest(client_order_id, symbol, direction, OrderType.MARKET, abs(change))
-        order = Order(request, now, session_id=session.id, broker_id=broker_id)
-        order.mark_submitted(f"ADJUSTMENT-{client_order_id[4:16]}", now)
-        fill = Fill(
-            f"{order.broker_order_id}-F1",
-            client_order_id,
-            symbol,
-            direction,
-            abs(change),
-            price,
-            now,
-        )
-        order.apply_fill(fill)
-        await self._services.orders.record(order, [fill])
-        await self._note(
-            session,
-            "position_adjusted",
-            f"{symbol}: {direction.value} {plain(abs(change))} at {plain(price)} to match the "
-            "broker (adjustment on recovery, no order was sent)",
-        )
-
-    async def _note(self, session: LiveTradingSession, kind: str, message: str) -> None:
-        await self._services.journal.append(
-            AuditEntry(kind, message, self._clock.now(), session.id)
-        )
 
     async def failed_sessions(self) -> list[LiveTradingSession]:
         """Return the sessions in ERROR, which wait for the trader to stop or recover them."""
