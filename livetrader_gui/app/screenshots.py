@@ -55,7 +55,7 @@ async def _shoot(folder: Path) -> list[Path]:
             LiveSessionConfig(strategy=gap_fill, broker_id="SIM", is_paper=True)
         )
         await asyncio.sleep(RUN_SECONDS)
-        saved.append(_save(window, folder / "main-window.png"))
+        saved.append(await _save(window, folder / "main-window.png"))
 
         wizard = window.open_go_live(gap_fill.id)
         assert wizard is not None
@@ -64,7 +64,7 @@ async def _shoot(folder: Path) -> list[Path]:
         wizard.next()
         wizard.next()
         await window.commands.wait()
-        saved.append(_save(wizard, folder / "go-live-wizard.png"))
+        saved.append(await _save(wizard, folder / "go-live-wizard.png"))
         wizard.reject()
 
         editor = window.open_editor()
@@ -73,7 +73,7 @@ async def _shoot(folder: Path) -> list[Path]:
         editor.picker.setCurrentIndex(editor.picker.findData("demo-sma-crossover"))
         editor.entry.setPlainText("crossover(sma(close, 10), smaa(close, 30))")
         editor.entry.validate()
-        saved.append(_save(editor, folder / "strategy-editor.png"))
+        saved.append(await _save(editor, folder / "strategy-editor.png"))
         editor.reject()
     finally:
         await window.commands.wait()
@@ -82,11 +82,13 @@ async def _shoot(folder: Path) -> list[Path]:
     return saved
 
 
-def _save(widget: object, path: Path) -> Path:
-    from PySide6.QtWidgets import QApplication, QWidget
+async def _save(widget: object, path: Path) -> Path:
+    from PySide6.QtWidgets import QWidget
 
     assert isinstance(widget, QWidget)
-    QApplication.processEvents()
+    # Let Qt lay out and paint through the running loop. Not processEvents(): a nested loop
+    # would wake asyncio tasks (the market watch, a broker's worker threads) inside this one.
+    await asyncio.sleep(0.2)
     path.parent.mkdir(parents=True, exist_ok=True)
     if not widget.grab().save(str(path), "PNG"):
         raise OSError(f"could not write {path}")

@@ -28,7 +28,8 @@ class LiveSessionConfig:
     paper_capital
         The starting cash of a paper session's simulated account.
     tick_interval
-        Seconds between two passes over the symbols.
+        Real seconds between two passes over the symbols (at ``--sim-speed 60`` a pass every
+        second sees a minute of the simulated market go by).
     signal_ttl
         Seconds a MANUAL signal may wait before it expires.
     costs

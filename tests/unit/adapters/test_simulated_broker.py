@@ -352,3 +352,32 @@ async def test_slippage_moves_fills_against_the_trader_by_whole_ticks(
     tick = Decimal(100)  # 005930 trades between 50,000 and 200,000 KRW
     assert bought.fills[0].price == quote.ask + 2 * tick
     assert sold.fills[0].price == quote.bid - 2 * tick
+
+
+async def test_candles_are_built_in_a_worker_thread_not_on_the_event_loop(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    import threading
+
+    broker, clock = await connected(xkrx)
+    clock.advance(600)
+    built_on: list[str] = []
+    market = broker._market
+    candles, recent = market.candles, market.recent_candles
+
+    def spy_candles(*args: Any) -> Any:
+        built_on.append(threading.current_thread().name)
+        return candles(*args)
+
+    def spy_recent(*args: Any) -> Any:
+        built_on.append(threading.current_thread().name)
+        return recent(*args)
+
+    market.candles = spy_candles  # type: ignore[method-assign]
+    market.recent_candles = spy_recent  # type: ignore[method-assign]
+
+    await broker.get_recent_candles("005930", 500)
+    await broker.get_historical_candles("005930", MARKET_OPEN_T0, clock.now())
+
+    assert built_on
+    assert threading.main_thread().name not in built_on

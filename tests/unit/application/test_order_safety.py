@@ -38,21 +38,27 @@ async def harness(xkrx: ExchangeTradingCalendar, **kw: object) -> Harness:
 # ----------------------------------------------------------------------------- storage faults
 
 
-async def test_an_answer_that_cannot_be_saved_halts_keeps_the_position_and_sends_nothing_more(
-    xkrx: ExchangeTradingCalendar,
-) -> None:
-    h = await harness(xkrx)
+async def bought_then_the_store_fails(h: Harness) -> None:
+    """Let SAMSUNG's entry fire; the store fails the moment the broker has the order."""
     await h.warm_up(SAMSUNG, HYNIX)
     place = h.broker.place_order
 
-    async def then_the_disk_fails(request: OrderRequest) -> BrokerOrderState:
+    async def then_the_store_fails(request: OrderRequest) -> BrokerOrderState:
         state = await place(request)
         h.orders.failing = LOCKED
         return state
 
-    h.broker.place_order = then_the_disk_fails  # type: ignore[method-assign]
-
+    h.broker.place_order = then_the_store_fails  # type: ignore[method-assign]
     await h.minute(s005930=110, s000660=100)
+    h.broker.place_order = place  # type: ignore[method-assign]
+
+
+async def test_an_answer_that_cannot_be_saved_halts_keeps_the_position_and_sends_nothing_more(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    h = await harness(xkrx)
+
+    await bought_then_the_store_fails(h)
 
     assert h.session.trading_state is TradingState.HALTED
     assert h.session.status_reason.startswith("the broker's answer to order ")
@@ -62,7 +68,6 @@ async def test_an_answer_that_cannot_be_saved_halts_keeps_the_position_and_sends
     (stored,) = h.orders.orders.values()
     assert stored.status is OrderStatus.PENDING_SUBMIT
 
-    h.broker.place_order = place  # type: ignore[method-assign]
     await h.minute(s005930=120, s000660=130)  # HYNIX's rule fires: nothing may go out
 
     assert len(h.broker.placed) == 1
@@ -72,18 +77,7 @@ async def test_once_the_store_takes_the_answer_again_the_session_reconciles_and_
     xkrx: ExchangeTradingCalendar,
 ) -> None:
     h = await harness(xkrx)
-    await h.warm_up(SAMSUNG, HYNIX)
-    h.orders.failing = None
-    place = h.broker.place_order
-
-    async def then_the_disk_fails(request: OrderRequest) -> BrokerOrderState:
-        state = await place(request)
-        h.orders.failing = LOCKED
-        return state
-
-    h.broker.place_order = then_the_disk_fails  # type: ignore[method-assign]
-    await h.minute(s005930=110, s000660=100)
-    h.broker.place_order = place  # type: ignore[method-assign]
+    await bought_then_the_store_fails(h)
 
     h.orders.failing = None
     await h.minute(s005930=110, s000660=100)

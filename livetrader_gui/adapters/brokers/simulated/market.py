@@ -32,8 +32,13 @@ STEP_SECONDS = 1
 _EPOCH = date(2000, 1, 3)  # the daily walk starts here, well before any history asked for
 _HORIZON_DAYS = 366 * 60  # the walk is generated once for 60 years, whatever is asked first
 _MEAN_REVERSION = 0.985  # daily persistence of the log deviation from the reference price
-# A day path is ~370 KB (23,400 one-second steps); 48 of them bound the cache near 18 MB.
-_CACHE_DAYS = 48
+# A day path is ~187 KB (23,400 one-second steps of float32 prices, which hold every KRX price
+# exactly, and int32 volumes). The cache keeps three sessions of every symbol: today's, the one
+# before (quotes before the open, warm-ups) and one to spare; more would only grow the process
+# by 1.1 MB a day for six symbols until the cap, without being read again.
+_CACHE_SESSIONS = 3
+_PRICE = np.float32
+_VOLUME = np.int32
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,8 +59,8 @@ class DayPath:
     day: date
     open_at: datetime
     close_at: datetime
-    prices: npt.NDArray[np.float64]
-    volumes: npt.NDArray[np.int64]
+    prices: npt.NDArray[np.float32]
+    volumes: npt.NDArray[np.int32]
     previous_close: float
 
     def index_at(self, at: datetime) -> int:
@@ -150,7 +155,7 @@ class SyntheticMarket:
                 return cached
             path = self._generate(symbol, day)
             self._paths[key] = path
-            if len(self._paths) > _CACHE_DAYS:
+            if len(self._paths) > _CACHE_SESSIONS * len(self._symbols):
                 self._paths.popitem(last=False)
             return path
 
@@ -167,10 +172,10 @@ class SyntheticMarket:
         walk = np.cumsum(rng.normal(0.0, sigma, steps))
         fraction = np.arange(1, steps + 1) / steps
         log_prices = start + (end - start) * fraction + walk - fraction * walk[-1]
-        prices = self._round(symbol, np.exp(log_prices))
+        prices = self._round(symbol, np.exp(log_prices)).astype(_PRICE)
         # More trading near the open and the close, as on real exchanges.
         shape = 1.0 + 1.5 * (2.0 * fraction - 1.0) ** 2
-        volumes = rng.poisson(spec.minute_volume / 60.0 * shape / shape.mean()).astype(np.int64)
+        volumes = rng.poisson(spec.minute_volume / 60.0 * shape / shape.mean()).astype(_VOLUME)
         return DayPath(symbol, day, open_at, close_at, prices, volumes, previous_close)
 
     # ------------------------------------------------------------------ reading
