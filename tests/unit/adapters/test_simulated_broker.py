@@ -373,8 +373,8 @@ async def test_candles_are_built_in_a_worker_thread_not_on_the_event_loop(
         built_on.append(threading.current_thread().name)
         return recent(*args)
 
-    market.candles = spy_candles  # type: ignore[method-assign]
-    market.recent_candles = spy_recent  # type: ignore[method-assign]
+    market.candles = spy_candles  # type: ignore[method-assign, assignment]
+    market.recent_candles = spy_recent  # type: ignore[method-assign, assignment]
 
     await broker.get_recent_candles("005930", 500)
     await broker.get_historical_candles("005930", MARKET_OPEN_T0, clock.now())
