@@ -172,15 +172,14 @@ async def build_workspace(
         books = await loop.run_in_executor(None, store.load)
         # The simulated market carries on from the latest time it or any session on it showed,
         # never earlier; if real time has gone past that, from now.
-        starts = [default_market_start(calendar, clock.now())]
-        starts += [
-            t
-            for t in (books and books.clock, await journal.latest_time_of_broker(config.broker_id))
-            if t
-        ]
+        shown = (
+            books.clock if books else None,
+            await journal.latest_time_of_broker(config.broker_id),
+        )
+        start = max([default_market_start(calendar, clock.now()), *(t for t in shown if t)])
         simulator = SimulatedBroker(
             calendar,
-            market_clock(clock, calendar, speed=settings.sim_speed, start=max(starts)),
+            market_clock(clock, calendar, speed=settings.sim_speed, start=start),
             config,
             store=store,
             books=books,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import json
 import logging
@@ -132,6 +133,7 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
     from livetrader_gui.adapters.persistence.database import DatabaseError
     from livetrader_gui.app.bootstrap import build_workspace
     from livetrader_gui.application.observers import ObserverHub
+    from livetrader_gui.application.ports import StorageError
     from livetrader_gui.ui.qt_bridge import QtSessionObserver
 
     observers = ObserverHub()
@@ -139,7 +141,7 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
 
     try:
         workspace = await build_workspace(settings, observers)
-    except DatabaseError as error:
+    except (DatabaseError, StorageError) as error:
         fail("Cannot open the database", str(error))
         window.close()
         return EXIT_DATABASE
@@ -149,7 +151,14 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         window.close()
         return EXIT_STARTUP
 
-    differences = await workspace.start(window.report)
+    try:
+        differences = await workspace.start(window.report)
+    except StorageError as error:  # the database is locked by another program, or the disk full
+        fail("Cannot use the database", str(error))
+        with contextlib.suppress(StorageError):  # its last journal entry cannot be written
+            await workspace.shutdown()
+        window.close()
+        return EXIT_DATABASE
     for difference in differences:
         _log.warning("reconciliation after restart: %s", difference)
     window.show_workspace(

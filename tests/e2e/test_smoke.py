@@ -44,6 +44,25 @@ def test_a_corrupt_database_stops_the_start_with_a_clear_message_and_is_left_unt
     assert bad.read_bytes() == before
 
 
+@pytest.mark.slow
+def test_a_database_another_program_keeps_locked_stops_the_start_with_a_clear_message(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    assert run_app("--smoke-test", "--data-dir", str(data), timeout=120).returncode == 0
+    other = sqlite3.connect(data / "livetrader.db")
+    other.execute("BEGIN IMMEDIATE")  # holds the write lock, as another program would
+    try:
+        result = run_app("--smoke-test", "--data-dir", str(data), timeout=120)
+    finally:
+        other.rollback()
+        other.close()
+
+    assert result.returncode == 3
+    assert "database is locked" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
 def test_a_bad_setting_stops_the_start_with_its_name(tmp_path: Path) -> None:
     result = run_app("--data-dir", str(tmp_path), "--sim-speed", "warp", timeout=60)
     assert result.returncode == 2

@@ -299,7 +299,10 @@ def test_a_paused_and_halted_session_names_both_reasons() -> None:
 
 @pytest.mark.parametrize("status", [RUNNING, PAUSED])
 def test_the_kill_switch_flattens_whatever_the_state(status: SessionStatus) -> None:
-    assert check_order_permitted(status, TradingState.HALTED, SELL, flattening=True).approved
+    decision = check_order_permitted(status, TradingState.HALTED, SELL, flattening=True)
+
+    assert decision.approved
+    assert (decision.codes, decision.explanations) == ((), ())
 
 
 def test_flattening_never_buys() -> None:
