@@ -153,7 +153,7 @@ async def prepare_demo(
     for strategy in strategies:
         progress(f"Demo: backtesting {strategy.name} on SIM history")
         request = BacktestRequest(
-            strategy, BACKTEST_START, BACKTEST_END, DEMO_CAPITAL, timezone=calendar.timezone
+            strategy, BACKTEST_START, BACKTEST_END, DEMO_CAPITAL, calendar=calendar
         )
         result, _ = await backtester.run(request, broker)
         results.append(result)

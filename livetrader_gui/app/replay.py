@@ -30,21 +30,21 @@ from livetrader_gui.adapters.brokers.simulated.replay import (
 )
 from livetrader_gui.adapters.calendars import CalendarError, ExchangeCalendarProvider
 from livetrader_gui.adapters.clocks import ManualClock
-from livetrader_gui.adapters.persistence.database import Database, prepare_database
-from livetrader_gui.adapters.persistence.repositories import (
-    SqlAuditJournal,
-    SqlBacktestRepository,
-    SqlDailyBudgetRepository,
-    SqlOrderRepository,
-    SqlPaperTradingSessionRepository,
-    SqlSessionRepository,
-    SqlSignalRepository,
+from livetrader_gui.adapters.persistence.memory import (
+    MemoryBacktestRepository,
+    MemoryBudgetRepository,
+    MemoryJournal,
+    MemoryOrderRepository,
+    MemoryPaperRepository,
+    MemorySessionRepository,
+    MemorySignalRepository,
 )
 from livetrader_gui.adapters.strategy_file import StrategyFileError, load_strategy
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
 from livetrader_gui.application.observers import ObserverHub
+from livetrader_gui.application.ports import ICalendarProvider
 from livetrader_gui.domain import (
     KRX_STOCK_TICKS,
     AuditEntry,
@@ -61,6 +61,8 @@ from livetrader_gui.processing import ProcessingEngine
 EXIT_OK = 0
 EXIT_BAD_INPUT = 2
 DEFAULT_CAPITAL = Decimal(10_000_000)
+# A symbol whose last candle closed more than this before a minute does not trade in it.
+REPLAY_STALE_AFTER = 120.0
 
 
 class ReplayInputError(ValueError):
@@ -144,18 +146,30 @@ async def replay(
         calendar.is_open(starts[-1] + MINUTE)  # raises if the candles outrun the calendar
     except CalendarError as error:
         raise ReplayInputError(f"{loaded.where('exchange')}: {error}") from None
-    instruments = {s: _instrument(s, strategy.exchange) for s in strategy.symbols}
-    clock = ManualClock(starts[0])
-    broker = ReplayBroker(candles, instruments, clock, capital, costs, candles_path.name)
-    with tempfile.TemporaryDirectory(prefix="livetrader-replay-") as folder:
-        info = await asyncio.get_running_loop().run_in_executor(
-            None, prepare_database, str(Path(folder) / "replay.db")
-        )
-        database = Database(info.url)
-        try:
-            return await _run(database, engine, strategy, broker, clock, calendars, costs, candles)
-        finally:
-            await database.dispose()
+    return await run_replay(strategy, candles, calendars, capital, costs, candles_path.name)
+
+
+async def run_replay(
+    strategy: Strategy,
+    candles: dict[str, list[Candle]],
+    calendars: ICalendarProvider,
+    capital: Decimal,
+    costs: TradingCosts,
+    name: str = "replay",
+) -> list[dict[str, Any]]:
+    """Replay *strategy* on *candles* with the live session manager and runner; return the
+    journal lines, the summary last. Nothing is stored: the records live in memory."""
+    instruments = {s: instrument_of(s, strategy.exchange) for s in strategy.symbols}
+    starts = min(c.start for rows in candles.values() for c in rows)
+    clock = ManualClock(starts)
+    broker = ReplayBroker(candles, instruments, clock, capital, costs, name)
+    return await _run(ProcessingEngine(), strategy, broker, clock, calendars, costs, candles)
+
+
+def instrument_of(symbol: str, exchange: str) -> Instrument:
+    """Return the instrument a replay trades *symbol* as: KRX's tick table for XKRX, else a
+    fixed tick of 0.0001 (candle files carry no instrument descriptions)."""
+    return _instrument(symbol, exchange)
 
 
 def _instrument(symbol: str, exchange: str) -> Instrument:
@@ -165,21 +179,20 @@ def _instrument(symbol: str, exchange: str) -> Instrument:
 
 
 async def _run(
-    database: Database,
     engine: ProcessingEngine,
     strategy: Strategy,
     broker: ReplayBroker,
     clock: ManualClock,
-    calendars: ExchangeCalendarProvider,
+    calendars: ICalendarProvider,
     costs: TradingCosts,
     candles: dict[str, list[Candle]],
 ) -> list[dict[str, Any]]:
-    journal = SqlAuditJournal(database.sessions)
+    journal = MemoryJournal()
     services = RunnerServices(
-        SqlSessionRepository(database.sessions),
-        SqlOrderRepository(database.sessions),
-        SqlSignalRepository(database.sessions),
-        SqlDailyBudgetRepository(database.sessions),
+        MemorySessionRepository(),
+        MemoryOrderRepository(),
+        MemorySignalRepository(),
+        MemoryBudgetRepository(),
         journal,
         ObserverHub(),
     )
@@ -189,11 +202,11 @@ async def _run(
         registry,
         engine,
         services,
-        SqlBacktestRepository(database.sessions),
-        SqlPaperTradingSessionRepository(database.sessions),
+        MemoryBacktestRepository(),
+        MemoryPaperRepository(),
         calendars,
         clock,
-        RunnerLimits(stale_quote_after=120),
+        RunnerLimits(stale_quote_after=REPLAY_STALE_AFTER),
     )
     config = LiveSessionConfig(
         strategy=strategy,

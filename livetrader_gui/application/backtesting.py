@@ -12,26 +12,47 @@ from decimal import Decimal
 
 import pandas as pd
 
-from livetrader_gui.application.ports import Clock, IBacktestRepository, IBrokerGateway
+from livetrader_gui.application.ports import (
+    Clock,
+    IBacktestRepository,
+    IBrokerGateway,
+    ITradingCalendar,
+)
 from livetrader_gui.domain.backtest import BacktestResult
 from livetrader_gui.domain.sizing import TradingCosts
 from livetrader_gui.domain.strategy import Strategy
-from livetrader_gui.processing.backtest import BacktestConfig, Backtester, BacktestOutcome
+from livetrader_gui.processing.backtest import (
+    BacktestConfig,
+    Backtester,
+    BacktestOutcome,
+    ExitPrices,
+    TradingHours,
+)
 from livetrader_gui.processing.engine import CandleDataError, ProcessingEngine
 from livetrader_gui.processing.frames import candles_frame
 
 
 @dataclass(frozen=True, slots=True)
 class BacktestRequest:
-    """A backtest to run: the strategy, the period ``[start, end)`` and the money."""
+    """A backtest to run: the strategy, the period ``[start, end)`` and the money.
+
+    With the exchange's *calendar* the backtest trades only while the exchange is open and counts
+    trading days as the live runner does; *exits* says how stop-loss and take-profit fill.
+    """
 
     strategy: Strategy
     start: datetime
     end: datetime
     initial_capital: Decimal
     costs: TradingCosts = field(default_factory=TradingCosts)
-    timezone: str = "UTC"
+    calendar: ITradingCalendar | None = None
     risk_free_rate: float = 0.0
+    exits: ExitPrices = ExitPrices.RANGE
+
+
+def trading_hours(calendar: ITradingCalendar) -> TradingHours:
+    """Return what the backtester needs of *calendar*: the questions the live runner asks it."""
+    return TradingHours(is_open=calendar.is_open, session_date=calendar.session_date)
 
 
 class BacktestService:
@@ -70,11 +91,14 @@ class BacktestService:
                 )
             history[symbol] = candles
             instruments[symbol] = await broker.get_instrument(symbol)
+        calendar = request.calendar
         config = BacktestConfig(
             request.initial_capital,
             costs=request.costs,
-            timezone=request.timezone,
+            timezone=calendar.timezone if calendar is not None else "UTC",
             risk_free_rate=request.risk_free_rate,
+            hours=trading_hours(calendar) if calendar is not None else None,
+            exits=request.exits,
         )
         stop = cancel or threading.Event()
         frames: dict[str, pd.DataFrame] = {}

@@ -191,9 +191,7 @@ class TradingDesk:
             raise BrokerNotFoundError(f"no broker '{broker_id}' is registered")
         calendar = await self._calendars.get(strategy.exchange)
         end = self._clock.now()
-        request = BacktestRequest(
-            strategy, end - BACKTEST_HISTORY, end, capital, timezone=calendar.timezone
-        )
+        request = BacktestRequest(strategy, end - BACKTEST_HISTORY, end, capital, calendar=calendar)
         result, outcome = await self._backtests.run(
             request, gateway, progress=progress, cancel=cancel
         )

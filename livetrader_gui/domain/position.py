@@ -78,7 +78,10 @@ class Position:
             realized = (fill.price - self.average_price) * fill.quantity - fill.fees
             self.quantity -= fill.quantity
             if self.quantity == 0:
+                # Nothing of a closed position carries over to the next one: a mark left here
+                # would value the next purchase at an old price until its first quote.
                 self.average_price = Decimal(0)
                 self.opened_at = None
+                self.last_price = None
         self.realized_pnl += realized
         return realized

@@ -1,9 +1,13 @@
-"""The risk rules every order passes: pure functions, safety critical.
+"""The risk rules every order passes, and the protective exits: pure functions, safety critical.
 
-The runner calls them before a signal becomes an order (``_passes_risk_check``) and again when a
-trader executes a MANUAL signal on a fresh quote. Every refusal names each rule it broke, as a
-reason code (persisted, journalled, shown in the activity log) with a sentence for the trader.
-All of this module is covered branch by branch and by a mutation test (see the README).
+The live runner and the backtester both call them, so the go-live evidence comes from the rules
+that trade: the entry check (max positions, position size, the daily loss limit, trading hours
+and state), the daily limit and the trading state it leads to, the permission to send, and the
+stop-loss and take-profit triggers with the price a protective exit fills at. The runner calls
+the entry check again when a trader executes a MANUAL signal on a fresh quote. Every refusal
+names each rule it broke, as a reason code (persisted, journalled, shown in the activity log)
+with a sentence for the trader. All of this module is covered branch by branch and by a
+mutation test (see the README).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from enum import Enum
 
 from livetrader_gui.domain.orders import TradeDirection
 from livetrader_gui.domain.session import SessionStatus, TradingState
+from livetrader_gui.domain.signals import SignalReason
 from livetrader_gui.domain.strategy import RiskControls
 
 
@@ -205,3 +210,53 @@ def next_trading_state(
     if limit_reached:
         return TradingState.REDUCING
     return current
+
+
+# --------------------------------------------------------------------------- protective exits
+
+
+@dataclass(frozen=True, slots=True)
+class ProtectiveExit:
+    """A stop-loss or take-profit that prices reached, at its level."""
+
+    reason: SignalReason
+    level: Decimal
+
+
+def stop_loss_level(entry_price: Decimal, stop_loss_pct: Decimal | None) -> Decimal | None:
+    """Return the price at or below which a position entered at *entry_price* is stopped out."""
+    if stop_loss_pct is None:
+        return None
+    return entry_price * (1 - stop_loss_pct / 100)
+
+
+def take_profit_level(entry_price: Decimal, take_profit_pct: Decimal | None) -> Decimal | None:
+    """Return the price at or above which a position entered at *entry_price* takes its profit."""
+    if take_profit_pct is None:
+        return None
+    return entry_price * (1 + take_profit_pct / 100)
+
+
+def protective_exit(
+    controls: RiskControls, entry_price: Decimal, low: Decimal, high: Decimal
+) -> ProtectiveExit | None:
+    """Return the protective exit that prices from *low* to *high* trigger, if any.
+
+    A quote is a range of one price (``low == high``). Within a wider range (a candle) the order
+    of prices is unknown, and the stop-loss is assumed to have come first: the worse outcome.
+    """
+    stop = stop_loss_level(entry_price, controls.stop_loss_pct)
+    if stop is not None and low <= stop:
+        return ProtectiveExit(SignalReason.STOP_LOSS, stop)
+    target = take_profit_level(entry_price, controls.take_profit_pct)
+    if target is not None and high >= target:
+        return ProtectiveExit(SignalReason.TAKE_PROFIT, target)
+    return None
+
+
+def protective_fill_price(exit_: ProtectiveExit, opening: Decimal) -> Decimal:
+    """Return the price an exit resting at its level fills at in a candle that opens at
+    *opening*: the level, or the opening when the market gapped through the level."""
+    if exit_.reason is SignalReason.STOP_LOSS:
+        return min(opening, exit_.level)
+    return max(opening, exit_.level)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from livetrader_gui.domain import Fill, InvalidValueError, Order, Position, TradeDirection
@@ -80,7 +81,53 @@ class SessionBook:
         """Return the unrealized P&L of every open position at its last mark."""
         return sum((p.unrealized_pnl for p in self.positions.values()), Decimal(0))
 
+    def view(self) -> TickView:
+        """Return the book as a tick begins, for the tick's decisions to see."""
+        return TickView(
+            self.open_positions,
+            self.realized_pnl,
+            {
+                s: (p.quantity, p.average_price, p.last_price)
+                for s, p in self.positions.items()
+                if not p.is_flat
+            },
+        )
+
     @property
     def market_value(self) -> Decimal:
         """Return the value of every open position at its last mark."""
         return sum((p.market_value for p in self.positions.values()), Decimal(0))
+
+
+@dataclass(slots=True)
+class TickView:
+    """What one tick's decisions see of the book: the book as the tick began, the marks of the
+    symbols decided so far, and the entries approved since.
+
+    Orders carried out during the tick change the book as their answers come in; the decisions
+    of the tick do not see those changes, so a tick decides the same way whatever order the
+    broker's answers arrive in (and the backtester can decide the same way).
+    """
+
+    positions_at_start: int
+    realized: Decimal
+    # symbol -> (quantity, average price, last mark), for the positions held at the start.
+    holdings: dict[str, tuple[Decimal, Decimal, Decimal | None]]
+    entries: int = 0
+    marks: dict[str, Decimal] = field(default_factory=dict)
+
+    @property
+    def open_positions(self) -> int:
+        """Return the slots taken: positions and entries in flight at the start, and the
+        entries approved since."""
+        return self.positions_at_start + self.entries
+
+    @property
+    def unrealized(self) -> Decimal:
+        """Return the unrealized P&L of the positions held at the start, at the latest marks."""
+        total = Decimal(0)
+        for symbol, (quantity, average, last) in self.holdings.items():
+            mark = self.marks.get(symbol, last)
+            if mark is not None:
+                total += quantity * (mark - average)
+        return total

@@ -49,9 +49,13 @@ class DailyRisk:
 
     def daily_pnl(self) -> Decimal:
         """Return the day's realized plus unrealized P&L so far."""
+        return self.pnl_of(self._book.realized_pnl, self._book.unrealized_pnl)
+
+    def pnl_of(self, realized: Decimal, unrealized: Decimal) -> Decimal:
+        """Return the day's P&L for a book that has realized and holds *unrealized*."""
         if self.budget is None:
             return Decimal(0)
-        return self.budget.daily_pnl(self._book.realized_pnl, self._book.unrealized_pnl)
+        return self.budget.daily_pnl(realized, unrealized)
 
     async def roll(self, now: datetime, equity: Decimal) -> None:
         """Open (or reload) the budget of the trading day *now* belongs to."""

@@ -24,10 +24,10 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from decimal import Decimal
-from typing import cast
+from typing import TypeVar, cast
 
 from livetrader_gui.application.journal import BufferedJournal
-from livetrader_gui.application.live_trading.book import SessionBook
+from livetrader_gui.application.live_trading.book import SessionBook, TickView
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.daily_risk import DailyRisk
 from livetrader_gui.application.live_trading.health import TickHealth
@@ -39,7 +39,7 @@ from livetrader_gui.application.live_trading.reconcile import (
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.session_orders import SessionOrders
 from livetrader_gui.application.live_trading.signal_desk import SignalDesk
-from livetrader_gui.application.live_trading.signal_flow import SignalFlow
+from livetrader_gui.application.live_trading.signal_flow import Proposal, SignalFlow
 from livetrader_gui.application.live_trading.symbols import SymbolState
 from livetrader_gui.application.ports import (
     BrokerConnectionError,
@@ -69,13 +69,12 @@ from livetrader_gui.domain import (
     TradingSignal,
     TradingState,
 )
-from livetrader_gui.domain.risk_rules import (
-    next_trading_state,
-)
+from livetrader_gui.domain.risk_rules import next_trading_state, protective_exit
 from livetrader_gui.domain.sizing import position_quantity
 from livetrader_gui.processing import ProcessingEngine
 
 _log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 STORAGE_HALT = "storage"
 KILL_SWITCH = "kill switch"
 
@@ -371,7 +370,16 @@ class LiveTradingRunner:
     # ------------------------------------------------------------------ one tick
 
     async def run_once(self) -> None:
-        """Process every symbol once (the body of the loop, public for replays and tests)."""
+        """Process every symbol once (the body of the loop, public for replays and tests).
+
+        The market data of every symbol is fetched at once (one slow symbol does not hold the
+        fetches of the others). The symbols are then decided one after the other, in the
+        session's order, each as soon as its data is in: its position is marked, its rules and
+        its quote decide, and what it asks for is carried out (saved, journalled, sent) while the
+        next is decided. Every decision sees the marks, slots and cash of the ones before it
+        and nothing of the ones after, whatever order the broker's answers come in: a tick
+        decides the same way every time, which is what lets the backtester reproduce it.
+        """
         if self._broker.connection_state is not ConnectionState.CONNECTED:
             raise BrokerConnectionError(f"{self._broker.broker_id} is not connected")
         await self._settle_storage()
@@ -382,14 +390,39 @@ class LiveTradingRunner:
         await self._desk.expire(now)
         await self._orders.sync()
         in_session = self._calendar.is_open(now)
-        results = await asyncio.gather(
-            *(self._guarded(state, now, in_session) for state in self._symbols.values())
-        )
-        failures = [r for r in results if isinstance(r, str)]
-        if failures and len(failures) == len(results):
+        view = self._book.view()
+        states = list(self._symbols.values())
+        fetching = [asyncio.ensure_future(self._guarded(self._observe(s, now), s)) for s in states]
+        verdicts: list[bool] = []
+        failures: list[str] = []
+        carrying: list[asyncio.Future[str | None]] = []
+        try:
+            for state, fetched in zip(states, fetching, strict=True):
+                quote = await fetched
+                if isinstance(quote, str):
+                    failures.append(quote)
+                    continue
+                if quote is None:
+                    continue
+                try:
+                    fresh, proposal = self._decide(state, quote, now, in_session, view)
+                except Exception as error:  # one symbol's failure must not stop the others
+                    message = f"{state.symbol}: {error or type(error).__name__}"
+                    self._health.error(f"{state.symbol} ({type(error).__name__})", message, error)
+                    continue
+                verdicts.append(fresh)
+                if proposal is not None:
+                    carrying.append(
+                        asyncio.ensure_future(self._guarded(self._flow.carry_out(proposal), state))
+                    )
+        finally:
+            settled = await asyncio.gather(*fetching, *carrying, return_exceptions=True)
+        lost = next((o for o in settled if isinstance(o, BrokerConnectionError)), None)
+        if lost is not None:
+            raise lost
+        if failures and len(failures) == len(states):
             await self._tick_failed(failures[0])
             return
-        verdicts = [fresh for fresh in results if isinstance(fresh, bool)]
         if in_session and verdicts and not any(verdicts):
             await self._link.lost("every quote is stale: the feed went silent")
             return
@@ -399,27 +432,24 @@ class LiveTradingRunner:
         if self._after_tick is not None:
             await self._after_tick(now)
 
-    async def _guarded(
-        self, state: SymbolState, now: datetime, in_session: bool
-    ) -> bool | str | None:
-        """Process one symbol; return whether its quote was fresh (None: no quote), or what
-        went wrong."""
+    async def _guarded(self, step: Awaitable[_T], state: SymbolState) -> _T | str:
+        """Run one symbol's step; return what it returns, or what went wrong (one symbol's
+        failure must not stop the others)."""
         async with self._limit:
             try:
-                return await self._process_symbol(state, now, in_session)
+                return await step
             except BrokerConnectionError:
                 raise
-            except Exception as error:  # one symbol's failure must not stop the others
+            except Exception as error:
                 message = f"{state.symbol}: {error or type(error).__name__}"
                 self._health.error(f"{state.symbol} ({type(error).__name__})", message, error)
                 return message
 
-    async def _process_symbol(
-        self, state: SymbolState, now: datetime, in_session: bool
-    ) -> bool | None:
+    async def _observe(self, state: SymbolState, now: datetime) -> Quote | None:
+        """Fetch a symbol's new candles (feeding its rules) and its quote."""
         timeout = self._limits.broker_timeout
         symbol = state.symbol
-        if state.candles_due(now):
+        if state.candles_due(now) or not state.has_instrument:
             fetches: list[Awaitable[object]] = [
                 self._broker.get_latest_quote(symbol),
                 self._candles(state, now),
@@ -436,44 +466,53 @@ class LiveTradingRunner:
         else:
             # Most ticks need only the quote: no gather, no extra task per symbol.
             quote = await within(self._timer, self._broker.get_latest_quote(symbol), timeout)
-        if not isinstance(quote, Quote):
-            return None
-        stale = (now - quote.at).total_seconds() > self._limits.stale_quote_after
+        return quote if isinstance(quote, Quote) else None
+
+    def _decide(
+        self, state: SymbolState, quote: Quote, now: datetime, in_session: bool, view: TickView
+    ) -> tuple[bool, Proposal | None]:
+        """Mark a symbol's position and decide what its rules and quote ask for, at once
+        (nothing awaited); return whether its quote was fresh, and the signal to carry out."""
+        symbol = state.symbol
         position = self._book.positions.get(symbol)
         if position is not None and not position.is_flat:
             position.mark(quote.last)
             self._services.observer.on_position_changed(
                 PositionSnapshot.of(self._session.id, position)
             )
+        view.marks[symbol] = quote.last
+        stale = (now - quote.at).total_seconds() > self._limits.stale_quote_after
         if not in_session or stale or self._session.status is not SessionStatus.RUNNING:
             state.consume_decision()
-            return not stale
+            return not stale, None
         if self._book.has_open_order(symbol) or self._desk.waiting_on(symbol):
             state.consume_decision()
-            return True
+            return True, None
         if position is not None and not position.is_flat:
             reason = self._exit_reason(state, position.average_price, quote.last)
-            if reason is not None:
-                await self._flow.signal(
-                    symbol, TradeDirection.SELL, position.quantity, quote, reason
-                )
-        elif state.consume_decision().entry:
-            instrument = await state.instrument(self._broker)
-            account = self._flow.account
-            assert account is not None
-            quantity = position_quantity(
-                equity=account.equity,
-                cash=account.buying_power,
-                price=quote.ask,
-                position_pct=self._session.strategy.position_pct,
-                max_position_size_pct=self._session.risk_controls.max_position_size_pct,
-                commission_rate=self._config.costs.commission_rate,
-                instrument=instrument,
+            if reason is None:
+                return True, None
+            return True, self._flow.propose(
+                symbol, TradeDirection.SELL, position.quantity, quote, reason, view
             )
-            await self._flow.signal(
-                symbol, TradeDirection.BUY, quantity, quote, SignalReason.ENTRY_RULE
-            )
-        return True
+        if not state.consume_decision().entry:
+            return True, None
+        account = self._flow.account
+        instrument = state.known_instrument
+        assert account is not None
+        assert instrument is not None
+        quantity = position_quantity(
+            equity=account.equity,
+            cash=account.buying_power,
+            price=quote.ask,
+            position_pct=self._session.strategy.position_pct,
+            max_position_size_pct=self._session.risk_controls.max_position_size_pct,
+            commission_rate=self._config.costs.commission_rate,
+            instrument=instrument,
+        )
+        return True, self._flow.propose(
+            symbol, TradeDirection.BUY, quantity, quote, SignalReason.ENTRY_RULE, view
+        )
 
     async def _candles(self, state: SymbolState, now: datetime) -> list[Candle]:
         """Fetch the candles *state* needs: a warm-up, or each trading range missed in turn."""
@@ -488,18 +527,13 @@ class LiveTradingRunner:
     def _exit_reason(
         self, state: SymbolState, entry_price: Decimal, last: Decimal
     ) -> SignalReason | None:
-        controls = self._session.risk_controls
-        if controls.stop_loss_pct is not None and last <= entry_price * (
-            1 - controls.stop_loss_pct / 100
-        ):
-            state.consume_decision()
-            return SignalReason.STOP_LOSS
-        if controls.take_profit_pct is not None and last >= entry_price * (
-            1 + controls.take_profit_pct / 100
-        ):
-            state.consume_decision()
-            return SignalReason.TAKE_PROFIT
-        return SignalReason.EXIT_RULE if state.consume_decision().exit else None
+        """Return why a position closes now: a protective exit on the last price (the same
+        domain rule the backtester applies), else the exit rule; each candle decides once."""
+        decision = state.consume_decision()
+        protective = protective_exit(self._session.risk_controls, entry_price, last, last)
+        if protective is not None:
+            return protective.reason
+        return SignalReason.EXIT_RULE if decision.exit else None
 
     # ------------------------------------------------------------------ the trader's commands
 

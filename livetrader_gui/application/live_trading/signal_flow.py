@@ -9,10 +9,11 @@ in MANUAL mode it waits for the trader, whose Execute re-checks the risk on a fr
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
 
-from livetrader_gui.application.live_trading.book import SessionBook
+from livetrader_gui.application.live_trading.book import SessionBook, TickView
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.daily_risk import DailyRisk
 from livetrader_gui.application.live_trading.exceptions import (
@@ -41,6 +42,15 @@ from livetrader_gui.domain.values import plain
 
 Journal = Callable[..., Awaitable[None]]
 Log = Callable[[LogLevel, str], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Proposal:
+    """A signal a rule produced, the quote it was made on, and the risk rules' verdict."""
+
+    signal: TradingSignal
+    quote: Quote
+    decision: RiskDecision
 
 
 class SignalFlow:
@@ -82,14 +92,21 @@ class SignalFlow:
         self._log = log
         self.account: Account | None = None
 
-    async def signal(
+    def propose(
         self,
         symbol: str,
         direction: TradeDirection,
         quantity: Decimal,
         quote: Quote,
         reason: SignalReason,
-    ) -> None:
+        view: TickView,
+    ) -> Proposal:
+        """Return a new signal with the risk rules' verdict on it, at once (nothing awaited).
+
+        The risk check sees the tick's *view* of the book (see ``TickView``). An approved entry
+        takes its position slot there and in the book, so that the entries a tick decides in
+        turn see the slots the ones before them took, whatever order their I/O finishes in.
+        """
         now = self._clock.now()
         manual = self._session.execution_mode is ExecutionMode.MANUAL
         signal = TradingSignal(
@@ -102,72 +119,90 @@ class SignalFlow:
             created_at=now,
             expires_at=now + timedelta(seconds=self._config.signal_ttl) if manual else None,
         )
-        await self._desk.publish(signal)
-        await self._journal(
-            "signal",
-            f"{reason.value} signal: {direction.value} {plain(quantity)} {symbol} "
-            f"at {plain(quote.last)}",
-            symbol=symbol,
-            direction=direction.value,
-            price=plain(quote.last),
-            quantity=plain(quantity),
-            reason=reason.value,
-            signal_id=signal.id,
-        )
-        decision = await self._decide(signal, quote)
-        if not decision.approved:
-            await self._desk.close(signal, lambda s: s.reject(decision.summary))
-        elif manual:
-            if direction is TradeDirection.BUY:
-                self._book.reserved -= 1  # a pending signal holds no slot; execution re-checks
-            self._desk.hold(signal)
-        else:
-            await self.execute(signal)
+        return Proposal(signal, quote, self._check(signal, quote, view))
 
-    async def _decide(self, signal: TradingSignal, quote: Quote) -> RiskDecision:
-        """Run the risk check for *signal* and record the verdict."""
-        if signal.direction is TradeDirection.BUY:
-            decision = self._passes_risk_check(quote, signal.quantity)
-            if decision.approved:
-                # Take the slot now, before any await lets another symbol pass the same check.
-                self._book.reserved += 1
-        else:
-            decision = check_exit(
-                self._session.trading_state, self._calendar.is_open(self._clock.now())
-            )
+    async def carry_out(self, proposal: Proposal) -> None:
+        """Save and journal the signal and its verdict, then send it (AUTO) or queue it for the
+        trader (MANUAL); a refused signal is closed with the reasons."""
+        signal, quote, decision = proposal.signal, proposal.quote, proposal.decision
         reserved = signal.direction is TradeDirection.BUY and decision.approved
         try:
+            await self._desk.publish(signal)
             await self._journal(
-                "risk_decision",
-                f"{signal.symbol} {signal.direction.value}: {decision.summary}",
+                "signal",
+                f"{signal.reason.value} signal: {signal.direction.value} "
+                f"{plain(signal.quantity)} {signal.symbol} at {plain(quote.last)}",
                 symbol=signal.symbol,
-                approved=decision.approved,
-                reasons=decision.codes,
+                direction=signal.direction.value,
+                price=plain(quote.last),
+                quantity=plain(signal.quantity),
+                reason=signal.reason.value,
                 signal_id=signal.id,
             )
+            await self._record(signal, decision)
         except BaseException:
             if reserved:
                 self._book.reserved -= 1  # nothing will be sent: free the slot
             raise
         if not decision.approved:
+            await self._desk.close(signal, lambda s: s.reject(decision.summary))
+        elif self._session.execution_mode is ExecutionMode.MANUAL:
+            if reserved:
+                self._book.reserved -= 1  # a pending signal holds no slot; execution re-checks
+            self._desk.hold(signal)
+        else:
+            await self.execute(signal)
+
+    def _check(
+        self, signal: TradingSignal, quote: Quote, view: TickView | None = None
+    ) -> RiskDecision:
+        """Return the risk rules' verdict on *signal*, seen from a tick's *view* of the book
+        (or from the book as it stands); an approved entry takes a slot."""
+        if signal.direction is TradeDirection.BUY:
+            decision = self._passes_risk_check(quote, signal.quantity, view)
+            if decision.approved:
+                self._book.reserved += 1
+                if view is not None:
+                    view.entries += 1
+            return decision
+        return check_exit(self._session.trading_state, self._calendar.is_open(self._clock.now()))
+
+    async def _record(self, signal: TradingSignal, decision: RiskDecision) -> None:
+        await self._journal(
+            "risk_decision",
+            f"{signal.symbol} {signal.direction.value}: {decision.summary}",
+            symbol=signal.symbol,
+            approved=decision.approved,
+            reasons=decision.codes,
+            signal_id=signal.id,
+        )
+        if not decision.approved:
             self._log(
                 LogLevel.WARNING,
                 f"{signal.direction.value.lower()} {signal.symbol} refused: {decision.summary}",
             )
-        return decision
 
-    def _passes_risk_check(self, quote: Quote, quantity: Decimal) -> RiskDecision:
+    def _passes_risk_check(
+        self, quote: Quote, quantity: Decimal, view: TickView | None
+    ) -> RiskDecision:
         """Return the verdict of the risk rules on buying *quantity* at *quote*."""
         account = self.account
         equity = account.equity if account is not None else Decimal(0)
+        if view is None:
+            slots, daily_pnl = self._book.open_positions, self._daily.daily_pnl()
+        else:
+            slots, daily_pnl = (
+                view.open_positions,
+                self._daily.pnl_of(view.realized, view.unrealized),
+            )
         return check_entry(
             self._session.risk_controls,
             EntryProposal(
-                open_positions=self._book.open_positions,
+                open_positions=slots,
                 quantity=quantity,
                 price=quote.ask,
                 equity=equity,
-                daily_pnl=self._daily.daily_pnl(),
+                daily_pnl=daily_pnl,
                 start_of_day_equity=self._daily.start_of_day_equity,
                 within_trading_hours=self._calendar.is_open(self._clock.now()),
                 trading_state=self._session.trading_state,
@@ -230,7 +265,13 @@ class SignalFlow:
             self.account = await within(
                 self._timer, self._broker.get_account(), self._limits.broker_timeout
             )
-            decision = await self._decide(signal, quote)
+            decision = self._check(signal, quote)
+            try:
+                await self._record(signal, decision)
+            except BaseException:
+                if signal.direction is TradeDirection.BUY and decision.approved:
+                    self._book.reserved -= 1  # nothing will be sent: free the slot
+                raise
         except BaseException:
             self._desk.unclaim(signal)  # nothing was sent: the trader may try again
             raise

@@ -144,6 +144,11 @@ class SymbolState:
         """Tell whether the instrument was fetched already."""
         return self._instrument is not None
 
+    @property
+    def known_instrument(self) -> Instrument | None:
+        """Return the instrument if it was fetched already."""
+        return self._instrument
+
     async def instrument(self, broker: IBrokerGateway) -> Instrument:
         """Return the instrument (asked of the broker once)."""
         if self._instrument is None:

@@ -40,6 +40,20 @@ def test_selling_everything_leaves_the_position_flat() -> None:
     assert position.opened_at is None
 
 
+def test_a_position_bought_again_after_it_was_closed_carries_no_old_mark() -> None:
+    # Found by the parity test: the old mark valued the new purchase at a price it never had,
+    # and the day's loss limit tripped on a loss that did not exist.
+    position = Position("005930")
+    position.apply_fill(fill_for(order(quantity=10), 10, price=70_000))
+    position.mark(Decimal(75_000))
+    position.apply_fill(fill_for(order(quantity=10, direction=TradeDirection.SELL), 10))
+
+    position.apply_fill(fill_for(order(quantity=10), 10, price=72_000, fill_id="again"))
+
+    assert position.last_price is None
+    assert position.unrealized_pnl == 0
+
+
 def test_selling_more_than_held_is_refused_because_strategies_are_long_only() -> None:
     position = Position("005930")
     with pytest.raises(InvalidValueError, match="exceeds the 0 held"):

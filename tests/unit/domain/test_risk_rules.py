@@ -11,9 +11,16 @@ from decimal import Decimal
 
 import pytest
 
-from livetrader_gui.domain import RiskControls, SessionStatus, TradeDirection, TradingState
+from livetrader_gui.domain import (
+    RiskControls,
+    SessionStatus,
+    SignalReason,
+    TradeDirection,
+    TradingState,
+)
 from livetrader_gui.domain.risk_rules import (
     EntryProposal,
+    ProtectiveExit,
     RiskDecision,
     RiskReason,
     check_entry,
@@ -23,6 +30,10 @@ from livetrader_gui.domain.risk_rules import (
     is_daily_limit_reached,
     next_trading_state,
     position_size_pct,
+    protective_exit,
+    protective_fill_price,
+    stop_loss_level,
+    take_profit_level,
 )
 
 CONTROLS = RiskControls(
@@ -309,3 +320,61 @@ def test_flattening_never_buys() -> None:
     decision = check_order_permitted(RUNNING, TradingState.HALTED, BUY, flattening=True)
 
     assert decision.codes == ("halted",)
+
+
+# ---------------------------------------------------------------------------- protective exits
+
+PROTECTED = RiskControls(
+    max_positions=3,
+    max_position_size_pct=Decimal(10),
+    max_daily_loss_pct=Decimal(2),
+    stop_loss_pct=Decimal(3),
+    take_profit_pct=Decimal(6),
+)
+ENTRY = Decimal(10_000)  # stop at 9,700, target at 10,600
+
+
+def exit_at(low: int, high: int, controls: RiskControls = PROTECTED) -> ProtectiveExit | None:
+    return protective_exit(controls, ENTRY, Decimal(low), Decimal(high))
+
+
+def test_the_stop_and_target_levels_are_percentages_of_the_entry_price() -> None:
+    assert stop_loss_level(ENTRY, Decimal(3)) == Decimal(9_700)
+    assert take_profit_level(ENTRY, Decimal(6)) == Decimal(10_600)
+    assert stop_loss_level(ENTRY, None) is None
+    assert take_profit_level(ENTRY, None) is None
+
+
+def test_a_price_at_the_stop_triggers_it_and_one_just_above_does_not() -> None:
+    assert exit_at(9_700, 9_700) == ProtectiveExit(SignalReason.STOP_LOSS, Decimal(9_700))
+    assert exit_at(9_701, 9_701) is None
+
+
+def test_a_price_at_the_target_triggers_it_and_one_just_below_does_not() -> None:
+    assert exit_at(10_600, 10_600) == ProtectiveExit(SignalReason.TAKE_PROFIT, Decimal(10_600))
+    assert exit_at(10_599, 10_599) is None
+
+
+def test_a_candle_that_reaches_both_is_taken_as_stopped_out() -> None:
+    assert exit_at(9_600, 10_700) == ProtectiveExit(SignalReason.STOP_LOSS, Decimal(9_700))
+
+
+def test_a_candle_range_triggers_by_its_low_and_its_high() -> None:
+    assert exit_at(9_650, 10_000) == ProtectiveExit(SignalReason.STOP_LOSS, Decimal(9_700))
+    assert exit_at(10_000, 10_650) == ProtectiveExit(SignalReason.TAKE_PROFIT, Decimal(10_600))
+
+
+def test_without_levels_nothing_triggers() -> None:
+    bare = replace(PROTECTED, stop_loss_pct=None, take_profit_pct=None)
+
+    assert exit_at(1, 1_000_000, bare) is None
+
+
+def test_a_resting_exit_fills_at_its_level_or_at_an_opening_beyond_it() -> None:
+    stop = ProtectiveExit(SignalReason.STOP_LOSS, Decimal(9_700))
+    target = ProtectiveExit(SignalReason.TAKE_PROFIT, Decimal(10_600))
+
+    assert protective_fill_price(stop, Decimal(9_800)) == Decimal(9_700)
+    assert protective_fill_price(stop, Decimal(9_500)) == Decimal(9_500)  # gapped down through it
+    assert protective_fill_price(target, Decimal(10_500)) == Decimal(10_600)
+    assert protective_fill_price(target, Decimal(10_900)) == Decimal(10_900)  # gapped up

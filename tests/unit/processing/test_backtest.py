@@ -92,10 +92,18 @@ def test_a_trade_enters_and_exits_at_the_close_of_the_signalling_candles() -> No
     assert trade.quantity == Decimal(4545)  # 50 % of 1,000,000 at 110, whole shares
     assert trade.pnl == Decimal(4545 * 5)
     assert trade.exit_reason is ExitReason.RULE
-    assert trade.entry_time == START.to_pydatetime().replace(minute=2)
-    # Flat again after the exit bar; the entry rule holds on the last bar: a second trade ends
-    # with the data.
-    assert (last.entry_price, last.exit_reason, last.pnl) == (Decimal(130), ExitReason.END, 0)
+    # Orders fill when the candle that decided them closes: the third closes at 09:03 KST.
+    assert trade.entry_time == START.to_pydatetime().replace(minute=3)
+    assert trade.exit_time == START.to_pydatetime().replace(minute=5)
+    # Flat again after the exit bar; the entry rule holds on the last bar: a second position is
+    # still open when the data ends, valued at the last close.
+    assert (last.entry_price, last.exit_reason, last.exit_time, last.pnl) == (
+        Decimal(130),
+        None,
+        None,
+        0,
+    )
+    assert last.is_open
     assert outcome.final_equity == Decimal(1_000_000 + 4545 * 5)
 
 
@@ -107,7 +115,7 @@ def test_commission_tax_and_slippage_are_charged_on_each_fill() -> None:
     assert trade.entry_price == Decimal(111)  # one tick worse than the close of 110
     assert trade.exit_price == Decimal(119)
     quantity = trade.quantity
-    assert quantity == Decimal(500_000 // 111)
+    assert quantity == Decimal(500_000 // 110)  # sized on the quote, as the runner sizes
     buy_fee = (quantity * 111 * Decimal("0.001")).to_integral_value(rounding="ROUND_FLOOR")
     sell_fee = (quantity * 119 * Decimal("0.001")).to_integral_value(rounding="ROUND_FLOOR")
     tax = (quantity * 119 * Decimal("0.002")).to_integral_value(rounding="ROUND_FLOOR")
@@ -144,12 +152,15 @@ def test_a_take_profit_fills_at_its_level() -> None:
     assert outcome.trades[0].exit_price == Decimal(105)
 
 
-def test_a_position_still_open_at_the_end_is_closed_at_the_last_close() -> None:
+def test_a_position_still_open_at_the_end_is_valued_at_the_last_close() -> None:
     outcome = run(
         {"entry": "close == 100", "exit": "close > 1000"}, {"AAA": candles([100, 102, 104])}
     )
-    assert outcome.trades[0].exit_reason is ExitReason.END
-    assert outcome.trades[0].exit_price == Decimal(104)
+    (trade,) = outcome.trades
+    assert (trade.exit_reason, trade.exit_price, trade.exit_time) == (None, None, None)
+    assert trade.pnl == trade.quantity * 4
+    assert outcome.final_equity == 1_000_000 + trade.quantity * 4
+    assert outcome.metrics.num_trades == 0  # no round trip was completed
 
 
 def test_max_positions_lets_the_first_symbol_in_order_take_the_last_slot() -> None:

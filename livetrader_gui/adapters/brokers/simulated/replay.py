@@ -2,8 +2,8 @@
 
 At any instant the broker shows the candles that have closed; its quote is the close of the
 latest of them (or, before the first candle of a day has closed, that candle's open). A market
-order fills at once at that quote: the close of the candle that produced the signal. Fees are
-charged only when asked for.
+order fills at once at that quote, the close of the candle that produced the signal, moved
+against it by the slippage. Fees and slippage are charged only when asked for.
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from livetrader_gui.domain import (
     InvalidValueError,
     OrderRequest,
     Quote,
+    TradeDirection,
 )
 from livetrader_gui.domain.sizing import TradingCosts
 
@@ -209,10 +210,14 @@ class ReplayBroker:
 
     async def place_order(self, request: OrderRequest) -> BrokerOrderState:
         closed = self._closed(request.symbol)
-        price = self._rows(request.symbol)[closed - 1].close if closed else None
-        return self._book.execute(
-            request, price, self._instruments[request.symbol], self._clock.now()
-        )
+        instrument = self._instruments[request.symbol]
+        price = None
+        if closed:
+            # The last close, moved against the order by the slippage, as a paper fill is.
+            close = self._rows(request.symbol)[closed - 1].close
+            buying = request.direction is TradeDirection.BUY
+            price = self._book.costs.fill_price(instrument, close, buying=buying)
+        return self._book.execute(request, price, instrument, self._clock.now())
 
     async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
         state = self._book.orders.get(client_order_id)
