@@ -3,32 +3,24 @@
 The strategy runs in AUTO mode on the replay broker, minute by minute on a simulated clock and at
 full speed, without the go-live gate (a simulation moves no money; the journal says so). The
 journal is written as JSON lines, one object per event, ending with a ``summary``. It is written
-to a temporary file and moved into place only when the replay has finished, so a failed replay
-never leaves a journal that looks complete.
+to a temporary file and moved into place only when the replay has finished, so a failed or
+stopped replay never leaves a journal that looks complete (see ``simulation_inputs``).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import json
-import os
-import sys
-import tempfile
-from collections.abc import Sequence
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal, InvalidOperation
-from pathlib import Path
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC
+from decimal import Decimal
 from typing import Any
 
+import numpy as np
+
 from livetrader_gui.adapters.brokers.registry import BrokerRegistry
-from livetrader_gui.adapters.brokers.simulated.replay import (
-    MINUTE,
-    ReplayBroker,
-    ReplayDataError,
-    load_candles_csv,
-)
-from livetrader_gui.adapters.calendars import CalendarError, ExchangeCalendarProvider
+from livetrader_gui.adapters.brokers.simulated.replay import MINUTE, ReplayBroker
+from livetrader_gui.adapters.candle_file import MINUTE_NS, CandleColumns, moment
 from livetrader_gui.adapters.clocks import ManualClock
 from livetrader_gui.adapters.persistence.memory import (
     MemoryBacktestRepository,
@@ -39,7 +31,16 @@ from livetrader_gui.adapters.persistence.memory import (
     MemorySessionRepository,
     MemorySignalRepository,
 )
-from livetrader_gui.adapters.strategy_file import StrategyFileError, load_strategy
+from livetrader_gui.app.simulation_inputs import (
+    EXIT_BAD_INPUT,
+    OutputFile,
+    Progress,
+    SimulationInputs,
+    add_common_arguments,
+    check_capital,
+    load_inputs,
+    run_command,
+)
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
@@ -48,9 +49,7 @@ from livetrader_gui.application.ports import ICalendarProvider
 from livetrader_gui.domain import (
     KRX_STOCK_TICKS,
     AuditEntry,
-    Candle,
     Instrument,
-    InvalidValueError,
     Strategy,
     TickTable,
 )
@@ -58,25 +57,8 @@ from livetrader_gui.domain.sizing import TradingCosts
 from livetrader_gui.domain.values import plain
 from livetrader_gui.processing import ProcessingEngine
 
-EXIT_OK = 0
-EXIT_BAD_INPUT = 2
-DEFAULT_CAPITAL = Decimal(10_000_000)
 # A symbol whose last candle closed more than this before a minute does not trade in it.
 REPLAY_STALE_AFTER = 120.0
-
-
-class ReplayInputError(ValueError):
-    """An input of the replay is unusable; the message names the file and line."""
-
-
-def _decimal(text: str) -> Decimal:
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not value.is_finite() or value < 0:
-        raise argparse.ArgumentTypeError(f"'{text}' must be a number of 0 or more")
-    return value
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -84,86 +66,60 @@ def _parser() -> argparse.ArgumentParser:
         prog="livetrader-gui replay",
         description="Replay a strategy on recorded 1-minute candles with the live runner.",
     )
-    parser.add_argument("--strategy", type=Path, required=True, help="strategy file (TOML)")
-    parser.add_argument("--candles", type=Path, required=True, help="candle file (CSV)")
-    parser.add_argument("--out", type=Path, required=True, help="journal to write (JSON lines)")
-    parser.add_argument("--capital", type=_decimal, default=DEFAULT_CAPITAL)
-    parser.add_argument(
-        "--commission", type=_decimal, default=Decimal(0), help="rate, e.g. 0.00015"
-    )
-    parser.add_argument("--sell-tax", type=_decimal, default=Decimal(0), help="rate on sales")
+    add_common_arguments(parser, "journal to write (JSON lines)")
     return parser
 
 
 def replay_main(argv: Sequence[str]) -> int:
     """Run a replay from the command line; return the exit code."""
     args = _parser().parse_args(list(argv))
-    if args.capital <= 0:
-        print("livetrader-gui replay: --capital must be above 0", file=sys.stderr)
+    if not check_capital("replay", args.capital):
         return EXIT_BAD_INPUT
-    try:
-        costs = TradingCosts(commission_rate=args.commission, sell_tax_rate=args.sell_tax)
-        lines = asyncio.run(replay(args.strategy, args.candles, args.capital, costs))
-    except (ReplayInputError, StrategyFileError, ReplayDataError, InvalidValueError) as error:
-        print(f"livetrader-gui replay: {error}", file=sys.stderr)
-        return EXIT_BAD_INPUT
-    _write_atomically(args.out, lines)
-    summary = lines[-1]
-    print(
-        f"replayed {len(lines) - 1} events; equity {summary['equity']}, realized P&L "
-        f"{summary['realized_pnl']}; journal written to {args.out}"
-    )
-    return EXIT_OK
+    out = OutputFile(args.out, force=args.force)
+    costs = TradingCosts(commission_rate=args.commission, sell_tax_rate=args.sell_tax)
 
+    def work(inputs: SimulationInputs) -> tuple[list[dict[str, Any]], str]:
+        progress = Progress("replay", inputs.minutes, "minutes")
+        try:
+            lines = asyncio.run(
+                run_replay(
+                    inputs.strategy,
+                    inputs.candles,
+                    inputs.calendars,
+                    args.capital,
+                    costs,
+                    inputs.name,
+                    progress=progress.update,
+                )
+            )
+        finally:
+            progress.close()
+        summary = lines[-1]
+        return lines, (
+            f"replayed {len(lines) - 1} events; equity {summary['equity']}, realized P&L "
+            f"{summary['realized_pnl']}; journal written to {args.out}"
+        )
 
-def _write_atomically(path: Path, lines: list[dict[str, Any]]) -> None:
-    if path.exists():
-        print(f"livetrader-gui replay: replacing the existing {path}", file=sys.stderr)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=path.name, suffix=".partial", dir=path.parent)
-    with os.fdopen(handle, "w", encoding="utf-8") as out:
-        for line in lines:
-            out.write(json.dumps(line, ensure_ascii=False) + "\n")
-    Path(temporary).replace(path)
-
-
-async def replay(
-    strategy_path: Path, candles_path: Path, capital: Decimal, costs: TradingCosts
-) -> list[dict[str, Any]]:
-    """Replay and return the journal lines, the summary last."""
-    loaded = load_strategy(strategy_path, datetime.now(UTC))
-    strategy = loaded.strategy
-    engine = ProcessingEngine()
-    for key in ("entry_rule", "exit_rule"):
-        problems = engine.validate(getattr(strategy, key))
-        if problems:
-            raise ReplayInputError(f"{loaded.where(key)}: {key}: {problems[0]}")
-    candles = load_candles_csv(candles_path, strategy.symbols)
-    starts = sorted({c.start for rows in candles.values() for c in rows})
-    calendars = ExchangeCalendarProvider(start=starts[0].date() - timedelta(days=30))
-    try:
-        calendar = calendars.load(strategy.exchange)
-        calendar.is_open(starts[-1] + MINUTE)  # raises if the candles outrun the calendar
-    except CalendarError as error:
-        raise ReplayInputError(f"{loaded.where('exchange')}: {error}") from None
-    return await run_replay(strategy, candles, calendars, capital, costs, candles_path.name)
+    return run_command("replay", out, lambda: load_inputs(args.strategy, args.candles), work)
 
 
 async def run_replay(
     strategy: Strategy,
-    candles: dict[str, list[Candle]],
+    candles: Mapping[str, CandleColumns],
     calendars: ICalendarProvider,
     capital: Decimal,
     costs: TradingCosts,
     name: str = "replay",
+    *,
+    progress: Callable[[int], None] | None = None,
 ) -> list[dict[str, Any]]:
     """Replay *strategy* on *candles* with the live session manager and runner; return the
-    journal lines, the summary last. Nothing is stored: the records live in memory."""
+    journal lines, the summary last. Nothing is stored: the records live in memory.
+    *progress* is told how many minutes have been replayed."""
     instruments = {s: instrument_of(s, strategy.exchange) for s in strategy.symbols}
-    starts = min(c.start for rows in candles.values() for c in rows)
-    clock = ManualClock(starts)
+    clock = ManualClock(moment(min(int(rows.start[0]) for rows in candles.values())))
     broker = ReplayBroker(candles, instruments, clock, capital, costs, name)
-    return await _run(ProcessingEngine(), strategy, broker, clock, calendars, costs, candles)
+    return await _run(strategy, broker, clock, calendars, costs, candles, progress)
 
 
 def instrument_of(symbol: str, exchange: str) -> Instrument:
@@ -179,13 +135,13 @@ def _instrument(symbol: str, exchange: str) -> Instrument:
 
 
 async def _run(
-    engine: ProcessingEngine,
     strategy: Strategy,
     broker: ReplayBroker,
     clock: ManualClock,
     calendars: ICalendarProvider,
     costs: TradingCosts,
-    candles: dict[str, list[Candle]],
+    candles: Mapping[str, CandleColumns],
+    progress: Callable[[int], None] | None,
 ) -> list[dict[str, Any]]:
     journal = MemoryJournal()
     services = RunnerServices(
@@ -200,7 +156,7 @@ async def _run(
     registry.register(broker)
     manager = LiveTradingSessionManager(
         registry,
-        engine,
+        ProcessingEngine(),
         services,
         MemoryBacktestRepository(),
         MemoryPaperRepository(),
@@ -217,10 +173,13 @@ async def _run(
     )
     session = await manager.start_session(config)
     # A tick at every minute a candle closes, in time order.
-    for end in sorted({c.end for rows in candles.values() for c in rows}):
+    ends = np.unique(np.concatenate([rows.start for rows in candles.values()])) + MINUTE_NS
+    for done, end in enumerate(ends.tolist(), start=1):
         await clock.parked.wait()
         clock.parked.clear()
-        clock.advance_to(end)
+        clock.advance_to(moment(end))
+        if progress is not None:
+            progress(done)
     await clock.parked.wait()
     runner = manager.runner(session.id)
     book = runner.book

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
@@ -30,7 +31,21 @@ def daily_returns(equity: pd.Series, initial_capital: float, timezone: str) -> p
     return (closes / previous - 1.0).astype(np.float64)
 
 
-def compute_metrics(
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """The metrics at full precision, as fractions (0.05 is 5 %); None where undefined."""
+
+    total_return: float
+    cagr: float
+    sharpe: float | None
+    sortino: float | None
+    max_drawdown: float
+    win_rate: float
+    trades: int
+    exposure: float
+
+
+def measure(
     equity: pd.Series,
     trade_pnls: Sequence[Decimal],
     *,
@@ -38,8 +53,8 @@ def compute_metrics(
     timezone: str,
     risk_free_rate: float = 0.0,
     bars_in_market: int = 0,
-) -> BacktestMetrics:
-    """Return the metrics of a backtest.
+) -> Figures:
+    """Return the metrics of a backtest at full precision.
 
     Parameters
     ----------
@@ -60,15 +75,46 @@ def compute_metrics(
     returns = daily_returns(equity, initial_capital, timezone)
     excess = returns - risk_free_rate / TRADING_DAYS_PER_YEAR
     wins = sum(1 for pnl in trade_pnls if pnl > 0)
+    return Figures(
+        total_return=final / initial_capital - 1.0,
+        cagr=_cagr(equity, initial_capital, final),
+        sharpe=_ratio(excess, _deviation(excess)),
+        sortino=_ratio(excess, _downside_deviation(excess)),
+        max_drawdown=_max_drawdown(equity, initial_capital),
+        win_rate=wins / len(trade_pnls) if trade_pnls else 0.0,
+        trades=len(trade_pnls),
+        exposure=bars_in_market / len(equity) if len(equity) else 0.0,
+    )
+
+
+def compute_metrics(
+    equity: pd.Series,
+    trade_pnls: Sequence[Decimal],
+    *,
+    initial_capital: float,
+    timezone: str,
+    risk_free_rate: float = 0.0,
+    bars_in_market: int = 0,
+) -> BacktestMetrics:
+    """Return the metrics of a backtest as they are stored and shown (see ``measure``):
+    percentages to six places, ratios to four."""
+    figures = measure(
+        equity,
+        trade_pnls,
+        initial_capital=initial_capital,
+        timezone=timezone,
+        risk_free_rate=risk_free_rate,
+        bars_in_market=bars_in_market,
+    )
     return BacktestMetrics(
-        total_return_pct=_decimal((final / initial_capital - 1.0) * 100),
-        cagr_pct=_cagr(equity, initial_capital, final),
-        sharpe_ratio=_ratio(excess, _deviation(excess)),
-        sortino_ratio=_ratio(excess, _downside_deviation(excess)),
-        max_drawdown_pct=_decimal(_max_drawdown(equity, initial_capital) * 100),
-        win_rate_pct=_decimal(wins / len(trade_pnls) * 100 if trade_pnls else 0.0),
-        num_trades=len(trade_pnls),
-        exposure_pct=_decimal(bars_in_market / len(equity) * 100 if len(equity) else 0.0),
+        total_return_pct=_decimal(figures.total_return * 100),
+        cagr_pct=round(Decimal(repr(figures.cagr)) * 100, 6),
+        sharpe_ratio=None if figures.sharpe is None else _decimal(figures.sharpe, 4),
+        sortino_ratio=None if figures.sortino is None else _decimal(figures.sortino, 4),
+        max_drawdown_pct=_decimal(figures.max_drawdown * 100),
+        win_rate_pct=_decimal(figures.win_rate * 100),
+        num_trades=figures.trades,
+        exposure_pct=_decimal(figures.exposure * 100),
     )
 
 
@@ -88,11 +134,11 @@ def _downside_deviation(excess: pd.Series) -> float:
     return math.sqrt(float(np.mean(shortfall**2)))
 
 
-def _ratio(excess: pd.Series, deviation: float) -> Decimal | None:
+def _ratio(excess: pd.Series, deviation: float) -> float | None:
     """Return the annualized mean excess return over *deviation*; None when it is undefined."""
     if len(excess) < 2 or not deviation > 1e-12:
         return None
-    return _decimal(float(excess.mean()) / deviation * math.sqrt(TRADING_DAYS_PER_YEAR), 4)
+    return float(excess.mean()) / deviation * math.sqrt(TRADING_DAYS_PER_YEAR)
 
 
 def _max_drawdown(equity: pd.Series, initial_capital: float) -> float:
@@ -103,16 +149,16 @@ def _max_drawdown(equity: pd.Series, initial_capital: float) -> float:
     return float(np.max((peaks - values) / peaks))
 
 
-def _cagr(equity: pd.Series, initial_capital: float, final: float) -> Decimal:
-    """Return the compound annual growth rate in percent over the calendar span of the curve.
+def _cagr(equity: pd.Series, initial_capital: float, final: float) -> float:
+    """Return the compound annual growth rate, as a fraction, over the calendar span of the
+    curve (at least a day).
 
     Computed in Decimal so that a short, lucky test annualizes to a large number instead of
     overflowing a float.
     """
     if equity.empty or final <= 0:
-        return Decimal(-100) if final <= 0 else Decimal(0)
+        return -1.0 if final <= 0 else 0.0
     span = equity.index[-1] - equity.index[0]
     years = Decimal(max(span.total_seconds(), 86_400)) / Decimal(365.25 * 86_400)
     growth = Decimal(repr(final)) / Decimal(repr(initial_capital))
-    rate = (growth.ln() / years).exp() - 1
-    return round(rate * 100, 6)
+    return float((growth.ln() / years).exp() - 1)

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from livetrader_gui.adapters.calendars import ExchangeCalendarProvider, ExchangeTradingCalendar
+from livetrader_gui.adapters.candle_file import CandleColumns
 from livetrader_gui.app.replay import REPLAY_STALE_AFTER, instrument_of, run_replay
 from livetrader_gui.application.backtesting import trading_hours
 from livetrader_gui.domain import Candle, RiskConfig, RiskControls, Strategy
@@ -173,7 +174,13 @@ def scenarios(draw: st.DrawFn, calendar: ExchangeTradingCalendar, rule: str) -> 
 
 def replay_fills(scenario: Scenario, calendars: ExchangeCalendarProvider) -> list[Fill]:
     lines = asyncio.run(
-        run_replay(scenario.strategy, scenario.candles, calendars, CAPITAL, scenario.costs)
+        run_replay(
+            scenario.strategy,
+            {s: CandleColumns.of(s, rows) for s, rows in scenario.candles.items()},
+            calendars,
+            CAPITAL,
+            scenario.costs,
+        )
     )
     return sorted(
         (

@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from livetrader_gui.adapters.brokers.simulated.replay import ReplayBroker
+from livetrader_gui.adapters.candle_file import CandleColumns
 from livetrader_gui.adapters.clocks import ManualClock
 from livetrader_gui.domain import Candle
 from livetrader_gui.domain.sizing import TradingCosts
@@ -22,7 +23,11 @@ def broker(clock: ManualClock) -> ReplayBroker:
     # Two minutes on one day, then the next morning's first minute.
     rows = [candle(0, 100, 101), candle(1, 101, 102), candle(24 * 60, 110, 111)]
     return ReplayBroker(
-        {"005930": rows}, {"005930": samsung()}, clock, Decimal(1_000_000), TradingCosts()
+        {"005930": CandleColumns.of("005930", rows)},
+        {"005930": samsung()},
+        clock,
+        Decimal(1_000_000),
+        TradingCosts(),
     )
 
 
