@@ -13,6 +13,8 @@ import tempfile
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("LANG", "C.UTF-8")
 os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="livetrader-xdg-"))
+# Calendars kept between runs go to a folder of this test run, not the user's cache.
+os.environ.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="livetrader-cache-"))
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping

@@ -1,7 +1,9 @@
 """Trading calendars from ``exchange_calendars``: XKRX, XNYS, 24/7 and every other it knows.
 
 Building a calendar is slow (XKRX computes lunar holidays: seconds), so the provider builds each
-one once, off the event loop, and caches it. Lookups then use plain sorted lists and ``bisect``:
+one once, off the event loop, and caches it; given a folder, it also keeps each calendar's
+sessions there, keyed by the library's version, the code and the range, so that the next process
+reads them in milliseconds. Lookups then use plain sorted lists and ``bisect``:
 ``exchange_calendars.is_open_at_time`` costs ~250 µs a call, too much for every tick of every
 symbol.
 """
@@ -10,15 +12,23 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import logging
+import os
+import tempfile
 import threading
 from bisect import bisect_left, bisect_right
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import exchange_calendars as xcals
+import numpy as np
 import pandas as pd
 
 # How far back calendars (and so simulated history) reach; enough for backtests.
 DEFAULT_HISTORY = timedelta(days=730)
+_NONE = np.iinfo(np.int64).min  # no lunch break in a session
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_log = logging.getLogger(__name__)
 
 
 def _utc(stamp: pd.Timestamp) -> datetime:
@@ -32,17 +42,123 @@ class CalendarError(ValueError):
 class ExchangeTradingCalendar:
     """An ``ITradingCalendar`` over one exchange's sessions."""
 
-    def __init__(self, calendar: xcals.ExchangeCalendar) -> None:
-        self._code = str(calendar.name)
-        self._timezone = str(calendar.tz)
+    def __init__(
+        self,
+        code: str,
+        timezone: str,
+        days: list[date],
+        opens: list[datetime],
+        closes: list[datetime],
+        breaks: list[tuple[datetime, datetime] | None],
+    ) -> None:
+        self._code = code
+        self._timezone = timezone
+        self._days = days
+        self._opens = opens
+        self._closes = closes
+        self._breaks = breaks
+        self._arrays: tuple[np.ndarray, ...] | None = None
+
+    @classmethod
+    def of(cls, calendar: xcals.ExchangeCalendar) -> ExchangeTradingCalendar:
+        """Return the sessions of an ``exchange_calendars`` calendar."""
         schedule = calendar.schedule
-        self._days: list[date] = [ts.date() for ts in schedule.index]
-        self._opens: list[datetime] = [_utc(ts) for ts in schedule["open"]]
-        self._closes: list[datetime] = [_utc(ts) for ts in schedule["close"]]
-        self._breaks: list[tuple[datetime, datetime] | None] = [
-            None if pd.isna(start) else (_utc(start), _utc(end))
-            for start, end in zip(schedule["break_start"], schedule["break_end"], strict=True)
-        ]
+        return cls(
+            str(calendar.name),
+            str(calendar.tz),
+            [ts.date() for ts in schedule.index],
+            [_utc(ts) for ts in schedule["open"]],
+            [_utc(ts) for ts in schedule["close"]],
+            [
+                None if pd.isna(start) else (_utc(start), _utc(end))
+                for start, end in zip(schedule["break_start"], schedule["break_end"], strict=True)
+            ],
+        )
+
+    def save(self, path: Path) -> None:
+        """Write the sessions to *path* (whole or not at all)."""
+
+        def ns(moments: list[datetime]) -> np.ndarray:
+            return np.array([_ns(m) for m in moments], dtype=np.int64)
+
+        breaks = [pause or (None, None) for pause in self._breaks]
+        handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        try:
+            with os.fdopen(handle, "wb") as file:
+                np.savez(
+                    file,
+                    meta=np.array([self._code, self._timezone]),
+                    days=np.array([d.toordinal() for d in self._days], dtype=np.int64),
+                    opens=ns(self._opens),
+                    closes=ns(self._closes),
+                    break_starts=np.array([_ns(b) for b, _ in breaks], dtype=np.int64),
+                    break_ends=np.array([_ns(e) for _, e in breaks], dtype=np.int64),
+                )
+            os.replace(name, path)
+        except BaseException:
+            Path(name).unlink(missing_ok=True)
+            raise
+
+    @classmethod
+    def load(cls, path: Path) -> ExchangeTradingCalendar:
+        """Read sessions written by ``save``; raise ``ValueError`` or ``OSError``."""
+        with np.load(path, allow_pickle=False) as data:
+            code, timezone = (str(v) for v in data["meta"])
+            days = [date.fromordinal(int(d)) for d in data["days"]]
+            opens = [_moment(int(v)) for v in data["opens"]]
+            closes = [_moment(int(v)) for v in data["closes"]]
+            breaks: list[tuple[datetime, datetime] | None] = [
+                None if int(b) == _NONE else (_moment(int(b)), _moment(int(e)))
+                for b, e in zip(data["break_starts"], data["break_ends"], strict=True)
+            ]
+        if not (len(days) == len(opens) == len(closes) == len(breaks) > 0):
+            raise ValueError(f"{path}: the sessions are incomplete")
+        return cls(code, timezone, days, opens, closes, breaks)
+
+    def _table(self) -> tuple[np.ndarray, ...]:
+        table = self._arrays
+        if table is None:
+            breaks = [pause or (None, None) for pause in self._breaks]
+            table = self._arrays = (
+                np.array([_ns(m) for m in self._opens], dtype=np.int64),
+                np.array([_ns(m) for m in self._closes], dtype=np.int64),
+                np.array([_ns(b) for b, _ in breaks], dtype=np.int64),
+                np.array([_ns(e) for _, e in breaks], dtype=np.int64),
+                np.array([d.toordinal() for d in self._days], dtype=np.int64),
+            )
+        return table
+
+    def _check_instants(self, instants: np.ndarray) -> None:
+        if len(instants) == 0:
+            return
+        low, high = int(instants.min()), int(instants.max())
+        for ns in (low, high):
+            self._check_time(_moment(ns))
+
+    def open_mask(self, instants: np.ndarray) -> np.ndarray:
+        """Return ``is_open`` of each instant (UTC nanoseconds), computed at once."""
+        self._check_instants(instants)
+        opens, closes, break_starts, break_ends, _ = self._table()
+        index = np.searchsorted(opens, instants, side="right") - 1
+        at = np.maximum(index, 0)
+        paused = (break_starts[at] <= instants) & (instants < break_ends[at])
+        result: np.ndarray = (index >= 0) & (instants < closes[at]) & ~paused
+        return result
+
+    def session_days(self, instants: np.ndarray) -> np.ndarray:
+        """Return ``session_date(...).toordinal()`` of each instant (UTC nanoseconds)."""
+        self._check_instants(instants)
+        opens, closes, _, _, days = self._table()
+        index = np.searchsorted(opens, instants, side="right") - 1
+        within = (index >= 0) & (instants < closes[np.maximum(index, 0)])
+        session = np.where(within, index, index + 1)
+        if len(session) and int(session.max()) >= len(days):
+            beyond = int(instants[int(np.argmax(session >= len(days)))])
+            raise CalendarError(
+                f"no {self._code} session after {_moment(beyond).isoformat()} in the calendar"
+            )
+        result: np.ndarray = days[session]
+        return result
 
     @property
     def code(self) -> str:
@@ -107,12 +223,29 @@ class ExchangeTradingCalendar:
         return self._days[index + 1]
 
 
-class ExchangeCalendarProvider:
-    """An ``ICalendarProvider``: builds calendars lazily, once per process, in a worker thread."""
+def _ns(moment: datetime | None) -> int:
+    if moment is None:
+        return int(_NONE)
+    return (moment - _EPOCH) // timedelta(microseconds=1) * 1000
 
-    def __init__(self, start: date | None = None, end: date | None = None) -> None:
+
+def _moment(ns: int) -> datetime:
+    return _EPOCH + timedelta(microseconds=ns // 1000)
+
+
+class ExchangeCalendarProvider:
+    """An ``ICalendarProvider``: builds calendars lazily, once per process, in a worker thread.
+
+    With a *cache* folder, each calendar's sessions are kept there between processes (a file
+    that cannot be read is rebuilt; one that cannot be written is only logged).
+    """
+
+    def __init__(
+        self, start: date | None = None, end: date | None = None, cache: Path | None = None
+    ) -> None:
         self._start = start or (datetime.now(UTC).date() - DEFAULT_HISTORY)
         self._end = end
+        self._folder = cache
         self._cache: dict[str, ExchangeTradingCalendar] = {}
         self._lock = threading.Lock()
 
@@ -133,7 +266,39 @@ class ExchangeCalendarProvider:
                 close = difflib.get_close_matches(code, names, n=3)
                 hint = f" Did you mean {', '.join(close)}?" if close else ""
                 raise CalendarError(f"Unknown exchange calendar '{code}'.{hint}")
-            built = xcals.get_calendar(code, start=self._start, end=self._end)
-            calendar = ExchangeTradingCalendar(built)
+            calendar = self._stored(code)
+            if calendar is None:
+                calendar = ExchangeTradingCalendar.of(
+                    xcals.get_calendar(code, start=self._start, end=self._end)
+                )
+                self._store(code, calendar)
             self._cache[code] = calendar
             return calendar
+
+    def _path(self, code: str) -> Path | None:
+        if self._folder is None:
+            return None
+        # Without an end the library's default moves with today's date: so does the key.
+        end = (self._end or datetime.now(UTC).date()).isoformat()
+        version = getattr(xcals, "__version__", "unknown")
+        return self._folder / f"{code}-{self._start.isoformat()}-{end}-xcals{version}.npz"
+
+    def _stored(self, code: str) -> ExchangeTradingCalendar | None:
+        path = self._path(code)
+        if path is None or not path.is_file():
+            return None
+        try:
+            return ExchangeTradingCalendar.load(path)
+        except (OSError, ValueError, KeyError) as error:
+            _log.warning("the cached calendar %s is unusable (%s); building it again", path, error)
+            return None
+
+    def _store(self, code: str, calendar: ExchangeTradingCalendar) -> None:
+        path = self._path(code)
+        if path is None:
+            return
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            calendar.save(path)
+        except OSError as error:
+            _log.warning("cannot keep the calendar in %s: %s", path, error)

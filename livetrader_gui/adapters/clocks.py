@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import heapq
 import itertools
-from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import Any
 
 
 class SystemClock:
@@ -44,7 +44,7 @@ class ManualClock:
         self._now = start
         self._sleepers: list[tuple[datetime, int, asyncio.Future[None]]] = []
         # Timeouts are kept apart: they are deadlines, not waits, and ``sleepers`` counts waits.
-        self._alarms: list[tuple[datetime, int, asyncio.Future[None]]] = []
+        self._alarms: list[tuple[datetime, int, _ManualTimeout]] = []
         self._order = itertools.count()
         self.parked = asyncio.Event()
 
@@ -54,15 +54,19 @@ class ManualClock:
     def advance_to(self, at: datetime) -> None:
         """Move time to *at* (never back) and wake every wait whose deadline has come."""
         self._now = max(self._now, at)
-        for heap in (self._alarms, self._sleepers):
-            while heap and heap[0][0] <= self._now:
-                _, _, future = heapq.heappop(heap)
-                if not future.done():
-                    future.set_result(None)
+        alarms = self._alarms
+        while alarms and alarms[0][0] <= self._now:
+            heapq.heappop(alarms)[2].expire()
+        sleepers = self._sleepers
+        while sleepers and sleepers[0][0] <= self._now:
+            _, _, future = heapq.heappop(sleepers)
+            if not future.done():
+                future.set_result(None)
 
     def next_deadline(self) -> datetime | None:
         """Return when the earliest wait or timeout parked on this clock is due, if any."""
-        due = [d for heap in (self._sleepers, self._alarms) for d, _, f in heap if not f.done()]
+        due = [d for d, _, f in self._sleepers if not f.done()]
+        due.extend(d for d, _, alarm in self._alarms if alarm.active)
         return min(due, default=None)
 
     @property
@@ -79,31 +83,72 @@ class ManualClock:
         heapq.heappush(self._sleepers, (deadline, next(self._order), future))
         await future
 
-    @contextlib.asynccontextmanager
-    async def timeout(self, seconds: float) -> AsyncIterator[asyncio.Timeout]:
-        loop = asyncio.get_running_loop()
-        async with asyncio.timeout(None) as expiry:
-            # A parked sleeper whose wake-up makes asyncio's own timeout fire at once, so the
-            # body is cancelled exactly as on a real clock when time is advanced past it.
-            alarm: asyncio.Future[None] = loop.create_future()
-            alarm.add_done_callback(
-                lambda f: None if f.cancelled() else expiry.reschedule(loop.time())
-            )
-            deadline = self._now + timedelta(seconds=max(0.0, seconds))
-            heapq.heappush(self._alarms, (deadline, next(self._order), alarm))
-            try:
-                yield expiry
-            finally:
-                alarm.cancel()
+    def timeout(self, seconds: float) -> AbstractAsyncContextManager[asyncio.Timeout]:
+        return _ManualTimeout(self, seconds)
+
+    def _alarm(self, seconds: float, alarm: _ManualTimeout) -> None:
+        deadline = self._now + timedelta(seconds=max(0.0, seconds))
+        heapq.heappush(self._alarms, (deadline, next(self._order), alarm))
 
     async def wait(self, event: asyncio.Event, seconds: float) -> bool:
         if event.is_set():
             return True
-        waiter = asyncio.ensure_future(event.wait())
-        timer = asyncio.ensure_future(self.sleep(seconds))
+        loop = asyncio.get_running_loop()
+        # The timer is a parked future, not a task: a replay waits once a minute.
+        timer: asyncio.Future[None] = loop.create_future()
+        deadline = self._now + timedelta(seconds=max(0.0, seconds))
+        heapq.heappush(self._sleepers, (deadline, next(self._order), timer))
+        waiter = loop.create_task(event.wait())
         self.parked.set()
-        _, pending = await asyncio.wait({waiter, timer}, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        await asyncio.gather(*pending, return_exceptions=True)
+        try:
+            either: list[asyncio.Future[Any]] = [waiter, timer]
+            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            timer.cancel()
+            if not waiter.done():
+                waiter.cancel()
+                await asyncio.gather(waiter, return_exceptions=True)
         return event.is_set()
+
+
+class _ManualTimeout:
+    """``asyncio.timeout`` whose deadline is on a ``ManualClock``: when the clock is advanced
+    past it, asyncio's own timeout is made to fire at once, so the body is cancelled exactly as
+    on a real clock. A class rather than a generator: replays enter one for every broker call."""
+
+    __slots__ = ("_clock", "_loop", "_seconds", "_timeout", "active")
+
+    def __init__(self, clock: ManualClock, seconds: float) -> None:
+        self._clock = clock
+        self._seconds = seconds
+        self._timeout: asyncio.Timeout | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.active = False
+
+    async def __aenter__(self) -> asyncio.Timeout:
+        self._loop = asyncio.get_running_loop()
+        self._timeout = asyncio.timeout(None)
+        expiry = await self._timeout.__aenter__()
+        self.active = True
+        self._clock._alarm(self._seconds, self)
+        return expiry
+
+    async def __aexit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        trace: TracebackType | None,
+    ) -> None:
+        self.active = False
+        assert self._timeout is not None
+        await self._timeout.__aexit__(kind, error, trace)
+
+    def expire(self) -> None:
+        """Make the timeout fire, unless its body has finished first (the clock may be advanced
+        from outside the loop: the timeout is moved on the loop)."""
+        if self.active and self._loop is not None:
+            self._loop.call_soon(self._fire)
+
+    def _fire(self) -> None:
+        if self.active and self._timeout is not None and self._loop is not None:
+            self._timeout.reschedule(self._loop.time())

@@ -53,6 +53,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from livetrader_gui.app.replay import replay_main
 
         return replay_main(arguments[1:])
+    if arguments[:1] == ["backtest"]:
+        from livetrader_gui.app.backtest import backtest_main
+
+        return backtest_main(arguments[1:])
     try:
         settings = parse_settings(arguments, os.environ)
     except SettingsError as error:

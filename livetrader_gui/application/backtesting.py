@@ -16,6 +16,7 @@ from livetrader_gui.application.ports import (
     Clock,
     IBacktestRepository,
     IBrokerGateway,
+    ISessionTable,
     ITradingCalendar,
 )
 from livetrader_gui.domain.backtest import BacktestResult
@@ -52,6 +53,10 @@ class BacktestRequest:
 
 def trading_hours(calendar: ITradingCalendar) -> TradingHours:
     """Return what the backtester needs of *calendar*: the questions the live runner asks it."""
+    if isinstance(calendar, ISessionTable):
+        return TradingHours(
+            calendar.is_open, calendar.session_date, calendar.open_mask, calendar.session_days
+        )
     return TradingHours(is_open=calendar.is_open, session_date=calendar.session_date)
 
 

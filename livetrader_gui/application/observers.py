@@ -30,6 +30,10 @@ class ObserverHub:
     def __init__(self) -> None:
         self._observers: list[ISessionObserver] = []
 
+    @property
+    def listening(self) -> bool:
+        return any(observer.listening for observer in self._observers)
+
     def add(self, observer: ISessionObserver) -> None:
         """Start forwarding to *observer*."""
         self._observers.append(observer)

@@ -16,6 +16,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+import numpy as np
+from numpy.typing import NDArray
+
 from livetrader_gui.application.read_models import (
     BarSnapshot,
     LogEntry,
@@ -110,6 +113,20 @@ class ITradingCalendar(Protocol):
 
     def session_date(self, at: datetime) -> date:
         """Return the trading day *at* belongs to: its session if open, else the next one."""
+        ...
+
+
+@runtime_checkable
+class ISessionTable(Protocol):
+    """A calendar that answers ``is_open`` and ``session_date`` for many instants at once (a
+    backtest asks for every minute of a year). The answers must equal the one-at-a-time ones."""
+
+    def open_mask(self, instants: NDArray[np.int64]) -> NDArray[np.bool_]:
+        """Return ``is_open`` of each instant (UTC nanoseconds)."""
+        ...
+
+    def session_days(self, instants: NDArray[np.int64]) -> NDArray[np.int64]:
+        """Return ``session_date(...).toordinal()`` of each instant (UTC nanoseconds)."""
         ...
 
 
@@ -488,6 +505,12 @@ class ISessionObserver(Protocol):
     One method per fact. Implementations must return quickly and must not raise; the GUI's
     implementation (``ui/qt_bridge.py``) only emits Qt signals.
     """
+
+    @property
+    def listening(self) -> bool:
+        """Tell whether anyone receives the facts: the engine builds the snapshots it sends
+        every tick (risk status, marks, indicators) only then."""
+        ...
 
     def on_session_status_changed(self, session: SessionSnapshot) -> None: ...
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
-from typing import TypeVar
+from typing import TypeVar, cast
 
+from livetrader_gui.application.eager import start
 from livetrader_gui.application.ports import Clock
 
 T = TypeVar("T")
@@ -14,8 +15,14 @@ T = TypeVar("T")
 async def within(clock: Clock, awaitable: Awaitable[T], seconds: float) -> T:
     """Return the result of *awaitable*, or raise ``TimeoutError`` once *seconds* of *clock* pass.
 
-    On timeout the awaited work is cancelled; if the caller is cancelled, so is the work.
+    On timeout the awaited work is cancelled; if the caller is cancelled, so is the work. A
+    coroutine that answers without waiting (a broker in the process) needs no timer.
     """
+    if asyncio.iscoroutine(awaitable):
+        finished, value = start(awaitable)
+        if finished:
+            return cast(T, value)
+        awaitable = value
     expiry: asyncio.Timeout | None = None
     try:
         async with clock.timeout(seconds) as expiry:

@@ -24,10 +24,14 @@ class Quote:
     def __post_init__(self) -> None:
         symbol = symbol_code(self.symbol)
         object.__setattr__(self, "symbol", symbol)
-        object.__setattr__(self, "bid", positive(self.bid, f"{symbol} bid"))
-        object.__setattr__(self, "ask", positive(self.ask, f"{symbol} ask"))
-        object.__setattr__(self, "last", positive(self.last, f"{symbol} last price"))
-        object.__setattr__(self, "volume", non_negative(self.volume, f"{symbol} volume"))
+        # Quotes arrive by the thousand a second: convert only what is not a usable Decimal.
+        for field, label in (("bid", "bid"), ("ask", "ask"), ("last", "last price")):
+            value = getattr(self, field)
+            if not (isinstance(value, Decimal) and value.is_finite() and value > 0):
+                object.__setattr__(self, field, positive(value, f"{symbol} {label}"))
+        volume = self.volume
+        if not (isinstance(volume, Decimal) and volume.is_finite() and volume >= 0):
+            object.__setattr__(self, "volume", non_negative(volume, f"{symbol} volume"))
         aware(self.at, f"{symbol} quote time")
         if self.bid > self.ask:
             raise InvalidValueError(f"{symbol} quote is crossed: bid {self.bid} > ask {self.ask}")

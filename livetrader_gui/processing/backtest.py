@@ -39,6 +39,7 @@ from livetrader_gui.domain.strategy import Strategy
 from livetrader_gui.domain.values import positive
 from livetrader_gui.processing.engine import CandleDataError, ProcessingEngine, candle_columns
 from livetrader_gui.processing.indicators import FloatArray
+from livetrader_gui.processing.metrics import Figures
 
 
 class BacktestCancelledError(Exception):
@@ -67,6 +68,9 @@ class TradingHours:
 
     is_open: Callable[[datetime], bool]
     session_date: Callable[[datetime], date]
+    # The same answers for many instants (UTC ns) at once, when the calendar has them.
+    open_mask: Callable[[np.ndarray], np.ndarray] | None = None
+    session_days: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,12 +138,14 @@ class BacktestTrade:
 class BacktestOutcome:
     """What a backtest produced: trades, the equity curve, metrics and final equity.
 
-    ``skipped_entries`` counts the entries the risk rules refused, by reason code.
+    ``metrics`` are the ``figures`` rounded as they are stored; ``skipped_entries`` counts the
+    entries the risk rules refused, by reason code.
     """
 
     trades: tuple[BacktestTrade, ...]
     equity: pd.Series
     metrics: BacktestMetrics
+    figures: Figures
     final_equity: Decimal
     skipped_entries: Mapping[str, int]
 

@@ -51,7 +51,7 @@ from livetrader_gui.processing.backtest import (
     Progress,
     SymbolData,
 )
-from livetrader_gui.processing.metrics import compute_metrics
+from livetrader_gui.processing.metrics import measure
 
 _NEVER = np.iinfo(np.int64).max
 _REASONS = {
@@ -146,6 +146,9 @@ class BacktestRun:
             local = self.timeline.tz_convert(self.config.timezone).tz_localize(None)
             days = local.normalize().as_unit("ns").asi8 // (86_400 * 10**9)
             return np.ones(self.length, dtype=bool), days
+        if hours.open_mask is not None and hours.session_days is not None:
+            instants = self.timeline.asi8
+            return hours.open_mask(instants), hours.session_days(instants)
         stamps = [moment.to_pydatetime() for moment in self.timeline]
         is_open = np.fromiter((hours.is_open(s) for s in stamps), dtype=bool, count=self.length)
         days = np.fromiter(
@@ -483,7 +486,7 @@ class BacktestRun:
                     exit_reason=None,
                 )
             )
-        metrics = compute_metrics(
+        figures = measure(
             equity,
             [trade.pnl for trade in self.trades],
             initial_capital=float(self.config.initial_capital),
@@ -495,7 +498,8 @@ class BacktestRun:
         return BacktestOutcome(
             trades=tuple(trades),
             equity=equity,
-            metrics=metrics,
+            metrics=figures.rounded(),
+            figures=figures,
             final_equity=marked,
             skipped_entries=dict(self.skipped),
         )

@@ -44,6 +44,20 @@ class Figures:
     trades: int
     exposure: float
 
+    def rounded(self) -> BacktestMetrics:
+        """Return the figures as they are stored and shown: percentages to six places, ratios
+        to four."""
+        return BacktestMetrics(
+            total_return_pct=_decimal(self.total_return * 100),
+            cagr_pct=round(Decimal(repr(self.cagr)) * 100, 6),
+            sharpe_ratio=None if self.sharpe is None else _decimal(self.sharpe, 4),
+            sortino_ratio=None if self.sortino is None else _decimal(self.sortino, 4),
+            max_drawdown_pct=_decimal(self.max_drawdown * 100),
+            win_rate_pct=_decimal(self.win_rate * 100),
+            num_trades=self.trades,
+            exposure_pct=_decimal(self.exposure * 100),
+        )
+
 
 def measure(
     equity: pd.Series,
@@ -96,26 +110,15 @@ def compute_metrics(
     risk_free_rate: float = 0.0,
     bars_in_market: int = 0,
 ) -> BacktestMetrics:
-    """Return the metrics of a backtest as they are stored and shown (see ``measure``):
-    percentages to six places, ratios to four."""
-    figures = measure(
+    """Return the metrics of a backtest as they are stored and shown (see ``measure``)."""
+    return measure(
         equity,
         trade_pnls,
         initial_capital=initial_capital,
         timezone=timezone,
         risk_free_rate=risk_free_rate,
         bars_in_market=bars_in_market,
-    )
-    return BacktestMetrics(
-        total_return_pct=_decimal(figures.total_return * 100),
-        cagr_pct=round(Decimal(repr(figures.cagr)) * 100, 6),
-        sharpe_ratio=None if figures.sharpe is None else _decimal(figures.sharpe, 4),
-        sortino_ratio=None if figures.sortino is None else _decimal(figures.sortino, 4),
-        max_drawdown_pct=_decimal(figures.max_drawdown * 100),
-        win_rate_pct=_decimal(figures.win_rate * 100),
-        num_trades=figures.trades,
-        exposure_pct=_decimal(figures.exposure * 100),
-    )
+    ).rounded()
 
 
 def _decimal(value: float, places: int = 6) -> Decimal:

@@ -44,6 +44,10 @@ class QtSessionObserver:
     def __init__(self, signals: EngineSignals) -> None:
         self._signals = signals
 
+    @property
+    def listening(self) -> bool:
+        return True
+
     def on_session_status_changed(self, session: SessionSnapshot) -> None:
         self._signals.session_status_changed.emit(session)
 

@@ -21,11 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from datetime import datetime
 from decimal import Decimal
-from typing import TypeVar, cast
+from typing import Any, TypeVar, cast
 
+from livetrader_gui.application.eager import eager, gather_eagerly, settle
 from livetrader_gui.application.journal import BufferedJournal
 from livetrader_gui.application.live_trading.book import SessionBook, TickView
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
@@ -392,7 +393,7 @@ class LiveTradingRunner:
         in_session = self._calendar.is_open(now)
         view = self._book.view()
         states = list(self._symbols.values())
-        fetching = [asyncio.ensure_future(self._guarded(self._observe(s, now), s)) for s in states]
+        fetching = [eager(self._guarded(self._observe(s, now), s)) for s in states]
         verdicts: list[bool] = []
         failures: list[str] = []
         carrying: list[asyncio.Future[str | None]] = []
@@ -412,11 +413,9 @@ class LiveTradingRunner:
                     continue
                 verdicts.append(fresh)
                 if proposal is not None:
-                    carrying.append(
-                        asyncio.ensure_future(self._guarded(self._flow.carry_out(proposal), state))
-                    )
+                    carrying.append(eager(self._guarded(self._flow.carry_out(proposal), state)))
         finally:
-            settled = await asyncio.gather(*fetching, *carrying, return_exceptions=True)
+            settled = await settle([*fetching, *carrying])
         lost = next((o for o in settled if isinstance(o, BrokerConnectionError)), None)
         if lost is not None:
             raise lost
@@ -428,7 +427,8 @@ class LiveTradingRunner:
             return
         await self._daily.check(now)
         self._health.tick_succeeded()
-        self._services.observer.on_risk_status_changed(self.get_risk_status())
+        if self._services.observer.listening:
+            self._services.observer.on_risk_status_changed(self.get_risk_status())
         if self._after_tick is not None:
             await self._after_tick(now)
 
@@ -450,19 +450,20 @@ class LiveTradingRunner:
         timeout = self._limits.broker_timeout
         symbol = state.symbol
         if state.candles_due(now) or not state.has_instrument:
-            fetches: list[Awaitable[object]] = [
+            fetches: list[Coroutine[Any, Any, object]] = [
                 self._broker.get_latest_quote(symbol),
                 self._candles(state, now),
             ]
             if not state.has_instrument:
                 # Fetched with the warm-up, so that a first entry waits for no extra trip.
                 fetches.append(state.instrument(self._broker))
-            answers = await within(self._timer, asyncio.gather(*fetches), timeout)
+            answers = await within(self._timer, gather_eagerly(*fetches), timeout)
             quote, candles = cast(Quote | None, answers[0]), cast(list[Candle], answers[1])
-            for candle, indicators in state.ingest(candles, now):
-                self._services.observer.on_candle_closed(
-                    BarSnapshot(self._session.id, candle, indicators)
-                )
+            observer = self._services.observer
+            listening = observer.listening
+            for candle, indicators in state.ingest(candles, now, indicators=listening):
+                if listening:
+                    observer.on_candle_closed(BarSnapshot(self._session.id, candle, indicators))
         else:
             # Most ticks need only the quote: no gather, no extra task per symbol.
             quote = await within(self._timer, self._broker.get_latest_quote(symbol), timeout)
@@ -477,6 +478,7 @@ class LiveTradingRunner:
         position = self._book.positions.get(symbol)
         if position is not None and not position.is_flat:
             position.mark(quote.last)
+        if position is not None and not position.is_flat and self._services.observer.listening:
             self._services.observer.on_position_changed(
                 PositionSnapshot.of(self._session.id, position)
             )

@@ -33,6 +33,10 @@ def trading_ranges(
     """Return the parts of ``[start, end)`` when the exchange trades, one per session."""
     if end <= start:
         return []
+    if end - start <= CANDLE and start.second == 0 and start.microsecond == 0:
+        # The usual case, a minute missed: sessions and breaks begin and end on whole minutes,
+        # so a minute that begins open is open throughout.
+        return [(start, end)] if calendar.is_open(start) else []
     ranges = []
     # Session dates are exchange-local: widen the UTC dates by a day on each side.
     for day in calendar.sessions_between(start.date() - _DAY, end.date() + _DAY):
@@ -100,9 +104,10 @@ class SymbolState:
         self._decision = Decision()
 
     def ingest(
-        self, candles: Sequence[Candle], now: datetime
+        self, candles: Sequence[Candle], now: datetime, *, indicators: bool = True
     ) -> list[tuple[Candle, tuple[IndicatorValue, ...]]]:
-        """Feed the candles newer than the last seen; return each with the indicators on it."""
+        """Feed the candles newer than the last seen; return each with the indicators on it
+        (none unless *indicators*: only a view wants them)."""
         last = self._last_start
         new = [c for c in candles if (last is None or c.start > last) and c.end <= now]
         entry = exit_ = False
@@ -117,7 +122,7 @@ class SymbolState:
             )
             entry = self._entry.update(*bar)
             exit_ = self._exit.update(*bar)
-            fed.append((candle, self._indicators()))
+            fed.append((candle, self._indicators() if indicators else ()))
         if new:
             self._last_start = new[-1].start
             self._decision = Decision(entry, exit_)

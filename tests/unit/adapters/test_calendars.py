@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
+import numpy as np
 import pytest
 
 from livetrader_gui.adapters.calendars import (
@@ -97,3 +99,79 @@ async def test_the_provider_builds_each_calendar_once(calendars: ExchangeCalenda
     first = await calendars.get("XKRX")
     assert await calendars.get("XKRX") is first
     assert calendars.load("XKRX") is first
+
+
+def _minutes(first: datetime, count: int, step: timedelta) -> list[datetime]:
+    return [first + step * i for i in range(count)]
+
+
+@pytest.mark.parametrize(
+    ("code", "first"),
+    [
+        # Chuseok, a late open on the first day of the year, weekends.
+        ("XKRX", datetime(2025, 10, 2, tzinfo=UTC)),
+        ("XKRX", datetime(2025, 12, 30, tzinfo=UTC)),
+        # A lunch break (12:00 to 13:00 Hong Kong time).
+        ("XHKG", datetime(2025, 11, 3, tzinfo=UTC)),
+    ],
+)
+def test_the_whole_table_answers_equal_the_one_at_a_time_answers(
+    calendars: ExchangeCalendarProvider, code: str, first: datetime
+) -> None:
+    calendar = calendars.load(code)
+    # Every minute of ten days, and instants between minutes (boundaries are exact).
+    moments = _minutes(first, 10 * 1440, timedelta(minutes=1))
+    moments += _minutes(
+        first + timedelta(seconds=59, microseconds=999_999), 2000, timedelta(minutes=7)
+    )
+    instants = np.array(
+        [
+            (m - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1) * 1000
+            for m in moments
+        ],
+        dtype=np.int64,
+    )
+
+    assert calendar.open_mask(instants).tolist() == [calendar.is_open(m) for m in moments]
+    assert calendar.session_days(instants).tolist() == [
+        calendar.session_date(m).toordinal() for m in moments
+    ]
+    assert calendar.open_mask(instants).any()
+
+
+def test_the_whole_table_refuses_instants_outside_the_calendar(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    beyond = np.array([int(datetime(2031, 1, 1, tzinfo=UTC).timestamp()) * 10**9], dtype=np.int64)
+    with pytest.raises(CalendarError, match="outside the XKRX calendar"):
+        xkrx.open_mask(beyond)
+    with pytest.raises(CalendarError, match="outside the XKRX calendar"):
+        xkrx.session_days(beyond)
+
+
+def test_a_calendar_kept_on_disk_is_read_back_with_the_same_sessions(tmp_path: Path) -> None:
+    kept = ExchangeCalendarProvider(date(2025, 1, 1), date(2025, 12, 31), cache=tmp_path)
+    built = kept.load("XKRX")
+    (stored,) = tmp_path.glob("XKRX-2025-01-01-2025-12-31-xcals*.npz")
+
+    again = ExchangeCalendarProvider(date(2025, 1, 1), date(2025, 12, 31), cache=tmp_path)
+    read = again.load("XKRX")
+
+    assert read is not built
+    assert (read.code, read.timezone) == ("XKRX", "Asia/Seoul")
+    days = built.sessions_between(date(2025, 1, 1), date(2025, 12, 31))
+    assert read.sessions_between(date(2025, 1, 1), date(2025, 12, 31)) == days
+    assert [read.session_bounds(d) for d in days] == [built.session_bounds(d) for d in days]
+    assert list(tmp_path.glob("*.partial")) == []
+    assert stored.stat().st_size > 0
+
+
+def test_a_damaged_calendar_file_is_built_again(tmp_path: Path) -> None:
+    ExchangeCalendarProvider(date(2025, 1, 1), date(2025, 12, 31), cache=tmp_path).load("XKRX")
+    (stored,) = tmp_path.glob("*.npz")
+    stored.write_bytes(b"not a calendar")
+
+    rebuilt = ExchangeCalendarProvider(date(2025, 1, 1), date(2025, 12, 31), cache=tmp_path)
+
+    assert rebuilt.load("XKRX").is_session(date(2025, 11, 3))
+    assert ExchangeTradingCalendar.load(stored).is_session(date(2025, 11, 3))

@@ -56,6 +56,11 @@ class ReplayBroker:
         self._clock = clock
         self._name = name
         self._book = PaperBook(capital, costs, prefix="R")
+        # How many candles of each symbol have closed at the clock's instant, and the last
+        # candle built of each: the runner asks several times a minute, the clock moves once.
+        self._counted_now: datetime | None = None
+        self._counted: dict[str, int] = {}
+        self._built: dict[str, tuple[int, Candle]] = {}
 
     @property
     def broker_id(self) -> str:
@@ -92,8 +97,27 @@ class ReplayBroker:
     def _closed(self, symbol: str, at: datetime | None = None) -> int:
         """Return how many candles of *symbol* have closed by *at* (by default, now)."""
         self._rows(symbol)
-        moment_ns = instant_ns(self._clock.now() if at is None else at)
-        return int(np.searchsorted(self._ends[symbol], moment_ns, side="right"))
+        if at is not None:
+            return self._count(symbol, at)
+        now = self._clock.now()
+        if now is not self._counted_now:
+            self._counted_now = now
+            self._counted = {}
+        closed = self._counted.get(symbol)
+        if closed is None:
+            closed = self._counted[symbol] = self._count(symbol, now)
+        return closed
+
+    def _count(self, symbol: str, at: datetime) -> int:
+        return int(np.searchsorted(self._ends[symbol], instant_ns(at), side="right"))
+
+    def _candle(self, symbol: str, index: int) -> Candle:
+        built = self._built.get(symbol)
+        if built is not None and built[0] == index:
+            return built[1]
+        candle = self._candles[symbol].candle(index)
+        self._built[symbol] = (index, candle)
+        return candle
 
     async def get_instruments(self) -> list[Instrument]:
         return list(self._instruments.values())
@@ -115,23 +139,22 @@ class ReplayBroker:
             return Quote(symbol, opening, opening, opening, moment(int(rows.start[closed])))
         if closed == 0:
             return None
-        last = closed - 1
-        close = exact(float(rows.close[last]))
-        volume = exact(float(rows.volume[last]))
-        at = moment(int(rows.start[last]) + MINUTE_NS)
-        return Quote(symbol, close, close, close, at, volume)
+        last = self._candle(symbol, closed - 1)
+        return Quote(symbol, last.close, last.close, last.close, last.end, last.volume)
 
     async def get_recent_candles(self, symbol: str, limit: int) -> list[Candle]:
-        rows, closed = self._rows(symbol), self._closed(symbol)
-        return [rows.candle(i) for i in range(max(0, closed - limit), closed)]
+        closed = self._closed(symbol)
+        return [self._candle(symbol, i) for i in range(max(0, closed - limit), closed)]
 
     async def get_historical_candles(
         self, symbol: str, start: datetime, end: datetime
     ) -> list[Candle]:
         rows = self._rows(symbol)
-        closed = min(self._closed(symbol), self._closed(symbol, end))
+        closed = self._closed(symbol)
+        if end < self._clock.now():
+            closed = min(closed, self._closed(symbol, end))
         first = int(np.searchsorted(rows.start, instant_ns(start), side="left"))
-        return [rows.candle(i) for i in range(first, closed)]
+        return [self._candle(symbol, i) for i in range(first, closed)]
 
     async def place_order(self, request: OrderRequest) -> BrokerOrderState:
         closed = self._closed(request.symbol)
@@ -139,7 +162,7 @@ class ReplayBroker:
         price = None
         if closed:
             # The last close, moved against the order by the slippage, as a paper fill is.
-            close = exact(float(self._rows(request.symbol).close[closed - 1]))
+            close = self._candle(request.symbol, closed - 1).close
             buying = request.direction is TradeDirection.BUY
             price = self._book.costs.fill_price(instrument, close, buying=buying)
         return self._book.execute(request, price, instrument, self._clock.now())
@@ -164,7 +187,7 @@ class ReplayBroker:
         for symbol in self._book.positions:
             closed = self._closed(symbol)
             if closed:
-                marks[symbol] = exact(float(self._rows(symbol).close[closed - 1]))
+                marks[symbol] = self._candle(symbol, closed - 1).close
         currency = next(iter(self._instruments.values())).currency
         cash = self._book.cash
         return Account("REPLAY", currency, cash, max(cash, Decimal(0)), self._book.equity(marks))
