@@ -58,6 +58,7 @@ class ExchangeTradingCalendar:
         self._closes = closes
         self._breaks = breaks
         self._arrays: tuple[np.ndarray, ...] | None = None
+        self._earliest = opens[0] - timedelta(days=7)
 
     @classmethod
     def of(cls, calendar: xcals.ExchangeCalendar) -> ExchangeTradingCalendar:
@@ -171,7 +172,7 @@ class ExchangeTradingCalendar:
     def _check_time(self, at: datetime) -> None:
         if at.tzinfo is None:
             raise CalendarError(f"{self._code}: times must carry a time zone, got {at}")
-        if not self._opens[0] - timedelta(days=7) <= at <= self._closes[-1]:
+        if not self._earliest <= at <= self._closes[-1]:
             raise CalendarError(
                 f"{at.isoformat()} is outside the {self._code} calendar, which covers "
                 f"{self._days[0]} to {self._days[-1]}"

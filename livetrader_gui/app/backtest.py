@@ -14,14 +14,16 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Any
 
-from livetrader_gui.app.replay import REPLAY_STALE_AFTER, instrument_of
 from livetrader_gui.app.simulation_inputs import (
     EXIT_BAD_INPUT,
+    REPLAY_STALE_AFTER,
     OutputFile,
     Progress,
     SimulationInputs,
     add_common_arguments,
     check_capital,
+    costs_of,
+    instrument_of,
     load_inputs,
     run_command,
 )
@@ -60,7 +62,7 @@ def backtest_main(argv: Sequence[str]) -> int:
     if not check_capital("backtest", args.capital):
         return EXIT_BAD_INPUT
     out = OutputFile(args.out, force=args.force)
-    costs = TradingCosts(commission_rate=args.commission, sell_tax_rate=args.sell_tax)
+    costs = costs_of(args)
     exits = ExitPrices(args.exits)
 
     def work(inputs: SimulationInputs) -> tuple[list[dict[str, Any]], str]:

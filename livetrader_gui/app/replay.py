@@ -33,11 +33,14 @@ from livetrader_gui.adapters.persistence.memory import (
 )
 from livetrader_gui.app.simulation_inputs import (
     EXIT_BAD_INPUT,
+    REPLAY_STALE_AFTER,
     OutputFile,
     Progress,
     SimulationInputs,
     add_common_arguments,
     check_capital,
+    costs_of,
+    instrument_of,
     load_inputs,
     run_command,
 )
@@ -47,18 +50,12 @@ from livetrader_gui.application.live_trading.session_manager import LiveTradingS
 from livetrader_gui.application.observers import ObserverHub
 from livetrader_gui.application.ports import ICalendarProvider
 from livetrader_gui.domain import (
-    KRX_STOCK_TICKS,
     AuditEntry,
-    Instrument,
     Strategy,
-    TickTable,
 )
 from livetrader_gui.domain.sizing import TradingCosts
 from livetrader_gui.domain.values import plain
 from livetrader_gui.processing import ProcessingEngine
-
-# A symbol whose last candle closed more than this before a minute does not trade in it.
-REPLAY_STALE_AFTER = 120.0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -76,7 +73,7 @@ def replay_main(argv: Sequence[str]) -> int:
     if not check_capital("replay", args.capital):
         return EXIT_BAD_INPUT
     out = OutputFile(args.out, force=args.force)
-    costs = TradingCosts(commission_rate=args.commission, sell_tax_rate=args.sell_tax)
+    costs = costs_of(args)
 
     def work(inputs: SimulationInputs) -> tuple[list[dict[str, Any]], str]:
         progress = Progress("replay", inputs.minutes, "minutes")
@@ -120,18 +117,6 @@ async def run_replay(
     clock = ManualClock(moment(min(int(rows.start[0]) for rows in candles.values())))
     broker = ReplayBroker(candles, instruments, clock, capital, costs, name)
     return await _run(strategy, broker, clock, calendars, costs, candles, progress)
-
-
-def instrument_of(symbol: str, exchange: str) -> Instrument:
-    """Return the instrument a replay trades *symbol* as: KRX's tick table for XKRX, else a
-    fixed tick of 0.0001 (candle files carry no instrument descriptions)."""
-    return _instrument(symbol, exchange)
-
-
-def _instrument(symbol: str, exchange: str) -> Instrument:
-    if exchange == "XKRX":
-        return Instrument(symbol, symbol, exchange, "KRW", KRX_STOCK_TICKS)
-    return Instrument(symbol, symbol, exchange, "USD", TickTable.fixed("0.0001"))
 
 
 async def _run(

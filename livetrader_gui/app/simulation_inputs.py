@@ -33,7 +33,14 @@ from livetrader_gui.adapters.calendars import (
 )
 from livetrader_gui.adapters.candle_file import CandleColumns, CandleFileError, read_candle_file
 from livetrader_gui.adapters.strategy_file import StrategyFileError, load_strategy
-from livetrader_gui.domain import InvalidValueError, Strategy
+from livetrader_gui.domain import (
+    KRX_STOCK_TICKS,
+    Instrument,
+    InvalidValueError,
+    Strategy,
+    TickTable,
+)
+from livetrader_gui.domain.sizing import TradingCosts
 from livetrader_gui.processing import ProcessingEngine
 
 EXIT_OK = 0
@@ -44,6 +51,19 @@ DEFAULT_CAPITAL = Decimal(10_000_000)
 # and a week past the last one (it looks ahead to the next open).
 CALENDAR_BEFORE = timedelta(days=30)
 CALENDAR_AFTER = timedelta(days=7)
+
+
+# A symbol whose last candle closed more than this before a minute does not trade in it (the
+# replay's runner finds its quote stale; the backtest is told the same).
+REPLAY_STALE_AFTER = 120.0
+
+
+def instrument_of(symbol: str, exchange: str) -> Instrument:
+    """Return the instrument a simulation trades *symbol* as: KRX's tick table for XKRX, else a
+    fixed tick of 0.0001 (candle files carry no instrument descriptions)."""
+    if exchange == "XKRX":
+        return Instrument(symbol, symbol, exchange, "KRW", KRX_STOCK_TICKS)
+    return Instrument(symbol, symbol, exchange, "USD", TickTable.fixed("0.0001"))
 
 
 class InputError(ValueError):
@@ -93,8 +113,9 @@ def load_inputs(strategy_path: Path, candles_path: Path) -> SimulationInputs:
             raise InputError(
                 f"{loaded.where('symbols')}: symbol '{symbol}' has no candles in {candles_path}"
             )
-    first = min(candles.values(), key=lambda rows: rows.start[0])
-    last = max(candles.values(), key=lambda rows: rows.start[-1])
+    # The earliest and latest candles; of two at the same minute, the one higher in the file.
+    first = min(candles.values(), key=lambda rows: (rows.start[0], rows.line[0]))
+    last = max(candles.values(), key=lambda rows: (rows.start[-1], rows.line[-1]))
     first_day = _day(int(first.start[0]))
     last_day = _day(int(last.start[-1]))
     # Whole years, so that the calendar kept on disk serves every file of the same years.
@@ -138,6 +159,17 @@ def money(text: str) -> Decimal:
     return value
 
 
+def ticks(text: str) -> int:
+    """Parse a command-line slippage: a whole number of ticks from 0 to 100."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a whole number of ticks") from None
+    if not 0 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"'{text}' must be from 0 to 100 ticks")
+    return value
+
+
 def add_common_arguments(parser: argparse.ArgumentParser, out_help: str) -> None:
     """Add the inputs and output both commands take."""
     parser.add_argument("--strategy", type=Path, required=True, help="strategy file (TOML)")
@@ -147,7 +179,17 @@ def add_common_arguments(parser: argparse.ArgumentParser, out_help: str) -> None
     parser.add_argument("--commission", type=money, default=Decimal(0), help="rate, e.g. 0.00015")
     parser.add_argument("--sell-tax", type=money, default=Decimal(0), help="rate on sales")
     parser.add_argument(
+        "--slippage", type=ticks, default=0, help="ticks a market order fills against you"
+    )
+    parser.add_argument(
         "--force", action="store_true", help="replace --out if it is an existing file"
+    )
+
+
+def costs_of(args: argparse.Namespace) -> TradingCosts:
+    """Return the costs the command line asks for (none unless asked for)."""
+    return TradingCosts(
+        commission_rate=args.commission, sell_tax_rate=args.sell_tax, slippage_ticks=args.slippage
     )
 
 

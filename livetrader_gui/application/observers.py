@@ -32,7 +32,8 @@ class ObserverHub:
 
     @property
     def listening(self) -> bool:
-        return any(observer.listening for observer in self._observers)
+        # An observer that does not say is taken to listen: it is sent every fact.
+        return any(getattr(observer, "listening", True) for observer in self._observers)
 
     def add(self, observer: ISessionObserver) -> None:
         """Start forwarding to *observer*."""

@@ -15,6 +15,7 @@ from livetrader_gui.domain.errors import InvalidValueError
 
 DecimalLike = Decimal | int | str | float
 _SYMBOL = re.compile(r"\S{1,32}")
+_GOOD_SYMBOLS: set[str] = set()
 
 # ISO 4217 minor units of the currencies the app meets; an unknown currency keeps 2 decimals.
 _MINOR_UNITS = {"KRW": 0, "JPY": 0, "USD": 2, "EUR": 2, "USDT": 8, "BTC": 8}
@@ -93,7 +94,11 @@ def text(value: str, field: str, *, max_length: int = 200) -> str:
 
 def symbol_code(value: str, field: str = "symbol") -> str:
     """Return an instrument symbol: non-empty, no spaces, at most 32 characters."""
+    if type(value) is str and value in _GOOD_SYMBOLS:  # every quote and candle names one
+        return value
     if isinstance(value, str) and _SYMBOL.fullmatch(value):
+        if len(_GOOD_SYMBOLS) < 100_000:
+            _GOOD_SYMBOLS.add(value)
         return value
     result = text(value, field, max_length=32)
     if any(ch.isspace() for ch in result):

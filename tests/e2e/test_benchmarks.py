@@ -88,3 +88,21 @@ def test_the_soak_benchmark_trades_on_a_fast_market_and_counts_what_went_wrong()
     assert report["errors"] == 0, report["first_errors"]
     assert set(report["rss_mib"]) == {"warm", "end", "growth"}
     assert isinstance(report["goals_met"], bool)
+
+
+@pytest.mark.slow
+def test_the_replay_benchmark_runs_both_commands_and_they_end_with_the_same_equity() -> None:
+    report = bench("replay_bench.py", "--days", "3")
+
+    # 09:00 to 15:30, and 10:00 to 15:30 on 2 January (KRX opens an hour late that day).
+    assert report["minutes"] == 330 + 2 * 390
+    assert report["rows"] == 5 * report["minutes"]
+    for command in ("replay", "backtest"):
+        figures = report[command]
+        assert figures["candles_per_second"] > 0
+        assert figures["peak_rss_mb"] > 0
+        assert figures["lines"] > 1
+    assert report["same_equity"] is True
+    assert report["backtest_speed_up"] > 0
+    assert set(report["goals"]) == {"replay_rate", "replay_rss", "backtest_speed_up"}
+    assert isinstance(report["goals_met"], bool)

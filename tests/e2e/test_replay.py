@@ -1,78 +1,27 @@
-"""``livetrader-gui replay``: the live runner on recorded candles, and clear errors on bad input."""
+"""``livetrader-gui replay``: the live runner on recorded candles (bad input: see
+``test_simulation_commands``)."""
 
 from __future__ import annotations
 
-import json
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
-from livetrader_gui.app.main import main
-
-KST = timezone(timedelta(hours=9))
-OPEN = datetime(2026, 11, 24, 9, 0, tzinfo=KST)  # a Tuesday, XKRX in session
-STRATEGY = """\
-name = "Breakout"
-symbols = ["005930", "000660"]
-exchange = "XKRX"
-entry_rule = "close > sma(close, 3)"
-exit_rule = "close < sma(close, 3)"
-
-[risk]
-max_positions = 1
-max_position_size_pct = 20
-max_daily_loss_pct = 2
-
-[sizing]
-position_pct = 10
-"""
-# Samsung: flat, a jump (entry), then a drop (exit). Hynix jumps while Samsung is held.
-CLOSES = {
-    "005930": [70_000, 70_000, 70_000, 71_000, 71_000, 69_000, 69_000],
-    "000660": [200_000, 200_000, 200_000, 200_000, 210_000, 200_000, 200_000],
-}
-
-
-def write_candles(path: Path, closes: dict[str, list[int]] = CLOSES) -> None:
-    rows = ["timestamp,symbol,open,high,low,close,volume"]
-    for minute in range(len(next(iter(closes.values())))):
-        stamp = (OPEN + timedelta(minutes=minute)).isoformat()
-        for symbol, series in closes.items():
-            close = series[minute]
-            rows.append(f"{stamp},{symbol},{close},{close},{close},{close},1000")
-    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+from tests.e2e.simulation_files import json_lines, run_command, simulation_files
 
 
 @pytest.fixture
 def files(tmp_path: Path) -> dict[str, Path]:
-    paths = {
-        "strategy": tmp_path / "strategy.toml",
-        "candles": tmp_path / "candles.csv",
-        "out": tmp_path / "journal.jsonl",
-    }
-    paths["strategy"].write_text(STRATEGY, encoding="utf-8")
-    write_candles(paths["candles"])
-    return paths
+    return simulation_files(tmp_path)
 
 
 def run(files: dict[str, Path], *extra: str) -> int:
-    return main(
-        [
-            "replay",
-            "--strategy",
-            str(files["strategy"]),
-            "--candles",
-            str(files["candles"]),
-            "--out",
-            str(files["out"]),
-            *extra,
-        ]
-    )
+    return run_command("replay", files, *extra)
 
 
 def journal(path: Path) -> list[dict[str, object]]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return json_lines(path)
 
 
 def test_a_replay_trades_the_rules_at_candle_closes_and_ends_with_a_summary(
@@ -124,70 +73,3 @@ def test_the_capital_sizes_the_positions(files: dict[str, Path]) -> None:
 
 def _of(lines: list[dict[str, object]], kind: str) -> list[dict[str, object]]:
     return [line for line in lines if line["type"] == kind]
-
-
-@pytest.mark.parametrize(
-    ("change", "message"),
-    [
-        (
-            lambda f: f["candles"].write_text("timestamp,symbol,open,high,low,close\n"),
-            "candles.csv:1: missing column volume",
-        ),
-        (
-            lambda f: f["candles"].write_text(
-                f["candles"].read_text().replace("71000,71000,71000,71000", "71000,abc,1,1", 1)
-            ),
-            "candles.csv:8: high 'abc' is not a number",
-        ),
-        (
-            lambda f: f["candles"].write_text(
-                f["candles"].read_text().replace("+09:00,000660", "+09:00,035420", 1)
-            ),
-            "candles.csv:3: symbol '035420' is not one of the strategy's symbols",
-        ),
-        (
-            lambda f: f["strategy"].write_text(
-                STRATEGY.replace('sma(close, 3)"\nexit', 'smaa(close, 3)"\nexit')
-            ),
-            "strategy.toml:4: entry_rule: unknown function 'smaa' at column 9 — did you mean",
-        ),
-        (
-            lambda f: f["strategy"].write_text(STRATEGY.replace('"XKRX"', '"XKRZ"')),
-            "strategy.toml:3: Unknown exchange calendar 'XKRZ'. Did you mean XKRX",
-        ),
-        (
-            lambda f: f["strategy"].write_text(
-                STRATEGY.replace("max_positions = 1", "max_positions = 0")
-            ),
-            "strategy.toml:8: max positions must be between 1 and 1000",
-        ),
-        (
-            lambda f: f["strategy"].write_text(STRATEGY.replace("[sizing]", "[sizng]")),
-            "strategy.toml:12: unknown setting 'sizng'",
-        ),
-    ],
-    ids=[
-        "missing-column",
-        "bad-number",
-        "unknown-symbol",
-        "bad-formula",
-        "unknown-exchange",
-        "bad-limit",
-        "typo",
-    ],
-)
-def test_bad_input_is_named_with_its_file_and_line_and_writes_no_journal(
-    files: dict[str, Path],
-    capsys: pytest.CaptureFixture[str],
-    change: object,
-    message: str,
-) -> None:
-    change(files)  # type: ignore[operator]
-
-    assert run(files) == 2
-
-    error = capsys.readouterr().err
-    assert message in error
-    assert "Traceback" not in error
-    assert not files["out"].exists()
-    assert list(files["out"].parent.glob("*.partial")) == []

@@ -22,7 +22,8 @@ from hypothesis import strategies as st
 
 from livetrader_gui.adapters.calendars import ExchangeCalendarProvider, ExchangeTradingCalendar
 from livetrader_gui.adapters.candle_file import CandleColumns
-from livetrader_gui.app.replay import REPLAY_STALE_AFTER, instrument_of, run_replay
+from livetrader_gui.app.replay import run_replay
+from livetrader_gui.app.simulation_inputs import REPLAY_STALE_AFTER, instrument_of
 from livetrader_gui.application.backtesting import trading_hours
 from livetrader_gui.domain import Candle, RiskConfig, RiskControls, Strategy
 from livetrader_gui.domain.sizing import TradingCosts
