@@ -64,7 +64,9 @@ _SLACK = 1e-9
 
 
 def _decimal(value: float) -> Decimal:
-    return Decimal(repr(float(value)))
+    # The decimal the price was written as (candles hold at most 15 digits): 61600, not 61600.0.
+    number = float(value)
+    return Decimal(int(number)) if number.is_integer() else Decimal(repr(number))
 
 
 @dataclass(slots=True)
