@@ -94,13 +94,10 @@ def test_on_closes_the_backtest_trades_exactly_as_the_replay_does(files: dict[st
     *trades, summary = json_lines(files["out"])
     traded = []
     for t in trades:
-        traded.append(
-            ("005930", "BUY", t["entry_ts"], Decimal(t["quantity"]), Decimal(t["entry_price"]))
-        )  # type: ignore[arg-type]
+        quantity = Decimal(str(t["quantity"]))
+        traded.append(("005930", "BUY", t["entry_ts"], quantity, Decimal(str(t["entry_price"]))))
         if t["exit_ts"] is not None:
-            traded.append(
-                ("005930", "SELL", t["exit_ts"], Decimal(t["quantity"]), Decimal(t["exit_price"]))
-            )  # type: ignore[arg-type]
+            traded.append(("005930", "SELL", t["exit_ts"], quantity, Decimal(str(t["exit_price"]))))
     assert [t["exit_reason"] for t in trades][:1] == ["stop_loss"]
     assert sorted(traded, key=lambda f: (str(f[2]), f[1])) == fills
     assert summary["equity"] == json_lines(replayed)[-1]["equity"]
