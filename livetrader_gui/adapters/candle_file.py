@@ -217,6 +217,9 @@ def _careful(path: Path, text: str) -> None:
         line = found.group(1) if found else "1"
         raise CandleFileError(f"{path}:{line}: not a valid CSV row: {error}") from None
     frame.columns = [str(name).strip() for name in frame.columns]
+    empty = np.logical_and.reduce([frame[c].str.strip().eq("").to_numpy() for c in frame.columns])
+    if empty.any():
+        raise CandleFileError(f"{path}:{int(np.argmax(empty)) + 2}: an empty line")
     for name in NUMBERS:
         values = pd.to_numeric(frame[name].str.strip(), errors="coerce")
         bad = np.flatnonzero(values.isna().to_numpy())
@@ -251,13 +254,17 @@ def _check_rows(path: Path, frame: pd.DataFrame, wanted: set[str], spaced: bool)
         ~frame["symbol"].isin(wanted).to_numpy(),
         "symbol '{symbol}' is not one of the strategy's symbols (" + known + ")",
     )
+    # Each minute's timestamp is written once per symbol: each distinct one is checked once.
+    codes, uniques = pd.factorize(stamps)
+    distinct = pd.Series(uniques, dtype=object)
     # The offset is in the last six characters; a file has few distinct endings, so the pattern
     # runs once per ending, not once per row.
-    endings = stamps.str[-6:]
+    endings = distinct.str[-6:]
     offsets = {ending: _OFFSET.search(ending) is not None for ending in endings.unique()}
-    has_offset = endings.map(offsets).to_numpy(dtype=bool)
-    parsed = pd.to_datetime(stamps, format="ISO8601", utc=True, errors="coerce")
-    _fail(path, frame, parsed.isna().to_numpy(), "timestamp '{timestamp}' is not ISO 8601")
+    has_offset = endings.map(offsets).to_numpy(dtype=bool)[codes]
+    parsed_once = pd.to_datetime(distinct, format="ISO8601", utc=True, errors="coerce")
+    parsed = pd.DatetimeIndex(parsed_once)[codes]
+    _fail(path, frame, np.asarray(parsed.isna()), "timestamp '{timestamp}' is not ISO 8601")
     _fail(
         path,
         frame,

@@ -10,6 +10,7 @@ from where it stopped, concurrently, as ``asyncio.ensure_future`` would have run
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Coroutine, Generator
 from typing import Any, TypeVar
 
@@ -22,13 +23,25 @@ class _Rest:
     Delegates as ``yield from`` does: what the task sends or throws goes to the coroutine.
     """
 
-    __slots__ = ("_coroutine", "_first")
+    __slots__ = ("_begun", "_coroutine", "_first")
 
     def __init__(self, coroutine: Coroutine[Any, Any, Any], first: Any) -> None:
         self._coroutine = coroutine
         self._first = first
+        self._begun = False
+
+    def abandon(self, task: asyncio.Future[Any]) -> None:
+        """Close the coroutine if its task was cancelled before it took it over, so that its
+        ``finally`` blocks run now (a semaphore released), not when it is collected."""
+        if task.cancelled() and not self._begun:
+            self._begun = True
+            try:
+                self._coroutine.close()
+            except RuntimeError:
+                logging.getLogger(__name__).exception("a cancelled coroutine would not close")
 
     def __await__(self) -> Generator[Any, Any, Any]:
+        self._begun = True
         coroutine = self._coroutine
         pending = self._first
         while True:
@@ -85,16 +98,49 @@ def eager(coroutine: Coroutine[Any, Any, T]) -> asyncio.Future[T]:
         future = loop.create_future()
         future.set_result(value)
         return future
-    return loop.create_task(_finish(value))
+    task = loop.create_task(_finish(value))
+    task.add_done_callback(value.abandon)
+    return task
 
 
 async def gather_eagerly(*coroutines: Coroutine[Any, Any, Any]) -> list[Any]:
     """Return the results of *coroutines*, started at once and run concurrently, as
     ``asyncio.gather`` does; when none of them waits, without a trip round the event loop."""
-    futures = [eager(coroutine) for coroutine in coroutines]
-    if all(future.done() for future in futures):
-        return [future.result() for future in futures]
-    return list(await asyncio.gather(*futures))
+    results: list[Any] = []
+    waiting: dict[int, asyncio.Future[Any]] = {}
+    failure: BaseException | None = None
+    for index, coroutine in enumerate(coroutines):
+        try:
+            finished, value = start(coroutine)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except BaseException as error:
+            # As gather: the first failure is raised, the others still run to their end.
+            failure = failure or error
+            results.append(None)
+            continue
+        if finished:
+            results.append(value)
+        else:
+            results.append(None)
+            task = asyncio.ensure_future(_finish(value))
+            task.add_done_callback(value.abandon)
+            waiting[index] = task
+    if waiting:
+        if failure is not None:
+            for pending in waiting.values():  # their own failures are not ours to report
+                pending.add_done_callback(_retrieved)
+            raise failure
+        for index, value in zip(waiting, await asyncio.gather(*waiting.values()), strict=True):
+            results[index] = value
+    if failure is not None:
+        raise failure
+    return results
+
+
+def _retrieved(future: asyncio.Future[Any]) -> None:
+    if not future.cancelled():
+        future.exception()
 
 
 async def settle(futures: list[asyncio.Future[Any]]) -> list[Any]:

@@ -16,7 +16,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import numpy as np
@@ -61,6 +61,7 @@ _REASONS = {
 }
 # Float searches only propose minutes; each is confirmed in Decimal by the domain rules.
 _SLACK = 1e-9
+_UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _decimal(value: float) -> Decimal:
@@ -120,7 +121,8 @@ class BacktestRun:
         self.progress = progress or (lambda fraction: None)
         self.is_cancelled = is_cancelled or (lambda: False)
         self.in_session, self.day = self._calendar()
-        times = timeline.asi8
+        times = self.times = timeline.asi8
+        self.zone = timeline[0].to_pydatetime().tzinfo if len(timeline) else UTC
         stale = config.stale_after
         limit = _NEVER if stale is None else int(stale * 1e9)
         self.fresh = {
@@ -288,7 +290,10 @@ class BacktestRun:
     def tick(self, bar: int) -> None:
         """Do what the runner's tick does at the close of minute *bar*."""
         in_session = bool(self.in_session[bar])
-        moment = self.timeline[bar].to_pydatetime()
+        # As the timeline's own time zone holds it (pandas' indexing costs 20 µs a bar).
+        moment = (_UTC_EPOCH + timedelta(microseconds=int(self.times[bar]) // 1000)).astimezone(
+            self.zone
+        )
         # The account as the tick begins: cash, and holdings at their latest close.
         cash = self.cash
         equity = cash + sum(
