@@ -88,14 +88,20 @@ class CandleColumns:
         )
 
     def candle(self, index: int) -> Candle:
-        """Return candle *index* with its prices as the decimals the file wrote."""
-        return Candle(
+        """Return candle *index* with its prices as the decimals the file wrote.
+
+        The columns were checked as a whole when they were read (``read_candle_file``) or come
+        from valid candles (``of``): the candle is not checked again.
+        """
+        return Candle.prechecked(
             self.symbol,
             moment(int(self.start[index])),
-            exact(float(self.open[index])),
-            exact(float(self.high[index])),
-            exact(float(self.low[index])),
-            exact(float(self.close[index])),
+            (
+                exact(float(self.open[index])),
+                exact(float(self.high[index])),
+                exact(float(self.low[index])),
+                exact(float(self.close[index])),
+            ),
             exact(float(self.volume[index])),
         )
 
@@ -295,12 +301,17 @@ def _check_rows(path: Path, frame: pd.DataFrame, wanted: set[str], spaced: bool)
     if len(rows):
         row = frame.iloc[int(rows[0])]
         try:
-            CandleColumns.build(
+            # Built with the domain's checks, which name what is wrong.
+            price = {name: exact(float(row[name])) for name in NUMBERS}
+            Candle(
                 str(row["symbol"]),
-                np.array([row["start"]]),
-                {name: np.array([row[name]]) for name in NUMBERS},
-                np.array([row["line"]]),
-            ).candle(0)
+                moment(int(row["start"])),
+                price["open"],
+                price["high"],
+                price["low"],
+                price["close"],
+                price["volume"],
+            )
         except InvalidValueError as error:
             raise CandleFileError(f"{path}:{row['line']}: {error}") from None
     repeated = frame.duplicated(["symbol", "start"], keep="first").to_numpy()

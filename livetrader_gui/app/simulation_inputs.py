@@ -246,8 +246,9 @@ class OutputFile:
         assert self._handle is not None, "open() first"
         assert self._temporary is not None
         try:
+            encode = json.JSONEncoder(ensure_ascii=False).encode  # one encoder for every line
             for line in lines:
-                self._handle.write(json.dumps(line, ensure_ascii=False) + "\n")
+                self._handle.write(encode(line) + "\n")
             self._handle.flush()
             os.fsync(self._handle.fileno())
             self._handle.close()

@@ -33,6 +33,8 @@ class ObserverHub:
     @property
     def listening(self) -> bool:
         # An observer that does not say is taken to listen: it is sent every fact.
+        if not self._observers:
+            return False
         return any(getattr(observer, "listening", True) for observer in self._observers)
 
     def add(self, observer: ISessionObserver) -> None:

@@ -9,6 +9,8 @@ from decimal import Decimal
 from livetrader_gui.domain.errors import InvalidValueError
 from livetrader_gui.domain.values import aware, non_negative, positive, symbol_code
 
+_MINUTE = timedelta(minutes=1)
+
 
 @dataclass(frozen=True, slots=True)
 class Quote:
@@ -35,6 +37,17 @@ class Quote:
         aware(self.at, f"{symbol} quote time")
         if self.bid > self.ask:
             raise InvalidValueError(f"{symbol} quote is crossed: bid {self.bid} > ask {self.ask}")
+
+    @classmethod
+    def prechecked(cls, symbol: str, price: Decimal, at: datetime, volume: Decimal) -> Quote:
+        """Return the quote of one price (bid, ask and last) from values the caller has already
+        checked as a whole (a candle file, checked column by column when it was read): a
+        replay builds one per symbol a minute, and the checks would cost more than the rest."""
+        quote = object.__new__(cls)
+        for name, value in (("symbol", symbol), ("bid", price), ("ask", price), ("last", price),
+                            ("at", at), ("volume", volume)):  # fmt: skip
+            object.__setattr__(quote, name, value)
+        return quote
 
     @property
     def price(self) -> Decimal:
@@ -79,6 +92,24 @@ class Candle:
                 f"{self._label()}: high {self.high} and low {self.low} must enclose "
                 f"open {self.open} and close {self.close}"
             )
+
+    @classmethod
+    def prechecked(
+        cls,
+        symbol: str,
+        start: datetime,
+        prices: tuple[Decimal, Decimal, Decimal, Decimal],
+        volume: Decimal,
+    ) -> Candle:
+        """Return a one-minute candle from values the caller has already checked as a whole (a
+        candle file, checked column by column when it was read), without checking them again."""
+        candle = object.__new__(cls)
+        open_, high, low, close = prices
+        for name, value in (("symbol", symbol), ("start", start), ("open", open_),
+                            ("high", high), ("low", low), ("close", close), ("volume", volume),
+                            ("interval", _MINUTE)):  # fmt: skip
+            object.__setattr__(candle, name, value)
+        return candle
 
     def _label(self) -> str:
         return f"{self.symbol} candle at {self.start.isoformat()}"

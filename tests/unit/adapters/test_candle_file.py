@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from livetrader_gui.adapters.candle_file import CandleFileError, read_candle_file
+from livetrader_gui.adapters.candle_file import NUMBERS, CandleFileError, read_candle_file
+from livetrader_gui.domain import Candle
 
 HEADER = "timestamp,symbol,open,high,low,close,volume"
 SYMBOLS = ("005930", "000660")
@@ -38,6 +40,9 @@ def test_rows_are_grouped_by_symbol_in_time_order_with_their_lines(tmp_path: Pat
         Decimal(70050),
     )
     assert columns["000660"].candle(0).start == first.start  # 09:00 in Seoul is 00:00 UTC
+    # Built without checking again, it equals the candle the domain builds with its checks.
+    assert first == Candle("005930", first.start, *(getattr(first, n) for n in NUMBERS))
+    assert first.end == first.start + timedelta(minutes=1)
 
 
 def test_cells_padded_with_blanks_are_read(tmp_path: Path) -> None:

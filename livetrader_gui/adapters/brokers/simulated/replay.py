@@ -12,8 +12,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-import numpy as np
-
 from livetrader_gui.adapters.candle_file import MINUTE_NS, CandleColumns, exact, instant_ns, moment
 from livetrader_gui.adapters.clocks import ManualClock
 from livetrader_gui.application.paper_trading import PaperBook
@@ -60,6 +58,7 @@ class ReplayBroker:
         # candle built of each: the runner asks several times a minute, the clock moves once.
         self._counted_now: datetime | None = None
         self._counted: dict[str, int] = {}
+        self._counted_ns = 0
         self._built: dict[str, tuple[int, Candle]] = {}
 
     @property
@@ -102,14 +101,16 @@ class ReplayBroker:
         now = self._clock.now()
         if now is not self._counted_now:
             self._counted_now = now
+            self._counted_ns = instant_ns(now)
             self._counted = {}
         closed = self._counted.get(symbol)
         if closed is None:
-            closed = self._counted[symbol] = self._count(symbol, now)
+            ends = self._ends[symbol]
+            closed = self._counted[symbol] = int(ends.searchsorted(self._counted_ns, "right"))
         return closed
 
     def _count(self, symbol: str, at: datetime) -> int:
-        return int(np.searchsorted(self._ends[symbol], instant_ns(at), side="right"))
+        return int(self._ends[symbol].searchsorted(instant_ns(at), "right"))
 
     def _candle(self, symbol: str, index: int) -> Candle:
         built = self._built.get(symbol)
@@ -140,7 +141,7 @@ class ReplayBroker:
         if closed == 0:
             return None
         last = self._candle(symbol, closed - 1)
-        return Quote(symbol, last.close, last.close, last.close, last.end, last.volume)
+        return Quote.prechecked(symbol, last.close, last.end, last.volume)
 
     async def get_recent_candles(self, symbol: str, limit: int) -> list[Candle]:
         closed = self._closed(symbol)
@@ -153,7 +154,7 @@ class ReplayBroker:
         closed = self._closed(symbol)
         if end < self._clock.now():
             closed = min(closed, self._closed(symbol, end))
-        first = int(np.searchsorted(rows.start, instant_ns(start), side="left"))
+        first = int(rows.start.searchsorted(instant_ns(start), "left"))
         return [self._candle(symbol, i) for i in range(first, closed)]
 
     async def place_order(self, request: OrderRequest) -> BrokerOrderState:
