@@ -8,12 +8,13 @@ process (``python -m livetrader_gui replay|backtest``); the backtest checks stop
 the replay does, so that both must end with the same equity. The calendar is built once first
 and kept on disk, as from a trader's second run.
 
-One JSON line is printed: for each command the wall time, candles per second and peak RSS;
+One JSON line is printed: for each command the median wall time of ``--repeat`` runs (and each
+run's), candles per second at the median and the peak RSS;
 the backtest's speed-up over the replay; whether both ended with the same equity. Goals (issue
 19): replay at least 10,000 candles/s with a peak RSS of at most 400 MB; the backtest at least
 10 times the replay's rate, on the same file in the same run.
 
-Usage: ``python bench/replay_bench.py [--days N] [--seed 1] [--keep FOLDER]``
+Usage: ``python bench/replay_bench.py [--days N] [--seed 1] [--repeat 3] [--keep FOLDER]``
 """
 
 from __future__ import annotations
@@ -108,8 +109,23 @@ def write_candles(path: Path, days: int, seed: int) -> int:
     return len(table)
 
 
-def run(command: str, folder: Path, rows: int, *extra: str) -> dict[str, object]:
-    """Run one command in its own process; return its time, rate, peak RSS and last line."""
+def run(command: str, folder: Path, rows: int, repeat: int, *extra: str) -> dict[str, object]:
+    """Run one command *repeat* times, each in its own process; return the median time (this
+    machine's speed varies by a fifth from one minute to the next), the rate at that time, the
+    peak RSS and the last line."""
+    runs = [_run_once(command, folder, rows, *extra) for _ in range(repeat)]
+    seconds = sorted(float(r["seconds"]) for r in runs)  # type: ignore[arg-type]
+    median = seconds[len(seconds) // 2]
+    return {
+        **runs[0],
+        "seconds": median,
+        "seconds_each": [r["seconds"] for r in runs],
+        "candles_per_second": round(rows / median),
+        "peak_rss_mb": max(float(r["peak_rss_mb"]) for r in runs),  # type: ignore[arg-type]
+    }
+
+
+def _run_once(command: str, folder: Path, rows: int, *extra: str) -> dict[str, object]:
     out = folder / f"{command}.jsonl"
     arguments = [sys.executable, "-m", "livetrader_gui", command, "--strategy",
                  str(folder / "strategy.toml"), "--candles", str(folder / "candles.csv"),
@@ -141,14 +157,15 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=0, help="sessions of 2025 (0: all)")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, help="write the files here and keep them")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each command (median)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="replay-bench-") as scratch:
         folder = args.keep or Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
         (folder / "strategy.toml").write_text(STRATEGY, encoding="utf-8")
         rows = write_candles(folder / "candles.csv", args.days, args.seed)
-        replay = run("replay", folder, rows)
-        backtest = run("backtest", folder, rows, "--exits", "close")
+        replay = run("replay", folder, rows, args.repeat)
+        backtest = run("backtest", folder, rows, args.repeat, "--exits", "close")
     speed_up = float(backtest["candles_per_second"]) / float(replay["candles_per_second"])  # type: ignore[arg-type]
     goals = {
         "replay_rate": float(replay["candles_per_second"]) >= REPLAY_GOAL,  # type: ignore[arg-type]

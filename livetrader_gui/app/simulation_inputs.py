@@ -193,6 +193,12 @@ def costs_of(args: argparse.Namespace) -> TradingCosts:
     )
 
 
+def _new_file_mode() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 class OutputFile:
     """The command's output: checked before the run, written to a hidden temporary file in the
     same folder, and moved into place only once complete (so it is whole or absent).
@@ -239,6 +245,9 @@ class OutputFile:
                 f"--out {path}: cannot write in the folder {folder}: {error.strerror}"
             ) from None
         self._temporary = Path(name)
+        # mkstemp makes the file private (0600): give it the mode a new file gets, or the mode
+        # of the file it replaces.
+        os.chmod(handle, stat.S_IMODE(path.stat().st_mode) if path.exists() else _new_file_mode())
         self._handle = os.fdopen(handle, "w", encoding="utf-8")
 
     def write(self, lines: Iterable[dict[str, Any]]) -> None:

@@ -92,7 +92,7 @@ def test_the_soak_benchmark_trades_on_a_fast_market_and_counts_what_went_wrong()
 
 @pytest.mark.slow
 def test_the_replay_benchmark_runs_both_commands_and_they_end_with_the_same_equity() -> None:
-    report = bench("replay_bench.py", "--days", "3")
+    report = bench("replay_bench.py", "--days", "3", "--repeat", "1")
 
     # 09:00 to 15:30, and 10:00 to 15:30 on 2 January (KRX opens an hour late that day).
     assert report["minutes"] == 330 + 2 * 390

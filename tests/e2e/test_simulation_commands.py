@@ -421,3 +421,19 @@ def test_a_real_ctrl_c_on_a_terminal_stops_a_replay_with_exit_130(tmp_path: Path
     assert "Traceback" not in text
     assert not files["out"].exists()
     assert _partials(tmp_path) == []
+
+
+def test_the_output_gets_the_mode_of_a_new_file_or_of_the_file_it_replaces(
+    command: str, files: dict[str, Path]
+) -> None:
+    mask = os.umask(0o022)
+    try:
+        assert run_command(command, files) == 0
+        assert stat.S_IMODE(files["out"].stat().st_mode) == 0o644  # not mkstemp's private 0600
+        files["out"].chmod(0o640)
+
+        assert run_command(command, files, "--force") == 0
+
+        assert stat.S_IMODE(files["out"].stat().st_mode) == 0o640
+    finally:
+        os.umask(mask)

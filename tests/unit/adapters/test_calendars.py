@@ -175,3 +175,15 @@ def test_a_damaged_calendar_file_is_built_again(tmp_path: Path) -> None:
 
     assert rebuilt.load("XKRX").is_session(date(2025, 11, 3))
     assert ExchangeTradingCalendar.load(stored).is_session(date(2025, 11, 3))
+
+
+def test_a_calendar_whose_code_has_a_slash_is_kept_in_the_folder_itself(tmp_path: Path) -> None:
+    kept = ExchangeCalendarProvider(date(2025, 1, 1), date(2025, 1, 31), cache=tmp_path)
+    always = kept.load("24/7")
+
+    (stored,) = tmp_path.iterdir()
+    assert stored.name.startswith("24%2F7-2025-01-01-2025-01-31-xcals")
+    again = ExchangeCalendarProvider(date(2025, 1, 1), date(2025, 1, 31), cache=tmp_path)
+    assert again.load("24/7").is_open(datetime(2025, 1, 5, 3, tzinfo=UTC)) is always.is_open(
+        datetime(2025, 1, 5, 3, tzinfo=UTC)
+    )
