@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import collections
+import contextlib
 import heapq
 import itertools
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any
 
 
 class SystemClock:
@@ -94,21 +95,35 @@ class ManualClock:
         if event.is_set():
             return True
         loop = asyncio.get_running_loop()
-        # The timer is a parked future, not a task: a replay waits once a minute.
-        timer: asyncio.Future[None] = loop.create_future()
+        # One parked future that either the deadline or ``event.set()`` resolves: a replay waits
+        # once a minute, and a task per wait cost a tenth of its time. asyncio's Event wakes
+        # the futures in its ``_waiters``; where that is missing, a task waits on the event.
+        wake: asyncio.Future[None] = loop.create_future()
         deadline = self._now + timedelta(seconds=max(0.0, seconds))
-        heapq.heappush(self._sleepers, (deadline, next(self._order), timer))
-        waiter = loop.create_task(event.wait())
+        heapq.heappush(self._sleepers, (deadline, next(self._order), wake))
+        waiters = getattr(event, "_waiters", None)
+        waiter: asyncio.Task[bool] | None = None
+        if isinstance(waiters, collections.deque):
+            waiters.append(wake)
+        else:
+            waiter = loop.create_task(event.wait())
+            waiter.add_done_callback(lambda _: _resolve(wake))
         self.parked.set()
         try:
-            either: list[asyncio.Future[Any]] = [waiter, timer]
-            await asyncio.wait(either, return_when=asyncio.FIRST_COMPLETED)
+            await wake
         finally:
-            timer.cancel()
-            # Not awaited: the waiter ends at the loop's next turn by itself, and a replay
-            # saves a turn of the loop a minute.
-            waiter.cancel()
+            wake.cancel()
+            if waiter is not None:
+                waiter.cancel()
+            elif isinstance(waiters, collections.deque):
+                with contextlib.suppress(ValueError):
+                    waiters.remove(wake)
         return event.is_set()
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class _ManualTimeout:
