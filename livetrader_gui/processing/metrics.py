@@ -101,26 +101,6 @@ def measure(
     )
 
 
-def compute_metrics(
-    equity: pd.Series,
-    trade_pnls: Sequence[Decimal],
-    *,
-    initial_capital: float,
-    timezone: str,
-    risk_free_rate: float = 0.0,
-    bars_in_market: int = 0,
-) -> BacktestMetrics:
-    """Return the metrics of a backtest as they are stored and shown (see ``measure``)."""
-    return measure(
-        equity,
-        trade_pnls,
-        initial_capital=initial_capital,
-        timezone=timezone,
-        risk_free_rate=risk_free_rate,
-        bars_in_market=bars_in_market,
-    ).rounded()
-
-
 def _decimal(value: float, places: int = 6) -> Decimal:
     return Decimal(repr(round(value, places)))
 

@@ -23,7 +23,7 @@ from livetrader_gui.processing.backtest import (
     ExitReason,
 )
 from livetrader_gui.processing.engine import CandleDataError
-from livetrader_gui.processing.metrics import compute_metrics
+from livetrader_gui.processing.metrics import measure
 from tests.builders import risk_controls, strategy
 from tests.unit.processing.candles import random_candles
 
@@ -264,14 +264,14 @@ def test_metrics_agree_with_a_separate_computation() -> None:
     values = 1_000_000 * np.cumprod(1 + rng.normal(0.001, 0.01, 60))
     equity = pd.Series(values, index=days)
     pnls = [Decimal(5), Decimal(-3), Decimal(7), Decimal(0)]
-    metrics = compute_metrics(
+    metrics = measure(
         equity,
         pnls,
         initial_capital=1_000_000.0,
         timezone="Asia/Seoul",
         risk_free_rate=0.02,
         bars_in_market=30,
-    )
+    ).rounded()
 
     closes = [1_000_000.0, *values.tolist()]
     returns = [b / a - 1 for a, b in itertools.pairwise(closes)]
@@ -298,18 +298,18 @@ def test_metrics_agree_with_a_separate_computation() -> None:
 
 def test_a_curve_without_variance_has_no_sharpe_and_no_losing_day_has_no_sortino() -> None:
     days = pd.date_range("2026-01-05 06:00", periods=5, freq="B", tz="UTC")
-    flat = compute_metrics(
+    flat = measure(
         pd.Series([1e6] * 5, index=days), [], initial_capital=1e6, timezone="UTC"
-    )
+    ).rounded()
     assert flat.sharpe_ratio is None
     assert flat.sortino_ratio is None
     assert flat.win_rate_pct == 0
     assert flat.cagr_pct == 0
-    rising = compute_metrics(
+    rising = measure(
         pd.Series([1.01e6, 1.03e6, 1.04e6, 1.07e6, 1.08e6], index=days),
         [],
         initial_capital=1e6,
         timezone="UTC",
-    )
+    ).rounded()
     assert rising.sharpe_ratio is not None
     assert rising.sortino_ratio is None
