@@ -15,16 +15,12 @@ from decimal import Decimal
 from typing import Any
 
 from livetrader_gui.app.simulation_inputs import (
-    EXIT_BAD_INPUT,
     REPLAY_STALE_AFTER,
-    OutputFile,
     Progress,
     SimulationInputs,
     add_common_arguments,
-    check_capital,
     costs_of,
     instrument_of,
-    load_inputs,
     run_command,
 )
 from livetrader_gui.application.backtesting import trading_hours
@@ -59,9 +55,6 @@ def _parser() -> argparse.ArgumentParser:
 def backtest_main(argv: Sequence[str]) -> int:
     """Run a backtest from the command line; return the exit code."""
     args = _parser().parse_args(list(argv))
-    if not check_capital("backtest", args.capital):
-        return EXIT_BAD_INPUT
-    out = OutputFile(args.out, force=args.force)
     costs = costs_of(args)
     exits = ExitPrices(args.exits)
 
@@ -86,7 +79,7 @@ def backtest_main(argv: Sequence[str]) -> int:
             f"{args.out}"
         )
 
-    return run_command("backtest", out, lambda: load_inputs(args.strategy, args.candles), work)
+    return run_command("backtest", args, work)
 
 
 def run_backtest(

@@ -32,16 +32,12 @@ from livetrader_gui.adapters.persistence.memory import (
     MemorySignalRepository,
 )
 from livetrader_gui.app.simulation_inputs import (
-    EXIT_BAD_INPUT,
     REPLAY_STALE_AFTER,
-    OutputFile,
     Progress,
     SimulationInputs,
     add_common_arguments,
-    check_capital,
     costs_of,
     instrument_of,
-    load_inputs,
     run_command,
 )
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
@@ -70,9 +66,6 @@ def _parser() -> argparse.ArgumentParser:
 def replay_main(argv: Sequence[str]) -> int:
     """Run a replay from the command line; return the exit code."""
     args = _parser().parse_args(list(argv))
-    if not check_capital("replay", args.capital):
-        return EXIT_BAD_INPUT
-    out = OutputFile(args.out, force=args.force)
     costs = costs_of(args)
 
     def work(inputs: SimulationInputs) -> tuple[list[dict[str, Any]], str]:
@@ -97,7 +90,7 @@ def replay_main(argv: Sequence[str]) -> int:
             f"{summary['realized_pnl']}; journal written to {args.out}"
         )
 
-    return run_command("replay", out, lambda: load_inputs(args.strategy, args.candles), work)
+    return run_command("replay", args, work)
 
 
 async def run_replay(

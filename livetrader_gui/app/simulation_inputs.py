@@ -159,6 +159,14 @@ def money(text: str) -> Decimal:
     return value
 
 
+def capital(text: str) -> Decimal:
+    """Parse the command line's capital: a finite amount above 0."""
+    value = money(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError(f"'{text}' must be above 0")
+    return value
+
+
 def ticks(text: str) -> int:
     """Parse a command-line slippage: a whole number of ticks from 0 to 100."""
     try:
@@ -175,7 +183,7 @@ def add_common_arguments(parser: argparse.ArgumentParser, out_help: str) -> None
     parser.add_argument("--strategy", type=Path, required=True, help="strategy file (TOML)")
     parser.add_argument("--candles", type=Path, required=True, help="candle file (CSV)")
     parser.add_argument("--out", type=Path, required=True, help=out_help)
-    parser.add_argument("--capital", type=money, default=DEFAULT_CAPITAL)
+    parser.add_argument("--capital", type=capital, default=DEFAULT_CAPITAL)
     parser.add_argument("--commission", type=money, default=Decimal(0), help="rate, e.g. 0.00015")
     parser.add_argument("--sell-tax", type=money, default=Decimal(0), help="rate on sales")
     parser.add_argument(
@@ -318,14 +326,15 @@ class Progress:
 
 def run_command(
     command: str,
-    out: OutputFile,
-    inputs: Callable[[], SimulationInputs],
+    args: argparse.Namespace,
     work: Callable[[SimulationInputs], tuple[list[dict[str, Any]], str]],
 ) -> int:
-    """Check the inputs and the output, run *work* and write what it returns; return the exit
-    code. *work* returns the lines to write and the sentence that reports them."""
+    """Check the inputs (``args`` of ``add_common_arguments``) and the output, run *work* and
+    write what it returns; return the exit code. *work* returns the lines to write and the
+    sentence that reports them."""
+    out = OutputFile(args.out, force=args.force)
     try:
-        loaded = inputs()
+        loaded = load_inputs(args.strategy, args.candles)
         out.open()
         lines, report = work(loaded)
         out.write(lines)
@@ -345,11 +354,3 @@ def run_command(
         raise
     print(report)
     return EXIT_OK
-
-
-def check_capital(command: str, capital: Decimal) -> bool:
-    """Tell whether *capital* can fund a run; say why not on stderr."""
-    if capital > 0:
-        return True
-    print(f"livetrader-gui {command}: --capital must be above 0", file=sys.stderr)
-    return False

@@ -437,3 +437,28 @@ def test_the_output_gets_the_mode_of_a_new_file_or_of_the_file_it_replaces(
         assert stat.S_IMODE(files["out"].stat().st_mode) == 0o640
     finally:
         os.umask(mask)
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--capital", "0", "argument --capital: '0' must be above 0"),
+        ("--capital", "ten", "argument --capital: 'ten' is not a number"),
+        ("--commission", "-0.1", "argument --commission: '-0.1' must be a number of 0 or more"),
+        ("--slippage", "101", "argument --slippage: '101' must be from 0 to 100 ticks"),
+    ],
+)
+def test_a_bad_option_is_named_and_nothing_runs(
+    command: str,
+    files: dict[str, Path],
+    capsys: pytest.CaptureFixture[str],
+    option: str,
+    value: str,
+    message: str,
+) -> None:
+    with pytest.raises(SystemExit) as exit_:
+        run_command(command, files, option, value)
+
+    assert exit_.value.code == 2
+    assert message in capsys.readouterr().err
+    assert not files["out"].exists()
