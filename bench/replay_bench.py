@@ -35,8 +35,7 @@ import pandas as pd
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from livetrader_gui.adapters.calendars import ExchangeCalendarProvider  # noqa: E402
-from livetrader_gui.app.simulation_inputs import calendar_cache  # noqa: E402
+from livetrader_gui.app.calendars import calendar_provider  # noqa: E402
 
 SYMBOLS = ("005930", "000660", "035420", "005380", "051910")
 REPLAY_GOAL = 10_000.0  # candles per second
@@ -63,9 +62,7 @@ position_pct = 20
 
 def write_candles(path: Path, days: int, seed: int) -> int:
     """Write *days* sessions of 2025 (all of them when 0); return the rows written."""
-    calendar = ExchangeCalendarProvider(
-        start=date(2024, 1, 1), end=date(2025, 12, 31), cache=calendar_cache()
-    ).load("XKRX")
+    calendar = calendar_provider(date(2024, 1, 1), date(2025, 12, 31)).load("XKRX")
     sessions = calendar.sessions_between(date(2025, 1, 1), date(2025, 12, 31))
     sessions = sessions[:days] if days else sessions
     starts = pd.DatetimeIndex(

@@ -70,8 +70,11 @@ async def _no_leaked_tasks() -> AsyncIterator[None]:
 
 @pytest.fixture(scope="session")
 def calendars() -> ExchangeCalendarProvider:
-    """One provider for the run: building XKRX takes seconds, so it is built once."""
-    return ExchangeCalendarProvider(start=date(2025, 1, 1), end=date(2027, 6, 30))
+    """One provider for the run, reading the shipped XKRX (building it takes seconds)."""
+    shipped = Path(__file__).resolve().parents[1] / "resources" / "calendars"
+    return ExchangeCalendarProvider(
+        start=date(2025, 1, 1), end=date(2027, 6, 30), shipped=(shipped,)
+    )
 
 
 @pytest.fixture(scope="session")

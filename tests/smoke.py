@@ -68,6 +68,11 @@ def check_smoke_run(
     assert 0 < report["first_paint_seconds"] < 60
     assert isinstance(report["first_paint_at"], float)
     assert report["first_paint_at"] > 0
+    # Trading controls enabled and quotes shown: after the first paint, within the test.
+    assert isinstance(report["ready_seconds"], float)
+    assert report["first_paint_seconds"] <= report["ready_seconds"] < 60
+    assert isinstance(report["ready_at"], float)
+    assert report["ready_at"] >= report["first_paint_at"]
     assert report["screenshot"] == str(shot)
     header = shot.read_bytes()[:24]
     assert header[:8] == PNG_MAGIC

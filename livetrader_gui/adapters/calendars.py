@@ -3,7 +3,11 @@
 Building a calendar is slow (XKRX computes lunar holidays: seconds), so the provider builds each
 one once, off the event loop, and caches it; given a folder, it also keeps each calendar's
 sessions there, keyed by the library's version, the code and the range, so that the next process
-reads them in milliseconds. Lookups then use plain sorted lists and ``bisect``:
+reads them in milliseconds. Any kept file of the same code and version whose range covers the one
+asked for serves it, cut to that range: the calendars shipped with the app (``resources/
+calendars``, written by ``packaging/calendars.py``) make even a first launch fast.
+
+Lookups then use plain sorted lists and ``bisect``:
 ``exchange_calendars.is_open_at_time`` costs ~250 µs a call, too much for every tick of every
 symbol.
 """
@@ -12,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import functools
 import logging
 import os
+import re
 import tempfile
 import threading
 from bisect import bisect_left, bisect_right
@@ -28,6 +34,8 @@ import pandas as pd
 
 # How far back calendars (and so simulated history) reach; enough for backtests.
 DEFAULT_HISTORY = timedelta(days=730)
+# How far ahead, as exchange_calendars' own default end.
+DEFAULT_AHEAD = timedelta(days=365)
 if TYPE_CHECKING:
     import exchange_calendars as xcals
 
@@ -91,7 +99,7 @@ class ExchangeTradingCalendar:
         handle, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
         try:
             with os.fdopen(handle, "wb") as file:
-                np.savez(
+                np.savez_compressed(
                     file,
                     meta=np.array([self._code, self._timezone]),
                     days=np.array([d.toordinal() for d in self._days], dtype=np.int64),
@@ -120,6 +128,20 @@ class ExchangeTradingCalendar:
         if not (len(days) == len(opens) == len(closes) == len(breaks) > 0):
             raise ValueError(f"{path}: the sessions are incomplete")
         return cls(code, timezone, days, opens, closes, breaks)
+
+    def between(self, first: date, last: date) -> ExchangeTradingCalendar:
+        """Return the calendar cut to the sessions from *first* to *last*."""
+        low, high = bisect_left(self._days, first), bisect_right(self._days, last)
+        if low >= high:
+            raise CalendarError(f"no {self._code} session from {first} to {last}")
+        return ExchangeTradingCalendar(
+            self._code,
+            self._timezone,
+            self._days[low:high],
+            self._opens[low:high],
+            self._closes[low:high],
+            self._breaks[low:high],
+        )
 
     def _table(self) -> tuple[np.ndarray, ...]:
         table = self._arrays
@@ -243,17 +265,30 @@ class ExchangeCalendarProvider:
     """An ``ICalendarProvider``: builds calendars lazily, once per process, in a worker thread.
 
     With a *cache* folder, each calendar's sessions are kept there between processes (a file
-    that cannot be read is rebuilt; one that cannot be written is only logged).
+    that cannot be read is rebuilt; one that cannot be written is only logged). *shipped* are
+    folders only read, searched after the cache: the calendars that come with the app.
     """
 
     def __init__(
-        self, start: date | None = None, end: date | None = None, cache: Path | None = None
+        self,
+        start: date | None = None,
+        end: date | None = None,
+        cache: Path | None = None,
+        shipped: tuple[Path, ...] = (),
     ) -> None:
-        self._start = start or (datetime.now(UTC).date() - DEFAULT_HISTORY)
-        self._end = end
+        today = datetime.now(UTC).date()
+        self._start = start or (today - DEFAULT_HISTORY)
+        # Always a fixed end: the library's default moves with the date, and so would the key.
+        self._end = end or (today + DEFAULT_AHEAD)
         self._folder = cache
+        self._shipped = shipped
         self._cache: dict[str, ExchangeTradingCalendar] = {}
         self._lock = threading.Lock()
+
+    @property
+    def span(self) -> tuple[date, date]:
+        """The first and last day every calendar of this provider covers."""
+        return self._start, self._end
 
     async def get(self, code: str) -> ExchangeTradingCalendar:
         cached = self._cache.get(code)
@@ -270,46 +305,81 @@ class ExchangeCalendarProvider:
             # A kept calendar needs no exchange_calendars at all (its import alone takes 0.1 s).
             calendar = self._stored(code)
             if calendar is None:
-                import exchange_calendars as xcals
-
-                names = xcals.get_calendar_names(include_aliases=True)
-                if code not in names:
-                    close = difflib.get_close_matches(code, names, n=3)
-                    hint = f" Did you mean {', '.join(close)}?" if close else ""
-                    raise CalendarError(f"Unknown exchange calendar '{code}'.{hint}")
-                calendar = ExchangeTradingCalendar.of(
-                    xcals.get_calendar(code, start=self._start, end=self._end)
-                )
+                calendar = self.build(code)
                 self._store(code, calendar)
             self._cache[code] = calendar
             return calendar
 
-    def _path(self, code: str) -> Path | None:
-        if self._folder is None:
-            return None
-        # Without an end the library's default moves with today's date: so does the key.
-        end = (self._end or datetime.now(UTC).date()).isoformat()
-        version = metadata.version("exchange_calendars")
+    def build(self, code: str) -> ExchangeTradingCalendar:
+        """Build the calendar for *code* with exchange_calendars, over this provider's span."""
+        import exchange_calendars as xcals
+
+        names = xcals.get_calendar_names(include_aliases=True)
+        if code not in names:
+            close = difflib.get_close_matches(code, names, n=3)
+            hint = f" Did you mean {', '.join(close)}?" if close else ""
+            raise CalendarError(f"Unknown exchange calendar '{code}'.{hint}")
+        return ExchangeTradingCalendar.of(
+            xcals.get_calendar(code, start=self._start, end=self._end)
+        )
+
+    def file_name(self, code: str) -> str:
+        """Return the name this provider's calendar of *code* is kept under."""
         # Quoted: codes come from strategy files, and one of them is "24/7".
         name = quote(code, safe="")
-        return self._folder / f"{name}-{self._start.isoformat()}-{end}-xcals{version}.npz"
+        return f"{name}-{self._start.isoformat()}-{self._end.isoformat()}-xcals{_version()}.npz"
+
+    def _candidates(self, code: str) -> list[Path]:
+        """Return the kept files of *code* and this library version whose span covers ours."""
+        pattern = re.compile(
+            re.escape(quote(code, safe=""))
+            + r"-(\d{4}-\d\d-\d\d)-(\d{4}-\d\d-\d\d)-xcals"
+            + re.escape(_version())
+            + r"\.npz"
+        )
+        found = []
+        for folder in (*((self._folder,) if self._folder else ()), *self._shipped):
+            if not folder.is_dir():
+                continue
+            exact = folder / self.file_name(code)
+            if exact.is_file():
+                found.append(exact)
+            for path in sorted(folder.glob(f"{quote(code, safe='')}-*.npz")):
+                match = pattern.fullmatch(path.name)
+                if match is None or path == exact:
+                    continue
+                first, last = (date.fromisoformat(g) for g in match.groups())
+                if first <= self._start and self._end <= last:
+                    found.append(path)
+        return found
 
     def _stored(self, code: str) -> ExchangeTradingCalendar | None:
-        path = self._path(code)
-        if path is None or not path.is_file():
-            return None
-        try:
-            return ExchangeTradingCalendar.load(path)
-        except (OSError, ValueError, KeyError) as error:
-            _log.warning("the cached calendar %s is unusable (%s); building it again", path, error)
-            return None
+        for path in self._candidates(code):
+            try:
+                stored = ExchangeTradingCalendar.load(path)
+                return stored.between(self._start, self._end)
+            except (OSError, ValueError, KeyError) as error:
+                _log.warning("the kept calendar %s is unusable (%s); trying another", path, error)
+        return None
 
     def _store(self, code: str, calendar: ExchangeTradingCalendar) -> None:
-        path = self._path(code)
-        if path is None:
+        if self._folder is None:
             return
+        path = self._folder / self.file_name(code)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             calendar.save(path)
         except OSError as error:
             _log.warning("cannot keep the calendar in %s: %s", path, error)
+
+
+@functools.cache
+def _version() -> str:
+    return metadata.version("exchange_calendars")
+
+
+def user_cache() -> Path:
+    """Return the folder this user's calendars are kept in between runs."""
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("LiveTrader", appauthor=False)) / "calendars"

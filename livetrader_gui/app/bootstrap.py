@@ -16,7 +16,11 @@ from livetrader_gui.adapters.brokers.simulated import (
     market_clock,
 )
 from livetrader_gui.adapters.brokers.simulated.store import SimulatedAccountStore
-from livetrader_gui.adapters.calendars import DEFAULT_HISTORY, ExchangeCalendarProvider
+from livetrader_gui.adapters.calendars import (
+    DEFAULT_AHEAD,
+    DEFAULT_HISTORY,
+    ExchangeCalendarProvider,
+)
 from livetrader_gui.adapters.clocks import SystemClock
 from livetrader_gui.adapters.persistence.database import Database, DatabaseInfo, prepare_database
 from livetrader_gui.adapters.persistence.repositories import (
@@ -30,6 +34,7 @@ from livetrader_gui.adapters.persistence.repositories import (
     SqlStrategyRepository,
 )
 from livetrader_gui.adapters.strategy_file import TomlStrategyFiles
+from livetrader_gui.app.calendars import calendar_provider
 from livetrader_gui.app.demo import HISTORY_START, DemoStores, needs_demo, prepare_demo
 from livetrader_gui.app.settings import AppSettings
 from livetrader_gui.application.backtesting import BacktestService
@@ -161,9 +166,10 @@ async def build_workspace(
     database = Database(info.url, busy_timeout_ms=busy_timeout_ms)
     try:
         clock = clock or SystemClock()
+        today = clock.now().date()
         # Back far enough for the demo's fixed periods as well as for recent history.
-        calendars = calendars or ExchangeCalendarProvider(
-            start=min(clock.now().date() - DEFAULT_HISTORY, HISTORY_START)
+        calendars = calendars or calendar_provider(
+            min(today - DEFAULT_HISTORY, HISTORY_START), today + DEFAULT_AHEAD
         )
         calendar = await calendars.get(SIM_EXCHANGE)
         journal = SqlAuditJournal(database.sessions)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import contextlib
 import importlib
 import json
@@ -12,6 +13,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from datetime import date
@@ -26,6 +28,27 @@ EXIT_DATABASE = 3
 EXIT_STARTUP = 4
 
 _log = logging.getLogger("livetrader_gui")
+# What the trading area needs beyond the window's first paint: the engine (pandas, TA-Lib,
+# SQLAlchemy, the calendars) and the workbench (pyqtgraph). None of them creates a Qt object
+# when imported, so a worker thread loads them while Qt starts and paints the window.
+ENGINE_MODULES = ("livetrader_gui.app.bootstrap", "livetrader_gui.ui.workbench")
+
+
+def _preload(modules: Sequence[str]) -> concurrent.futures.Future[None]:
+    """Import *modules* in a daemon thread; the future carries an import's failure."""
+    done: concurrent.futures.Future[None] = concurrent.futures.Future()
+
+    def load() -> None:
+        try:
+            for name in modules:
+                importlib.import_module(name)
+        except BaseException as error:  # an ImportError, or a module failing as it runs
+            done.set_exception(error)
+        else:
+            done.set_result(None)
+
+    threading.Thread(target=load, name="preload", daemon=True).start()
+    return done
 
 
 def _configure_logging(log_file: Path) -> None:
@@ -64,6 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_SETTINGS
     if settings.smoke_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    engine = _preload(ENGINE_MODULES)
     _configure_logging(settings.log_file)
     sys.excepthook = _log_unhandled
 
@@ -80,7 +104,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(_on_loop_exception)
     with loop:
-        return int(loop.run_until_complete(_run(settings, app, started)))
+        return int(loop.run_until_complete(_run(settings, app, started, engine)))
 
 
 def _on_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
@@ -92,7 +116,12 @@ def _on_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, objec
     )
 
 
-async def _run(settings: AppSettings, app: object, started: float) -> int:
+async def _run(
+    settings: AppSettings,
+    app: object,
+    started: float,
+    engine: concurrent.futures.Future[None],
+) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMessageBox
 
@@ -122,9 +151,7 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
     except TimeoutError:
         pass  # a window started minimized paints later; loading goes on
     try:
-        # pandas, TA-Lib, SQLAlchemy and the calendars take about a second to import; in a
-        # worker thread the window stays responsive meanwhile (none of them touches Qt).
-        await asyncio.to_thread(importlib.import_module, "livetrader_gui.app.bootstrap")
+        await asyncio.wrap_future(engine)
     except ImportError as error:
         _log.exception("loading the engine failed")
         fail(
@@ -173,6 +200,11 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         workspace.calendar.timezone,
         str(workspace.database_info.path or workspace.database_info.url),
         await workspace.desk.failed_sessions(),
+        workspace.market_watch.latest(),
+    )
+    ready = _quotes_shown(window)
+    ready.add_done_callback(
+        lambda done: _log.info("ready %.3f s after start", done.result() - started)
     )
     if differences:
         more = f" (and {len(differences) - 1} more, in the log)" if len(differences) > 1 else ""
@@ -187,7 +219,8 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
     try:
         if settings.smoke_test:
             await asyncio.sleep(settings.smoke_seconds)
-            code = _finish_smoke_test(settings, window, workspace, first_paint, started)
+            ready_at = ready.result() if ready.done() else None
+            code = _finish_smoke_test(settings, window, workspace, started, first_paint, ready_at)
             window.close()  # the same way out as a trader closing the window
         await closed.wait()
     finally:
@@ -238,6 +271,28 @@ def _first_paint(window: object) -> asyncio.Future[float]:
 
     watch = PaintWatch(window)
     window.installEventFilter(watch)
+    return future
+
+
+def _quotes_shown(window: object) -> asyncio.Future[float]:
+    """Return a future set to ``perf_counter()`` once the market watch shows quotes.
+
+    Called once the trading controls are enabled: from then on, a trader can trade.
+    """
+    from livetrader_gui.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
+    assert window.quote_model is not None
+    model = window.quote_model
+    future: asyncio.Future[float] = asyncio.get_running_loop().create_future()
+
+    def check(*_: object) -> None:
+        if model.rowCount() and not future.done():
+            future.set_result(time.perf_counter())
+            model.rowsInserted.disconnect(check)
+
+    model.rowsInserted.connect(check)
+    check()
     return future
 
 
@@ -298,8 +353,9 @@ def _finish_smoke_test(
     settings: AppSettings,
     window: object,
     workspace: object,
-    first_paint: float | None,
     started: float,
+    first_paint: float | None,
+    ready: float | None,
 ) -> int:
     from livetrader_gui.app.bootstrap import Workspace
     from livetrader_gui.processing.native import STREAM_KIND
@@ -308,10 +364,14 @@ def _finish_smoke_test(
     assert isinstance(window, MainWindow)
     assert isinstance(workspace, Workspace)
     rows = window.quote_model.rowCount() if window.quote_model else 0
-    paint_seconds = paint_at = None
-    if first_paint is not None:  # perf_counter() readings; the epoch lets a parent process compare
-        paint_seconds = round(first_paint - started, 3)
-        paint_at = time.time() - (time.perf_counter() - first_paint)
+
+    def seconds(moment: float | None) -> float | None:
+        return None if moment is None else round(moment - started, 3)
+
+    def epoch(moment: float | None) -> float | None:
+        # perf_counter() readings; the epoch lets a parent process compare with its own clock
+        return None if moment is None else time.time() - (time.perf_counter() - moment)
+
     report: dict[str, object] = {
         "status": "ok",
         "data_dir": str(settings.data_dir),
@@ -333,8 +393,11 @@ def _finish_smoke_test(
         # Drawn, not only named: a bundle without Qt's SVG support would have an empty icon.
         "window_icon": not window.windowIcon().pixmap(32, 32).isNull(),
         # From entering main(); bench/cold_start.py adds the interpreter's own start-up.
-        "first_paint_seconds": paint_seconds,
-        "first_paint_at": paint_at,
+        "first_paint_seconds": seconds(first_paint),
+        "first_paint_at": epoch(first_paint),
+        # Trading controls enabled and quotes in the market watch (None: not within the test).
+        "ready_seconds": seconds(ready),
+        "ready_at": epoch(ready),
         "screenshot": None,
     }
     if settings.screenshot is not None:

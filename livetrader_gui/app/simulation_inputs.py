@@ -18,13 +18,12 @@ import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, TextIO
 
 import numpy as np
-import platformdirs
 
 from livetrader_gui.adapters.calendars import (
     CalendarError,
@@ -33,6 +32,7 @@ from livetrader_gui.adapters.calendars import (
 )
 from livetrader_gui.adapters.candle_file import CandleColumns, CandleFileError, read_candle_file
 from livetrader_gui.adapters.strategy_file import StrategyFileError, load_strategy
+from livetrader_gui.app.calendars import calendar_provider
 from livetrader_gui.domain import (
     KRX_STOCK_TICKS,
     Instrument,
@@ -118,12 +118,7 @@ def load_inputs(strategy_path: Path, candles_path: Path) -> SimulationInputs:
     last = max(candles.values(), key=lambda rows: (rows.start[-1], rows.line[-1]))
     first_day = _day(int(first.start[0]))
     last_day = _day(int(last.start[-1]))
-    # Whole years, so that the calendar kept on disk serves every file of the same years.
-    calendars = ExchangeCalendarProvider(
-        start=date((first_day - CALENDAR_BEFORE).year, 1, 1),
-        end=date((last_day + CALENDAR_AFTER).year, 12, 31),
-        cache=calendar_cache(),
-    )
+    calendars = calendar_provider(first_day - CALENDAR_BEFORE, last_day + CALENDAR_AFTER)
     try:
         calendar = calendars.load(strategy.exchange)
     except CalendarError as error:
@@ -137,11 +132,6 @@ def load_inputs(strategy_path: Path, candles_path: Path) -> SimulationInputs:
             f"{_day(int(rows.start[index]))} is outside the {strategy.exchange} calendar: {error}"
         ) from None
     return SimulationInputs(strategy, candles, calendars, calendar, candles_path.name)
-
-
-def calendar_cache() -> Path:
-    """Return the folder calendars are kept in between runs."""
-    return Path(platformdirs.user_cache_dir("LiveTrader", appauthor=False)) / "calendars"
 
 
 def _day(ns: int) -> Any:

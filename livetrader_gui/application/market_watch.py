@@ -51,6 +51,11 @@ class MarketWatch:
         self._simulated_clock = simulated_clock
         self._stop = asyncio.Event()
         self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
+        self._latest: dict[str, Quote] = {}
+
+    def latest(self) -> list[Quote]:
+        """Return the latest quote of each symbol: what a window opened late shows at once."""
+        return list(self._latest.values())
 
     async def run(self) -> None:
         """Poll until ``stop`` is called."""
@@ -74,6 +79,7 @@ class MarketWatch:
             for symbol, quote in zip(self._symbols, quotes, strict=True):
                 if quote is None:
                     continue
+                self._latest[symbol] = quote
                 self._observer.on_quote_received(quote)
                 if is_open and market_now - quote.at > self._stale_after:
                     stale.append(symbol)

@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from livetrader_gui.application.desk import TradingDesk
     from livetrader_gui.application.live_trading.session_manager import KillSwitchReport
     from livetrader_gui.application.read_models import SessionSnapshot
+    from livetrader_gui.domain import Quote
     from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
     from livetrader_gui.ui.widgets.strategy_editor import StrategyEditor
     from livetrader_gui.ui.wizards.go_live import GoLiveWizard
@@ -179,15 +180,17 @@ class MainWindow(QMainWindow):
         timezone: str,
         database: str,
         failed: Sequence[SessionSnapshot] = (),
+        quotes: Sequence[Quote] = (),
     ) -> None:
         """Attach the workspace once the engine has started; *failed* are the sessions that
-        came back in ERROR."""
+        came back in ERROR, *quotes* the latest ones, reported before the window listened."""
         from livetrader_gui.ui.charts.bar_store import BarStore
         from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
         from livetrader_gui.ui.workbench import Workbench
 
         self._desk = desk
         self.quote_model = QuoteTableModel(names, timezone, parent=self)
+        self.quote_model.load(list(quotes))
         self.quotes.setModel(self.quote_model)
         self.quotes.horizontalHeader().resizeSection(1, 220)
         self.heading.setText(f"Market watch — {broker}")

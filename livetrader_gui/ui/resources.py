@@ -18,3 +18,12 @@ def resource_path(relative: str) -> Path:
             return candidate
     tried = ", ".join(str(base / relative) for base in _CANDIDATES)
     raise FileNotFoundError(f"resource {relative!r} not found (looked in {tried})")
+
+
+def resource_folder(relative: str) -> Path | None:
+    """Return the folder ``resources/<relative>``, or None where there is none."""
+    for base in _CANDIDATES:
+        candidate = base / relative
+        if candidate.is_dir():
+            return candidate
+    return None

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -13,6 +15,7 @@ from alembic import command
 
 from livetrader_gui.adapters.persistence import database as db_module
 from livetrader_gui.adapters.persistence.database import (
+    SCHEMA_HEAD,
     Database,
     DatabaseCorruptError,
     DatabaseError,
@@ -55,6 +58,26 @@ def test_reopening_a_current_database_changes_nothing(tmp_path: Path) -> None:
     assert not info.created
     assert info.revision_before == info.revision_after == head_revision()
     assert info.backup is None
+
+
+def test_the_schema_head_the_app_opens_by_is_the_newest_migration() -> None:
+    assert head_revision() == SCHEMA_HEAD, "a new migration must move SCHEMA_HEAD along"
+
+
+def test_a_current_database_opens_without_importing_alembic(tmp_path: Path) -> None:
+    path = tmp_path / "livetrader.db"
+    prepare_database(str(path))
+    script = (
+        "import sys; from livetrader_gui.adapters.persistence.database import prepare_database;"
+        f"info = prepare_database({str(path)!r});"
+        "print(info.revision_after, 'alembic' in sys.modules)"
+    )
+
+    opened = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+
+    assert opened.stdout.split() == [head_revision(), "False"]
 
 
 def test_models_and_migrations_do_not_drift(tmp_path: Path) -> None:

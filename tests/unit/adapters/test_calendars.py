@@ -187,3 +187,75 @@ def test_a_calendar_whose_code_has_a_slash_is_kept_in_the_folder_itself(tmp_path
     assert again.load("24/7").is_open(datetime(2025, 1, 5, 3, tzinfo=UTC)) is always.is_open(
         datetime(2025, 1, 5, 3, tzinfo=UTC)
     )
+
+
+SHIPPED = Path(__file__).resolve().parents[3] / "resources" / "calendars"
+
+
+def _sessions(calendar: ExchangeTradingCalendar, first: date, last: date) -> list[object]:
+    days = calendar.sessions_between(first, last)
+    return [(day, calendar.session_bounds(day), calendar.is_open(day_noon(day))) for day in days]
+
+
+def day_noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 3, 30, tzinfo=UTC)  # 12:30 in Seoul
+
+
+def test_the_shipped_krx_calendar_is_the_one_the_pinned_library_builds(tmp_path: Path) -> None:
+    # Fails after exchange_calendars' pin moves until `python packaging/calendars.py` is run.
+    span = (date(2024, 1, 1), date(2027, 12, 31))
+    shipped = ExchangeCalendarProvider(*span, shipped=(SHIPPED,))
+    assert shipped._stored("XKRX") is not None, f"no XKRX calendar in {SHIPPED} for this version"
+
+    built = ExchangeCalendarProvider(*span).build("XKRX")
+
+    assert _sessions(shipped.load("XKRX"), *span) == _sessions(built, *span)
+
+
+def test_a_kept_calendar_covering_a_wider_span_serves_a_narrower_one_cut_to_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ExchangeCalendarProvider(date(2025, 1, 1), date(2025, 12, 31), cache=tmp_path).load("24/7")
+    narrower = ExchangeCalendarProvider(date(2025, 3, 1), date(2025, 3, 31), cache=tmp_path)
+    monkeypatch.setattr(narrower, "build", lambda code: pytest.fail(f"{code} was built again"))
+
+    march = narrower.load("24/7")
+
+    assert march.sessions_between(date(2025, 1, 1), date(2025, 12, 31))[0] == date(2025, 3, 1)
+    assert march.sessions_between(date(2025, 1, 1), date(2025, 12, 31))[-1] == date(2025, 3, 31)
+    with pytest.raises(CalendarError, match="outside the 24/7 calendar"):
+        march.is_open(datetime(2025, 6, 1, tzinfo=UTC))
+    assert [p.name for p in tmp_path.iterdir()] == [
+        ExchangeCalendarProvider(date(2025, 1, 1), date(2025, 12, 31)).file_name("24/7")
+    ], "a calendar served from a wider one is not kept again"
+
+
+def test_a_kept_calendar_that_does_not_cover_the_span_is_not_used(tmp_path: Path) -> None:
+    ExchangeCalendarProvider(date(2025, 1, 1), date(2025, 6, 30), cache=tmp_path).load("24/7")
+    wider = ExchangeCalendarProvider(date(2025, 1, 1), date(2025, 12, 31), cache=tmp_path)
+
+    assert wider.load("24/7").is_session(date(2025, 12, 31))
+    assert len(list(tmp_path.glob("24%2F7-*.npz"))) == 2
+
+
+def test_a_damaged_shipped_calendar_is_passed_over_for_one_built_and_kept(tmp_path: Path) -> None:
+    shipped, cache = tmp_path / "shipped", tmp_path / "cache"
+    shipped.mkdir()
+    wide = ExchangeCalendarProvider(date(2020, 1, 1), date(2030, 12, 31))
+    (shipped / wide.file_name("24/7")).write_bytes(b"damaged")
+    provider = ExchangeCalendarProvider(
+        date(2025, 1, 1), date(2025, 1, 31), cache=cache, shipped=(shipped,)
+    )
+
+    assert provider.load("24/7").is_session(date(2025, 1, 31))
+    assert len(list(cache.glob("*.npz"))) == 1
+    assert (shipped / wide.file_name("24/7")).read_bytes() == b"damaged", "shipped is read-only"
+
+
+def test_a_provider_without_an_end_keys_its_calendars_by_a_fixed_end() -> None:
+    provider = ExchangeCalendarProvider(date(2025, 1, 1))
+    first, last = provider.span
+
+    assert first == date(2025, 1, 1)
+    assert last == datetime.now(UTC).date() + timedelta(days=365)
+    assert provider.file_name("XKRX").startswith(f"XKRX-2025-01-01-{last.isoformat()}-xcals")
