@@ -3,7 +3,9 @@
 A fresh temporary data folder is used, so the demo is prepared exactly as on a first launch
 (its evidence really produced on SIM); then the demo's passing strategy is started as a paper
 session on the simulated market, run 60 times faster than real time so its chart fills, and the
-main window, the go-live wizard and the strategy editor are saved into the folder given.
+main window (at 1280×800, the smallest screen it is made for), the go-live wizard and the strategy
+editor are saved into the folder given, each in the light theme and in the dark one
+(``*-dark.png``).
 
 Usage: ``python -m livetrader_gui.app.screenshots docs/screenshots``
 """
@@ -26,6 +28,7 @@ async def _shoot(folder: Path) -> list[Path]:
     from livetrader_gui.application.observers import ObserverHub
     from livetrader_gui.ui.main_window import MainWindow
     from livetrader_gui.ui.qt_bridge import EngineSignals, QtSessionObserver
+    from livetrader_gui.ui.theme import Theme
 
     data = Path(tempfile.mkdtemp(prefix="livetrader-screenshots-"))
     settings = parse_settings(["--data-dir", str(data), "--sim-speed", "60"], {})
@@ -33,7 +36,7 @@ async def _shoot(folder: Path) -> list[Path]:
     observers = ObserverHub()
     observers.add(QtSessionObserver(signals))
     window = MainWindow(signals)
-    window.resize(1440, 900)
+    window.resize(1280, 800)
     window.show()
     workspace = await build_workspace(settings, observers)
     saved: list[Path] = []
@@ -55,26 +58,31 @@ async def _shoot(folder: Path) -> list[Path]:
             LiveSessionConfig(strategy=gap_fill, broker_id="SIM", is_paper=True)
         )
         await asyncio.sleep(RUN_SECONDS)
-        saved.append(await _save(window, folder / "main-window.png"))
+        for theme in Theme:
+            window.set_theme(theme)
+            suffix = "-dark" if theme is Theme.DARK else ""
+            saved.append(await _save(window, folder / f"main-window{suffix}.png"))
 
-        wizard = window.open_go_live(gap_fill.id)
-        assert wizard is not None
-        await window.commands.wait()
-        wizard.choice.live.setChecked(True)
-        wizard.next()
-        wizard.next()
-        await window.commands.wait()
-        saved.append(await _save(wizard, folder / "go-live-wizard.png"))
-        wizard.reject()
+            wizard = window.open_go_live(gap_fill.id)
+            assert wizard is not None
+            await window.commands.wait()
+            wizard.choice.live.setChecked(True)
+            wizard.next()
+            wizard.next()
+            await window.commands.wait()
+            saved.append(await _save(wizard, folder / f"go-live-wizard{suffix}.png"))
+            wizard.reject()
 
-        editor = window.open_editor()
-        assert editor is not None
-        await window.commands.wait()
-        editor.picker.setCurrentIndex(editor.picker.findData("demo-sma-crossover"))
-        editor.entry.setPlainText("crossover(sma(close, 10), smaa(close, 30))")
-        editor.entry.validate()
-        saved.append(await _save(editor, folder / "strategy-editor.png"))
-        editor.reject()
+            editor = window.open_editor()
+            assert editor is not None
+            await window.commands.wait()
+            editor.picker.setCurrentIndex(editor.picker.findData("demo-sma-crossover"))
+            editor.entry.setPlainText("crossover(sma(close, 10), smaa(close, 30))")
+            editor.entry.validate()
+            await window.commands.wait()
+            saved.append(await _save(editor, folder / f"strategy-editor{suffix}.png"))
+            editor.reject()
+        window.set_theme(Theme.LIGHT)
     finally:
         await window.commands.wait()
         await workspace.shutdown()

@@ -39,6 +39,7 @@ class SessionSnapshot:
     status_reason: str
     is_paper: bool
     updated_at: datetime
+    created_at: datetime
 
     @classmethod
     def of(cls, session: LiveTradingSession) -> SessionSnapshot:
@@ -54,6 +55,7 @@ class SessionSnapshot:
             status_reason=session.status_reason,
             is_paper=session.is_paper,
             updated_at=session.updated_at or session.created_at,
+            created_at=session.created_at,
         )
 
 

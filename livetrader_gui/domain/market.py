@@ -22,6 +22,8 @@ class Quote:
     last: Decimal
     at: datetime
     volume: Decimal = Decimal(0)
+    # The last close of the session before (what "change" is measured from); None: unknown.
+    previous_close: Decimal | None = None
 
     def __post_init__(self) -> None:
         symbol = symbol_code(self.symbol)
@@ -35,6 +37,10 @@ class Quote:
         if not (isinstance(volume, Decimal) and volume.is_finite() and volume >= 0):
             object.__setattr__(self, "volume", non_negative(volume, f"{symbol} volume"))
         aware(self.at, f"{symbol} quote time")
+        if self.previous_close is not None:
+            object.__setattr__(
+                self, "previous_close", positive(self.previous_close, f"{symbol} previous close")
+            )
         if self.bid > self.ask:
             raise InvalidValueError(f"{symbol} quote is crossed: bid {self.bid} > ask {self.ask}")
 
@@ -45,7 +51,7 @@ class Quote:
         replay builds one per symbol a minute, and the checks would cost more than the rest."""
         quote = object.__new__(cls)
         for name, value in (("symbol", symbol), ("bid", price), ("ask", price), ("last", price),
-                            ("at", at), ("volume", volume)):  # fmt: skip
+                            ("at", at), ("volume", volume), ("previous_close", None)):  # fmt: skip
             object.__setattr__(quote, name, value)
         return quote
 
@@ -53,6 +59,18 @@ class Quote:
     def price(self) -> Decimal:
         """Return the last traded price (the seed's ``quote.price``)."""
         return self.last
+
+    @property
+    def change(self) -> Decimal | None:
+        """Return the last price's change since the previous close, or None if unknown."""
+        return None if self.previous_close is None else self.last - self.previous_close
+
+    @property
+    def change_pct(self) -> Decimal | None:
+        """Return that change in per cent of the previous close, or None if unknown."""
+        if self.previous_close is None:
+            return None
+        return (self.last - self.previous_close) / self.previous_close * 100
 
     @property
     def mid(self) -> Decimal:

@@ -15,24 +15,27 @@ import PySide6
 from PySide6.QtCore import QSettings, Qt, Signal, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QApplication,
     QLabel,
     QMainWindow,
     QMessageBox,
     QSizePolicy,
     QSplitter,
+    QTableView,
     QToolBar,
     QVBoxLayout,
     QWidget,
 )
 
 from livetrader_gui import __version__
+from livetrader_gui.ui.colours import PALETTE, Convention
 from livetrader_gui.ui.commands import CommandRunner, Confirm, ask
 from livetrader_gui.ui.qt_bridge import EngineSignals
 from livetrader_gui.ui.resources import resource_path
 from livetrader_gui.ui.theme import CHART_BACKGROUND, Theme, apply_theme
 from livetrader_gui.ui.widgets.market_status_panel import MarketStatusPanel
-from livetrader_gui.ui.widgets.tables import table
+from livetrader_gui.ui.widgets.tables import set_widths, table
 
 if TYPE_CHECKING:
     from livetrader_gui.application.desk import TradingDesk
@@ -106,6 +109,10 @@ class MainWindow(QMainWindow):
         self._build_toolbar()
         self._build_menus()
         self.theme = Theme.named(settings.value("theme") if settings is not None else None)
+        self.convention = Convention.named(
+            settings.value("convention") if settings is not None else None
+        )
+        self.set_convention(self.convention)
         self.set_theme(self.theme)
         if settings is not None and settings.contains("geometry"):
             self.restoreGeometry(settings.value("geometry"))
@@ -167,6 +174,15 @@ class MainWindow(QMainWindow):
             group.addAction(action)
             themes.addAction(action)
             self.theme_actions[theme] = action
+        colours = view.addMenu("&Up and down colours")
+        conventions = QActionGroup(self)
+        self.convention_actions: dict[Convention, QAction] = {}
+        for convention in Convention:
+            action = QAction(convention.label, self, checkable=True)
+            action.triggered.connect(lambda _=False, c=convention: self.set_convention(c))
+            conventions.addAction(action)
+            colours.addAction(action)
+            self.convention_actions[convention] = action
         about = QAction("&About LiveTrader", self)
         about.triggered.connect(self._on_about_triggered)
         self.menuBar().addMenu("&Help").addAction(about)
@@ -185,14 +201,14 @@ class MainWindow(QMainWindow):
         """Attach the workspace once the engine has started; *failed* are the sessions that
         came back in ERROR, *quotes* the latest ones, reported before the window listened."""
         from livetrader_gui.ui.charts.bar_store import BarStore
-        from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
+        from livetrader_gui.ui.models.quote_table_model import QUOTE_WIDTHS, QuoteTableModel
         from livetrader_gui.ui.workbench import Workbench
 
         self._desk = desk
         self.quote_model = QuoteTableModel(names, timezone, parent=self)
         self.quote_model.load(list(quotes))
         self.quotes.setModel(self.quote_model)
-        self.quotes.horizontalHeader().resizeSection(1, 220)
+        set_widths(self.quotes, QUOTE_WIDTHS)
         self.heading.setText(f"Market watch — {broker}")
         self.database_label.setText(f"Database: {database}")
         self.workbench = Workbench(
@@ -315,10 +331,26 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ look and layout
 
+    def set_convention(self, convention: Convention) -> None:
+        """Colour rises and falls as *convention* does; the choice is kept."""
+        self.convention = convention
+        self.convention_actions[convention].setChecked(True)
+        PALETTE.use(PALETTE.theme, convention)
+        self._repaint_tables()
+        if self.settings is not None:
+            self.settings.setValue("convention", convention.value)
+
+    def _repaint_tables(self) -> None:
+        # Tables keep tones, not colours: a repaint is all a new palette needs.
+        for view in self.findChildren(QAbstractItemView):
+            view.viewport().update()
+
     def set_theme(self, theme: Theme) -> None:
         """Switch to *theme*; the choice is kept."""
         self.theme = theme
         self.theme_actions[theme].setChecked(True)
+        PALETTE.use(theme, PALETTE.convention)
+        self._repaint_tables()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, theme)
@@ -343,6 +375,15 @@ class MainWindow(QMainWindow):
             state = self.settings.value(f"splitters/{name}")
             if state is not None:
                 splitter.restoreState(state)
+        for name, view in self._tables().items():
+            state = self.settings.value(f"tables/{name}")
+            if state is not None:
+                view.horizontalHeader().restoreState(state)
+
+    def _tables(self) -> dict[str, QTableView]:
+        if self.workbench is None:
+            return {}
+        return {"quotes": self.quotes, "sessions": self.workbench.sessions.table}
 
     def save_layout(self) -> None:
         """Keep the window's size, place, toolbars and panel sizes for the next run."""
@@ -352,6 +393,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("state", self.saveState())
         for name, splitter in self._splitters().items():
             self.settings.setValue(f"splitters/{name}", splitter.saveState())
+        for name, view in self._tables().items():
+            self.settings.setValue(f"tables/{name}", view.horizontalHeader().saveState())
         self.settings.sync()
 
     # ------------------------------------------------------------------ errors

@@ -44,7 +44,7 @@ class Workbench(QWidget):
         self._bars = bars
         self._commands = commands
         self._risk: dict[str, RiskStatus] = {}
-        self.sessions = SessionsPanel(desk, commands, confirm)
+        self.sessions = SessionsPanel(desk, commands, confirm, timezone)
         self.session = SessionPanel(bars, timezone)
         self.queue = ManualQueue(desk, commands, commands.report)
         self.session.add_queue(self.queue)
@@ -54,7 +54,8 @@ class Workbench(QWidget):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(self._left)
         self.splitter.addWidget(self.session)
-        self.splitter.setSizes([440, 840])
+        # Room for the market watch's main columns at 1280 pixels (QUOTE_WIDTHS).
+        self.splitter.setSizes([610, 670])
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.splitter)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
@@ -62,6 +63,35 @@ def test_quotes_sent_to_the_observer_appear_in_the_table(
     )
     assert win.heading.text() == "Market watch — Simulated market (SIM)"
     assert win.database_label.text() == "Database: /data/x.db"
+
+
+def test_at_1280_by_800_the_market_watch_shows_its_main_columns_without_scrolling(
+    qtbot: QtBot, xkrx: ExchangeTradingCalendar
+) -> None:
+    win, observer = window(qtbot, xkrx)
+    win.resize(1280, 800)
+    win.show()
+    observer.on_quote_received(
+        Quote("005930", Decimal(72_000), Decimal(72_100), Decimal(72_000), NOW, Decimal(9_999_999))
+    )
+    assert win.quote_model is not None
+    qtbot.waitUntil(lambda: win.quote_model is not None and win.quote_model.rowCount() == 1)
+    header = win.quotes.horizontalHeader()
+    wanted = ["Symbol", "Name", "Last", "Change %", "Bid", "Ask", "Volume"]
+
+    shown = [
+        str(win.quote_model.headerData(c, Qt.Orientation.Horizontal))
+        for c in range(win.quote_model.columnCount())
+        if header.sectionViewportPosition(c) + header.sectionSize(c)
+        <= win.quotes.viewport().width()
+    ]
+
+    assert shown[: len(wanted)] == wanted
+    assert win.quotes.horizontalScrollBar().value() == 0
+    for column, name in enumerate(wanted[1:], start=1):
+        text = win.quote_model.data(win.quote_model.index(0, column))
+        needed = win.quotes.fontMetrics().horizontalAdvance(str(text)) + 8
+        assert header.sectionSize(column) >= needed, f"{name} is cut"
 
 
 def test_the_status_bar_shows_the_link_and_the_exchange_clock(

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor
 from pytestqt.qtbot import QtBot
 
 from livetrader_gui.domain import Quote
+from livetrader_gui.ui.colours import PALETTE, Convention, Tone
 from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
+from livetrader_gui.ui.theme import Theme
 from tests.builders import T0
 
-NAMES = {"005930": "Samsung Electronics", "000660": "SK hynix"}
+NAMES = {"005930": "Samsung Electronics", "000660": "SK hynix", "035420": "NAVER"}
 
 
 def quote(symbol: str, last: int, seconds: int = 0) -> Quote:
@@ -40,10 +44,11 @@ def test_a_burst_of_quotes_shows_the_latest_per_symbol_after_one_flush(qtbot: Qt
     model.flush()
 
     assert model.rowCount() == 2
-    assert [cell(model, 0, c) for c in range(7)] == [
+    assert [cell(model, 0, c) for c in range(8)] == [
         "005930",
         "Samsung Electronics",
         "119,900",
+        "",  # no previous close, no change
         "119,900",
         "120,000",
         "1,234,567",
@@ -113,4 +118,36 @@ def test_prices_are_right_aligned_and_headers_named(qtbot: QtBot) -> None:
     assert alignment & int(Qt.AlignmentFlag.AlignRight)
     assert model.data(model.index(0, 0), Qt.ItemDataRole.TextAlignmentRole) is None
     assert model.headerData(2, Qt.Orientation.Horizontal) == "Last"
-    assert model.columnCount() == 7
+    assert model.columnCount() == 8
+
+
+def test_the_change_is_measured_from_the_previous_close_and_coloured_by_its_sign(
+    qtbot: QtBot,
+) -> None:
+    model = QuoteTableModel(NAMES, "Asia/Seoul")
+    model.push(replace(quote("005930", 70_000), previous_close=Decimal(72_000)))
+    model.push(replace(quote("000660", 180_000), previous_close=Decimal(160_000)))
+    model.push(replace(quote("035420", 190_000), previous_close=Decimal(190_000)))
+    model.flush()
+    assert model.headerData(3, Qt.Orientation.Horizontal) == "Change %"
+    assert [cell(model, row, 3) for row in range(3)] == ["-2.78%", "+12.50%", "+0.00%"]
+
+    def colour(row: int) -> object:
+        return model.data(model.index(row, 3), Qt.ItemDataRole.ForegroundRole)
+
+    try:
+        PALETTE.use(Theme.LIGHT, Convention.WESTERN)
+        assert (colour(0), colour(1), colour(2)) == (
+            PALETTE.colour(Tone.DOWN),
+            PALETTE.colour(Tone.UP),
+            None,
+        )
+        assert PALETTE.colour(Tone.DOWN).red() > PALETTE.colour(Tone.DOWN).green(), "a loss is red"
+        PALETTE.use(Theme.LIGHT, Convention.KOREAN)
+        fall, rise = colour(0), colour(1)
+        assert isinstance(fall, QColor)
+        assert isinstance(rise, QColor)
+        assert fall.blue() > max(fall.red(), fall.green()), "a fall is blue in KRX"
+        assert rise.red() > max(rise.green(), rise.blue()), "a rise is red in KRX"
+    finally:
+        PALETTE.use(Theme.LIGHT, Convention.WESTERN)

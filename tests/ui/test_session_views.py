@@ -204,7 +204,60 @@ def test_the_chart_draws_candles_with_the_rules_indicators_on_their_axes(qtbot: 
     x, y = sma.getData()
     assert list(x) == [0.0, 1.0, 2.0]  # by bar number: a night between two bars takes no room
     assert y[2] == 72_100
-    assert chart.axes[0].tickStrings([0.0, 2.0], 1.0, 1.0) == ["10:00", "10:02"]  # KST
+    assert chart.axes[0].tickStrings([0.0, 2.0], 1.0, 1.0) == ["Nov 24 10:00", "10:02"]  # KST
+    assert chart.pages.currentWidget() is chart.canvas
+
+
+def test_the_time_axis_names_the_day_wherever_it_changes(qtbot: QtBot) -> None:
+    widget, observer, _ = panel(qtbot)
+    chart = widget.chart
+    for minute in (0, 1, 24 * 60, 24 * 60 + 1):  # two minutes on each of two days
+        observer.on_candle_closed(bar(minute, 72_000, 72_000.0))
+    chart.redraw()
+
+    labels = chart.axes[0].tickStrings([0.0, 1.0, 2.0, 3.0], 1.0, 1.0)
+
+    assert labels == ["Nov 24 10:00", "10:01", "Nov 25 10:00", "10:01"]
+
+
+def test_an_empty_chart_says_so_instead_of_drawing_empty_axes(qtbot: QtBot) -> None:
+    widget, observer, _ = panel(qtbot)
+    chart = widget.chart
+    chart.show_session(None)
+    assert chart.pages.currentWidget() is chart.message
+    assert "Select a session" in chart.message.text()
+
+    chart.show_session(SESSION, ("005930",))
+
+    assert chart.pages.currentWidget() is chart.message
+    assert "No candles of 005930 yet" in chart.message.text()
+    observer.on_candle_closed(bar(0, 72_000, math.nan))
+    chart.redraw()
+    assert chart.pages.currentWidget() is chart.canvas
+
+
+def test_an_indicator_joins_the_legend_once_it_has_a_value_and_stays_under_the_candles(
+    qtbot: QtBot,
+) -> None:
+    widget, observer, _ = panel(qtbot)
+    chart = widget.chart
+    assert chart.price.legend is not None
+
+    def legend() -> list[str]:
+        return [label.text for _, label in chart.price.legend.items]
+
+    observer.on_candle_closed(bar(0, 72_000, math.nan))
+    chart.redraw()
+    assert legend() == ["rsi(close, 14)"], "the SMA has no value yet"
+
+    observer.on_candle_closed(bar(1, 72_100, 72_050.0))
+    chart.redraw()
+
+    assert "sma(close, 20)" in legend()
+    assert chart.lines["sma(close, 20)"].zValue() < chart.candles.zValue()
+    assert chart.last_line.zValue() > chart.candles.zValue()
+    assert chart.own.getAxis("left").labelText == "RSI 14"
+    assert chart.volume.getAxis("left").labelText == "Volume"
 
 
 def test_fills_and_the_average_price_are_drawn_on_the_chart(qtbot: QtBot) -> None:

@@ -9,9 +9,11 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
+from livetrader_gui.ui.colours import PALETTE, Convention
 from livetrader_gui.ui.main_window import MainWindow
 from livetrader_gui.ui.qt_bridge import EngineSignals
 from livetrader_gui.ui.theme import Theme
+from livetrader_gui.ui.widgets.tables import column_actions
 from tests.world import World
 
 
@@ -45,6 +47,33 @@ async def test_the_layout_and_the_theme_come_back_on_the_next_run(
         assert second.workbench.splitter.sizes() == sizes
     finally:
         second.set_theme(Theme.LIGHT)  # the palette is the application's: leave it as found
+        second.close()
+
+
+async def test_hidden_columns_and_the_colour_convention_come_back_on_the_next_run(
+    xkrx: ExchangeTradingCalendar, tmp_path: Path
+) -> None:
+    path = tmp_path / "window.ini"
+    first = window(xkrx, path)
+    time_column = 7
+    (_, *hideable) = actions = column_actions(first.quotes)
+    assert [a.text() for a in actions][:4] == ["Symbol", "Name", "Last", "Change %"]
+    assert not actions[0].isEnabled(), "the symbol column always stays"
+    hideable[time_column - 1].setChecked(False)
+    assert first.quotes.horizontalHeader().isSectionHidden(time_column)
+    first.convention_actions[Convention.KOREAN].trigger()
+    assert PALETTE.convention is Convention.KOREAN
+    first.close()
+
+    second = window(xkrx, path)
+    try:
+        assert second.quotes.horizontalHeader().isSectionHidden(time_column)
+        assert not second.quotes.horizontalHeader().isSectionHidden(time_column - 1)
+        assert second.convention is Convention.KOREAN
+        assert second.convention_actions[Convention.KOREAN].isChecked()
+        assert PALETTE.convention is Convention.KOREAN
+    finally:
+        second.set_convention(Convention.WESTERN)
         second.close()
 
 

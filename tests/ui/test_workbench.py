@@ -38,7 +38,7 @@ async def test_pause_and_resume_buttons_reach_the_manager(xkrx: ExchangeTradingC
     await desk.settled()
 
     assert desk.world.manager.runner(session_id).session.status is SessionStatus.PAUSED
-    assert panel.model.data(panel.model.index(0, 3)) == "PAUSED"
+    assert panel.model.data(panel.model.index(0, 5)) == "PAUSED"
     assert panel.resume_button.isEnabled()
     panel.resume_button.click()
     await desk.settled()
@@ -87,7 +87,7 @@ async def test_the_kill_switch_asks_once_then_halts_flattens_and_says_what_it_di
     assert desk.window.notice.text() == (
         "Kill switch: 1 session(s) halted, 0 order(s) cancelled, 1 position(s) sent to close"
     )
-    assert desk.bench.sessions.model.data(desk.bench.sessions.model.index(0, 4)) == "HALTED"
+    assert desk.bench.sessions.model.data(desk.bench.sessions.model.index(0, 6)) == "HALTED"
     await desk.world.manager.stop_session(session_id)
 
 

@@ -14,9 +14,9 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, QTimer
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
 from PySide6.QtGui import QPainter, QPicture
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QVBoxLayout, QWidget
 
 from livetrader_gui.application.read_models import IndicatorScale
 from livetrader_gui.domain import Quote
@@ -81,12 +81,16 @@ class BarTimeAxis(pg.AxisItem):  # type: ignore[misc]
         self.starts = np.empty(0)
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
+        """Label each tick with its time, and with its date where the day changes: the first
+        tick and every tick on another day than the one before it."""
         labels = []
+        day = None
         for value in values:
             i = round(value)
             if 0 <= i < len(self.starts):
                 at = datetime.fromtimestamp(self.starts[i], self._zone)
-                labels.append(at.strftime("%H:%M" if spacing < 300 else "%m-%d %H:%M"))
+                labels.append(at.strftime("%H:%M" if at.date() == day else "%b %d %H:%M"))
+                day = at.date()
             else:
                 labels.append("")
         return labels
@@ -124,8 +128,16 @@ class CandleChart(QWidget):
         for plot in (self.price, self.volume, self.own):
             plot.showGrid(x=True, y=True, alpha=0.15)
             plot.setClipToView(True)
+        self.price.setLabel("left", "Price")
+        self.volume.setLabel("left", "Volume")
+        self.own.setLabel("left", "Indicators")
+        for plot in (self.price, self.volume, self.own):
+            plot.getAxis("left").enableAutoSIPrefix(False)  # 61,500, not 61.5 k or 6.15e4
+            plot.getAxis("left").setWidth(72)  # the panes' time axes line up
         self.price.addLegend(offset=(8, 8))
         self.candles = CandlestickItem()
+        # Above the indicators: a line equal to the price (ref(close, 1)) must not hide them.
+        self.candles.setZValue(10)
         self.price.addItem(self.candles)
         self.volume_bars = pg.BarGraphItem(x=[], height=[], width=0.7, brush="#90a4ae")
         self.volume.addItem(self.volume_bars)
@@ -141,19 +153,33 @@ class CandleChart(QWidget):
         )
         self.last_line = pg.InfiniteLine(
             angle=0,
-            pen=pg.mkPen("#9e9e9e", width=1),
-            label="last {value:,.0f}",
-            labelOpts={"position": 0.88},
+            pen=pg.mkPen("#9e9e9e", width=1, style=pg.QtCore.Qt.PenStyle.DotLine),
+            label="{value:,.0f}",
+            # At the right edge, white on dark grey, above everything: legible on any candle.
+            labelOpts={
+                "position": 0.98,
+                "color": "#ffffff",
+                "fill": pg.mkBrush("#37474fe6"),
+                "anchors": [(1, 0.5), (1, 0.5)],
+            },
         )
+        self.last_line.setZValue(30)
         self.price.addItem(self.average_line)
         self.price.addItem(self.last_line)
         self.average_line.hide()
         self.last_line.hide()
         self.lines: dict[str, pg.PlotDataItem] = {}
+        self._in_legend: set[str] = set()
         self._show_own_pane(False)
+        self.message = QLabel("Select a session to see its chart.")
+        self.message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.message.setWordWrap(True)
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self.message)
+        self.pages.addWidget(self.canvas)
         column = QVBoxLayout(self)
         column.addLayout(top)
-        column.addWidget(self.canvas)
+        column.addWidget(self.pages)
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self.redraw)
@@ -178,6 +204,7 @@ class CandleChart(QWidget):
             self.volume.removeItem(line)
             self.own.removeItem(line)
         self.lines.clear()
+        self._in_legend.clear()
         if self.price.legend is not None:
             self.price.legend.clear()
         self.redraw()
@@ -191,7 +218,8 @@ class CandleChart(QWidget):
         """Redraw what changed since the last redraw."""
         session, symbol = self._session, self._symbol
         if session is None or symbol is None:
-            self.caption.setText("no session selected")
+            self.caption.setText("")
+            self._say("Select a session to see its chart.")
             return
         last = self._last_prices.get(symbol)
         if last is not None:
@@ -215,9 +243,17 @@ class CandleChart(QWidget):
         else:
             self.average_line.show()  # before the value: a hidden line's label does not follow
             self.average_line.setValue(float(average))
-        self.caption.setText(
-            f"{len(bars.x)} one-minute candles" if len(bars.x) else "waiting for candles…"
-        )
+        if len(bars.x):
+            self.caption.setText(f"{len(bars.x)} one-minute candles")
+            self.pages.setCurrentWidget(self.canvas)
+        else:
+            self.caption.setText("")
+            self._say(f"No candles of {symbol} yet: they are drawn as the session's minutes close.")
+
+    def _say(self, message: str) -> None:
+        """Show *message* instead of empty axes."""
+        self.message.setText(message)
+        self.pages.setCurrentWidget(self.message)
 
     def _draw_indicators(self, bars: SeriesArrays) -> None:
         plots = {
@@ -229,12 +265,22 @@ class CandleChart(QWidget):
             line = self.lines.get(label)
             if line is None:
                 colour = _PALETTE[len(self.lines) % len(_PALETTE)]
-                line = pg.PlotDataItem(pen=pg.mkPen(colour, width=1), name=label, connect="finite")
+                # No name: the legend gets the line once it has a value to show.
+                line = pg.PlotDataItem(pen=pg.mkPen(colour, width=1.5), connect="finite")
+                line.setZValue(5)
                 plots[scale].addItem(line)
                 self.lines[label] = line
             line.setData(bars.x, series)
-        scales = [scale for scale, _ in bars.indicators.values()]
-        self._show_own_pane(IndicatorScale.OWN in scales)
+            legend = self.price.legend
+            if label not in self._in_legend and legend is not None and np.isfinite(series).any():
+                legend.addItem(line, label)
+                self._in_legend.add(label)
+        own = [
+            label for label, (scale, _) in bars.indicators.items() if scale is IndicatorScale.OWN
+        ]
+        if own:
+            self.own.setLabel("left", ", ".join(_short(label) for label in own))
+        self._show_own_pane(bool(own))
 
     def _show_own_pane(self, shown: bool) -> None:
         # A hidden plot keeps its row in the layout: give the row no height instead.
@@ -250,3 +296,10 @@ class CandleChart(QWidget):
         sells = [i for i, m in enumerate(markers) if not m.buy]
         self.buys.setData(bar[buys], np.array([markers[i].price for i in buys]))
         self.sells.setData(bar[sells], np.array([markers[i].price for i in sells]))
+
+
+def _short(label: str) -> str:
+    """Return the indicator of *label* by name and period: ``rsi(close, 14)`` → ``RSI 14``."""
+    name, _, rest = label.partition("(")
+    numbers = [part.strip(" )") for part in rest.split(",") if part.strip(" )").isdigit()]
+    return " ".join([name.upper(), *numbers])

@@ -9,15 +9,11 @@ from zoneinfo import ZoneInfo
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, Qt, QTimer
 
 from livetrader_gui.application.read_models import LogEntry, LogLevel
-from livetrader_gui.ui.models.snapshot_table_model import (
-    FLUSH_INTERVAL_MS,
-    LOSS,
-    WARN,
-    Index,
-)
+from livetrader_gui.ui.colours import PALETTE, Tone
+from livetrader_gui.ui.models.snapshot_table_model import FLUSH_INTERVAL_MS, Index
 
 MAX_ROWS = 5_000  # per session; older lines stay in the log file and the journal
-_COLOUR = {LogLevel.WARNING: WARN, LogLevel.ERROR: LOSS}
+_TONE = {LogLevel.WARNING: Tone.WARN, LogLevel.ERROR: Tone.BAD}
 COLUMNS = ("Time", "Level", "Message")
 
 
@@ -100,7 +96,8 @@ class ActivityTableModel(QAbstractTableModel):
                 return time
             return entry.level.value if column == 1 else entry.message
         if role == Qt.ItemDataRole.ForegroundRole:
-            return _COLOUR.get(entry.level)
+            tone = _TONE.get(entry.level)
+            return None if tone is None else PALETTE.colour(tone)
         return None
 
     def headerData(

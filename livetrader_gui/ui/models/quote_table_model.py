@@ -7,15 +7,24 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from livetrader_gui.domain import Quote
+from livetrader_gui.ui.colours import signed
 from livetrader_gui.ui.models.snapshot_table_model import (
     FLUSH_INTERVAL_MS,
     Row,
     SnapshotTableModel,
 )
 
+# Wide enough for KRX prices and volumes at 1280×800: every column but Time fits beside the
+# sessions (tests/ui/test_main_window.py checks it).
+QUOTE_WIDTHS = (62, 142, 72, 68, 72, 72, 92)
+
 
 def _number(value: Decimal) -> str:
     return f"{value:,.0f}" if value == value.to_integral_value() else f"{value:,.2f}"
+
+
+def _percent(value: Decimal | None) -> str:
+    return "" if value is None else f"{value:+.2f}%"
 
 
 class QuoteTableModel(SnapshotTableModel):
@@ -25,8 +34,8 @@ class QuoteTableModel(SnapshotTableModel):
     arrived since the last flush, so a burst of quotes costs one repaint of the rows it changed.
     """
 
-    COLUMNS = ("Symbol", "Name", "Last", "Bid", "Ask", "Volume", "Time")
-    NUMERIC = frozenset({2, 3, 4, 5})
+    COLUMNS = ("Symbol", "Name", "Last", "Change %", "Bid", "Ask", "Volume", "Time")
+    NUMERIC = frozenset({2, 3, 4, 5, 6})
     PER_SESSION = False
 
     def __init__(
@@ -51,9 +60,11 @@ class QuoteTableModel(SnapshotTableModel):
                 item.symbol,
                 self._names.get(item.symbol, ""),
                 _number(item.last),
+                _percent(item.change_pct),
                 _number(item.bid),
                 _number(item.ask),
                 _number(item.volume),
                 local.strftime("%H:%M:%S"),
             ],
+            {2: signed(item.change), 3: signed(item.change)},
         )

@@ -8,18 +8,10 @@ from zoneinfo import ZoneInfo
 
 from livetrader_gui.application.read_models import OrderSnapshot, PositionSnapshot, SignalSnapshot
 from livetrader_gui.domain import OrderStatus, SignalStatus, TradeDirection
-from livetrader_gui.ui.models.snapshot_table_model import (
-    GAIN,
-    LOSS,
-    MUTED,
-    WARN,
-    Row,
-    SnapshotTableModel,
-    number,
-    signed_colour,
-)
+from livetrader_gui.ui.colours import Tone, signed
+from livetrader_gui.ui.models.snapshot_table_model import Row, SnapshotTableModel, number
 
-_DIRECTION_COLOUR = {TradeDirection.BUY: GAIN, TradeDirection.SELL: LOSS}
+_DIRECTION_TONE = {TradeDirection.BUY: Tone.UP, TradeDirection.SELL: Tone.DOWN}
 
 
 class _Zoned(SnapshotTableModel):
@@ -46,11 +38,6 @@ class PositionsTableModel(SnapshotTableModel):
         return item.quantity != 0
 
     def format(self, item: PositionSnapshot) -> Row:
-        colours = {}
-        if (colour := signed_colour(item.unrealized_pnl)) is not None:
-            colours[4] = colour
-        if (colour := signed_colour(item.realized_pnl)) is not None:
-            colours[5] = colour
         return Row(
             item,
             [
@@ -61,15 +48,15 @@ class PositionsTableModel(SnapshotTableModel):
                 number(item.unrealized_pnl),
                 number(item.realized_pnl),
             ],
-            colours,
+            {4: signed(item.unrealized_pnl), 5: signed(item.realized_pnl)},
         )
 
 
-_ORDER_COLOUR = {
-    OrderStatus.FILLED: GAIN,
-    OrderStatus.REJECTED: LOSS,
-    OrderStatus.CANCELLED: MUTED,
-    OrderStatus.PENDING_SUBMIT: WARN,
+_ORDER_TONE = {
+    OrderStatus.FILLED: Tone.GOOD,
+    OrderStatus.REJECTED: Tone.BAD,
+    OrderStatus.CANCELLED: Tone.MUTED,
+    OrderStatus.PENDING_SUBMIT: Tone.WARN,
 }
 
 
@@ -83,9 +70,6 @@ class OrdersTableModel(_Zoned):
         return item.client_order_id
 
     def format(self, item: OrderSnapshot) -> Row:
-        colours = {2: _DIRECTION_COLOUR[item.direction]}
-        if (colour := _ORDER_COLOUR.get(item.status)) is not None:
-            colours[6] = colour
         return Row(
             item,
             [
@@ -98,16 +82,16 @@ class OrdersTableModel(_Zoned):
                 item.status.value.replace("_", " "),
                 item.reject_reason or "",
             ],
-            colours,
+            {2: _DIRECTION_TONE[item.direction], 6: _ORDER_TONE.get(item.status)},
         )
 
 
-_SIGNAL_COLOUR = {
-    SignalStatus.PENDING: WARN,
-    SignalStatus.EXECUTED: GAIN,
-    SignalStatus.REJECTED: LOSS,
-    SignalStatus.EXPIRED: MUTED,
-    SignalStatus.DISMISSED: MUTED,
+_SIGNAL_TONE = {
+    SignalStatus.PENDING: Tone.WARN,
+    SignalStatus.EXECUTED: Tone.GOOD,
+    SignalStatus.REJECTED: Tone.BAD,
+    SignalStatus.EXPIRED: Tone.MUTED,
+    SignalStatus.DISMISSED: Tone.MUTED,
 }
 
 
@@ -133,5 +117,5 @@ class SignalsTableModel(_Zoned):
                 item.status.value,
                 item.status_detail,
             ],
-            {2: _DIRECTION_COLOUR[item.direction], 6: _SIGNAL_COLOUR[item.status]},
+            {2: _DIRECTION_TONE[item.direction], 6: _SIGNAL_TONE[item.status]},
         )

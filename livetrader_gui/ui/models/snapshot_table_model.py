@@ -14,15 +14,12 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
-from PySide6.QtGui import QColor
+
+from livetrader_gui.ui.colours import PALETTE, Tone
 
 # One frame at 60 Hz: at most 60 repaints a second, whatever the rate of facts, and a quote on
 # screen well within the 50 ms of issue 5 (bench/gui_load.py).
 FLUSH_INTERVAL_MS = 16
-GAIN = QColor("#2e7d32")
-LOSS = QColor("#c62828")
-WARN = QColor("#ef6c00")
-MUTED = QColor("#757575")
 
 Index = QModelIndex | QPersistentModelIndex
 
@@ -36,20 +33,13 @@ def number(value: Decimal | None) -> str:
     return f"{value.normalize():,f}"
 
 
-def signed_colour(value: Decimal) -> QColor | None:
-    """Return green for a gain, red for a loss, nothing for zero."""
-    if value > 0:
-        return GAIN
-    return LOSS if value < 0 else None
-
-
 @dataclass(slots=True)
 class Row:
-    """A formatted row: texts and, per column, a colour for the text."""
+    """A formatted row: texts and, per column, the tone of the text (None: the theme's)."""
 
     item: Any
     cells: list[str]
-    colours: dict[int, QColor] = field(default_factory=dict)
+    tones: dict[int, Tone | None] = field(default_factory=dict)
 
 
 class SnapshotTableModel(QAbstractTableModel):
@@ -190,7 +180,8 @@ class SnapshotTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return self._rows[index.row()].cells[index.column()]
         if role == Qt.ItemDataRole.ForegroundRole:
-            return self._rows[index.row()].colours.get(index.column())
+            tone = self._rows[index.row()].tones.get(index.column())
+            return None if tone is None else PALETTE.colour(tone)
         if role == Qt.ItemDataRole.TextAlignmentRole and index.column() in self.NUMERIC:
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None

@@ -20,15 +20,9 @@ from livetrader_gui.application.desk import TradingDesk
 from livetrader_gui.application.live_trading.exceptions import SessionNotFoundError
 from livetrader_gui.application.read_models import OrderSnapshot, SessionSnapshot, SignalSnapshot
 from livetrader_gui.domain import ExecutionMode, SignalStatus
+from livetrader_gui.ui.colours import Tone
 from livetrader_gui.ui.commands import CommandRunner
-from livetrader_gui.ui.models.snapshot_table_model import (
-    GAIN,
-    LOSS,
-    WARN,
-    Row,
-    SnapshotTableModel,
-    number,
-)
+from livetrader_gui.ui.models.snapshot_table_model import Row, SnapshotTableModel, number
 from livetrader_gui.ui.widgets.tables import table
 
 COUNTDOWN_MS = 1_000
@@ -74,7 +68,7 @@ class PendingSignalsModel(SnapshotTableModel):
                 item.reason.value.replace("_", " ").lower(),
                 left,
             ],
-            {1: GAIN if item.direction.value == "BUY" else LOSS, EXPIRES_COLUMN: WARN},
+            {1: Tone.UP if item.direction.value == "BUY" else Tone.DOWN, EXPIRES_COLUMN: Tone.WARN},
         )
 
     def tick(self, now: datetime) -> None:

@@ -17,13 +17,13 @@ from PySide6.QtWidgets import (
 from livetrader_gui.application.read_models import SessionSnapshot
 from livetrader_gui.ui.charts.bar_store import BarStore
 from livetrader_gui.ui.charts.candle_chart import CandleChart
+from livetrader_gui.ui.colours import PALETTE, Tone
 from livetrader_gui.ui.models.activity_table_model import ActivityTableModel
 from livetrader_gui.ui.models.session_table_models import (
     OrdersTableModel,
     PositionsTableModel,
     SignalsTableModel,
 )
-from livetrader_gui.ui.models.snapshot_table_model import WARN
 from livetrader_gui.ui.widgets.risk_gauge import RiskGauge
 from livetrader_gui.ui.widgets.tables import table
 
@@ -75,7 +75,9 @@ class SessionPanel(QWidget):
         """Say on the queue's tab how many signals wait, in the warning colour when any do."""
         index = self.tabs.indexOf(self._queue)
         self.tabs.setTabText(index, f"Queue ({waiting})" if waiting else "Queue")
-        self.tabs.tabBar().setTabTextColor(index, WARN if waiting else QColor())
+        self.tabs.tabBar().setTabTextColor(
+            index, PALETTE.colour(Tone.WARN) if waiting else QColor()
+        )
 
     def show_session(self, session: SessionSnapshot | None) -> None:
         """Show *session* (None: nothing)."""

@@ -6,8 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from PySide6.QtCore import QItemSelection, Signal
+from PySide6.QtCore import QItemSelection, Qt, Signal
+from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -20,25 +22,18 @@ from PySide6.QtWidgets import (
 from livetrader_gui.application.desk import TradingDesk
 from livetrader_gui.application.read_models import SessionSnapshot
 from livetrader_gui.domain import RiskStatus, SessionStatus, TradingState
+from livetrader_gui.ui.colours import Tone, signed
 from livetrader_gui.ui.commands import CommandRunner, Confirm
-from livetrader_gui.ui.models.snapshot_table_model import (
-    GAIN,
-    LOSS,
-    MUTED,
-    WARN,
-    Row,
-    SnapshotTableModel,
-    number,
-    signed_colour,
-)
+from livetrader_gui.ui.models.snapshot_table_model import Row, SnapshotTableModel, number
+from livetrader_gui.ui.widgets.tables import set_widths
 
-_STATUS_COLOUR = {
-    SessionStatus.RUNNING: GAIN,
-    SessionStatus.PAUSED: WARN,
-    SessionStatus.STOPPED: MUTED,
-    SessionStatus.ERROR: LOSS,
+_STATUS_TONE = {
+    SessionStatus.RUNNING: Tone.GOOD,
+    SessionStatus.PAUSED: Tone.WARN,
+    SessionStatus.STOPPED: Tone.MUTED,
+    SessionStatus.ERROR: Tone.BAD,
 }
-_STATE_COLOUR = {TradingState.REDUCING: WARN, TradingState.HALTED: LOSS}
+_STATE_TONE = {TradingState.REDUCING: Tone.WARN, TradingState.HALTED: Tone.BAD}
 _ACTIVE = (SessionStatus.RUNNING, SessionStatus.PAUSED)
 
 
@@ -53,12 +48,23 @@ class SessionRow:
 class SessionsTableModel(SnapshotTableModel):
     """One row per session of this run; a stopped session stays, greyed."""
 
-    COLUMNS = ("Strategy", "Broker", "Mode", "Status", "Trading", "Daily P&L", "Reason")
-    NUMERIC = frozenset({5})
+    COLUMNS = (
+        "Strategy",
+        "Started",
+        "Money",
+        "Broker",
+        "Mode",
+        "Status",
+        "Trading",
+        "Daily P&L",
+        "Reason",
+    )
+    NUMERIC = frozenset({7})
     PER_SESSION = False
 
-    def __init__(self, parent: Any = None, **kwargs: Any) -> None:
+    def __init__(self, parent: Any = None, timezone: str = "UTC", **kwargs: Any) -> None:
         super().__init__(parent, **kwargs)
+        self._zone = ZoneInfo(timezone)
         self._pnl: dict[str, Decimal] = {}
         self._latest: dict[str, SessionSnapshot] = {}
 
@@ -83,25 +89,40 @@ class SessionsTableModel(SnapshotTableModel):
 
     def format(self, item: SessionRow) -> Row:
         session = item.session
-        mode = session.execution_mode.value + (" · PAPER" if session.is_paper else "")
-        colours = {3: _STATUS_COLOUR.get(session.status)}
-        if (colour := _STATE_COLOUR.get(session.trading_state)) is not None:
-            colours[4] = colour
-        if item.daily_pnl is not None and (colour := signed_colour(item.daily_pnl)) is not None:
-            colours[5] = colour
+        # Two sessions of one strategy differ by when they started (and the id in the tooltip).
+        started = session.created_at.astimezone(self._zone).strftime("%m-%d %H:%M")
         return Row(
             item,
             [
                 session.strategy_name,
+                started,
+                "Paper" if session.is_paper else "LIVE",
                 session.broker_id,
-                mode,
+                session.execution_mode.value,
                 session.status.value,
                 session.trading_state.value,
                 "" if item.daily_pnl is None else number(item.daily_pnl),
                 session.status_reason,
             ],
-            {column: c for column, c in colours.items() if c is not None},
+            {
+                # Real money stands out from paper at a glance.
+                2: None if session.is_paper else Tone.BAD,
+                5: _STATUS_TONE.get(session.status),
+                6: _STATE_TONE.get(session.trading_state),
+                7: signed(item.daily_pnl),
+            },
         )
+
+    def data(self, index: Any, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if role == Qt.ItemDataRole.ToolTipRole:
+            session = self.session(index.row())
+            return f"session {session.session_id}"
+        live = index.column() == 2 and not self.session(index.row()).is_paper
+        if role == Qt.ItemDataRole.FontRole and live:
+            bold = QFont()
+            bold.setBold(True)
+            return bold
+        return super().data(index, role)
 
 
 class SessionsPanel(QWidget):
@@ -110,13 +131,18 @@ class SessionsPanel(QWidget):
     session_selected = Signal(object)  # the SessionSnapshot, or None
 
     def __init__(
-        self, desk: TradingDesk, commands: CommandRunner, confirm: Confirm, parent: Any = None
+        self,
+        desk: TradingDesk,
+        commands: CommandRunner,
+        confirm: Confirm,
+        timezone: str = "UTC",
+        parent: Any = None,
     ) -> None:
         super().__init__(parent)
         self._desk = desk
         self._commands = commands
         self._confirm = confirm
-        self.model = SessionsTableModel(self)
+        self.model = SessionsTableModel(self, timezone)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -124,6 +150,7 @@ class SessionsPanel(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        set_widths(self.table, (128, 82, 50, 50, 62, 70, 70, 84))
         self.table.selectionModel().selectionChanged.connect(self._on_selection_changed)
         self.pause_button = QPushButton("Pause")
         self.resume_button = QPushButton("Resume")

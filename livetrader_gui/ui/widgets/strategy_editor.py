@@ -40,8 +40,8 @@ from livetrader_gui.application.desk import BacktestRun, TradingDesk
 from livetrader_gui.domain import DomainError, RiskConfig, RiskControls, Strategy
 from livetrader_gui.domain.values import plain
 from livetrader_gui.ui.backtest_controls import BacktestControls
+from livetrader_gui.ui.colours import PALETTE, Tone
 from livetrader_gui.ui.commands import CommandRunner, Confirm
-from livetrader_gui.ui.models.snapshot_table_model import LOSS
 
 VALIDATE_DELAY_MS = 200
 NEW = "__new__"
@@ -59,7 +59,7 @@ class RuleEdit(QPlainTextEdit):
         self.setFixedHeight(56)
         self.problems_label = QLabel("")
         self.problems_label.setWordWrap(True)
-        self.problems_label.setStyleSheet(f"color: {LOSS.name()};")
+        self.problems_label.setStyleSheet(f"color: {PALETTE.css(Tone.BAD)};")
         self.problems: tuple[Any, ...] = ()
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -83,8 +83,9 @@ class RuleEdit(QPlainTextEdit):
             mark = QTextEdit.ExtraSelection()
             style = QTextCharFormat()
             style.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-            style.setUnderlineColor(LOSS)
-            style.setBackground(QColor(LOSS.red(), LOSS.green(), LOSS.blue(), 40))
+            bad = PALETTE.colour(Tone.BAD)
+            style.setUnderlineColor(bad)
+            style.setBackground(QColor(bad.red(), bad.green(), bad.blue(), 40))
             mark.format = style
             cursor = QTextCursor(self.document())
             start = min(problem.position, max(len(text) - 1, 0))
@@ -175,7 +176,7 @@ class StrategyEditor(QDialog):
         self.cancel_button = self.backtest_controls.cancel_button
         self.form_problem = QLabel("")
         self.form_problem.setWordWrap(True)
-        self.form_problem.setStyleSheet(f"color: {LOSS.name()};")
+        self.form_problem.setStyleSheet(f"color: {PALETTE.css(Tone.BAD)};")
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

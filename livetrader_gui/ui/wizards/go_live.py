@@ -15,7 +15,6 @@ from decimal import Decimal
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
     QAbstractButton,
     QAbstractItemView,
@@ -50,8 +49,8 @@ from livetrader_gui.domain import (
 )
 from livetrader_gui.domain.values import plain
 from livetrader_gui.ui.backtest_controls import BacktestControls
+from livetrader_gui.ui.colours import PALETTE, Tone
 from livetrader_gui.ui.commands import CommandRunner
-from livetrader_gui.ui.models.snapshot_table_model import GAIN, LOSS
 
 PASSED = "✓ passed"
 FAILED = "✗ failed"
@@ -291,14 +290,14 @@ class ChecksPage(QWizardPage):
         check = self.check
         for row, kind in enumerate(PrerequisiteKind):
             if check is None:
-                result, evidence, colour = "—", "", None
+                result, evidence, tone = "—", "", None
             else:
                 item = check.item(kind)
                 result = PASSED if item.passed else FAILED
-                evidence, colour = item.evidence, GAIN if item.passed else LOSS
+                evidence, tone = item.evidence, Tone.GOOD if item.passed else Tone.BAD
             cell = QTableWidgetItem(result)
-            if colour is not None:
-                cell.setForeground(QColor(colour))
+            if tone is not None:
+                cell.setForeground(PALETTE.colour(tone))
             self.table.setItem(row, 1, cell)
             self.table.setItem(row, 2, QTableWidgetItem(evidence))
         self.table.resizeColumnsToContents()

@@ -37,6 +37,52 @@ def test_another_seed_gives_another_market(xkrx: ExchangeTradingCalendar) -> Non
     assert not np.array_equal(a, b)
 
 
+def test_another_seed_moves_every_symbols_level_not_only_its_noise(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    one, other = market(xkrx, seed=1), market(xkrx, seed=2)
+    symbols = [s.instrument.symbol for s in KRX_UNIVERSE]
+
+    gaps = [
+        abs(one.day_path(s, DAY).previous_close / other.day_path(s, DAY).previous_close - 1)
+        for s in symbols
+    ]
+
+    assert sum(gap > 0.03 for gap in gaps) >= len(symbols) - 1, gaps
+
+
+def test_volume_is_no_perfect_u_it_varies_by_minute_and_by_day(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    sim = market(xkrx)
+    days = xkrx.sessions_between(date(2026, 11, 2), DAY)
+    totals = [int(sim.day_path("005930", d).volumes.sum()) for d in days]
+    minutes = sim.day_path("005930", DAY).volumes.reshape(-1, 60).sum(axis=1).astype(float)
+    midday = minutes[120:270]
+
+    assert np.std(totals) / np.mean(totals) > 0.15, "every day trades its own volume"
+    assert minutes[:10].mean() > 1.5 * midday.mean(), "the open is busy"
+    assert minutes[-10:].mean() > 1.2 * midday.mean(), "so is the run into the close"
+    # Poisson noise alone around a smooth curve would leave the midday minutes within ~1 %.
+    assert np.std(midday) / np.mean(midday) > 0.1
+    ups = np.diff(midday) > 0
+    assert 0.3 < ups.mean() < 0.7, "midday volume goes up and down, it does not follow a curve"
+
+
+def test_prices_move_every_few_seconds_not_in_staircase_steps(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    for symbol in ("005930", "051910"):
+        path = market(xkrx).day_path(symbol, DAY)
+        minutes = path.prices[: len(path.prices) // 60 * 60].reshape(-1, 60)
+        flat = (minutes.max(axis=1) == minutes.min(axis=1)).mean()
+        changes = np.flatnonzero(np.diff(path.prices))
+
+        assert flat < 0.1, f"{symbol}: {flat:.0%} of the minutes never trade at two prices"
+        assert np.median(np.diff(changes)) <= 5, f"{symbol}: the price sits still too long"
+        assert len(np.unique(path.prices)) >= 15
+
+
 def test_every_quoted_price_is_on_the_krx_tick_grid(xkrx: ExchangeTradingCalendar) -> None:
     sim = market(xkrx)
     for spec in KRX_UNIVERSE:

@@ -58,6 +58,22 @@ async def test_one_poll_reports_every_quote_and_an_open_market(
     assert status.stale_symbols == ()
 
 
+async def test_the_latest_quotes_are_kept_for_a_window_that_listens_late(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    broker, clock = sim_broker(xkrx)
+    await broker.connect()
+    service, seen = watch(xkrx, broker, clock)
+    assert service.latest() == []
+
+    await service.poll_once()
+
+    assert service.latest() == seen.quotes
+    clock.advance(5)
+    await service.poll_once()
+    assert service.latest() == seen.quotes[3:], "one quote per symbol, the newest"
+
+
 async def test_a_silent_feed_is_reported_stale_while_the_market_is_open(
     xkrx: ExchangeTradingCalendar,
 ) -> None:

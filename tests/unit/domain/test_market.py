@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -46,3 +46,28 @@ def test_a_candle_needs_a_positive_interval_and_non_negative_volume() -> None:
         Candle("X", T0, Decimal(1), Decimal(1), Decimal(1), Decimal(1), Decimal(0), timedelta(0))
     with pytest.raises(InvalidValueError, match="volume must not be negative"):
         Candle("X", T0, Decimal(1), Decimal(1), Decimal(1), Decimal(1), Decimal(-1))
+
+
+def test_a_quote_knows_its_change_from_the_previous_close_when_told_it() -> None:
+    at = datetime(2026, 11, 24, 1, tzinfo=UTC)
+    quote = Quote("005930", Decimal(70_000), Decimal(70_100), Decimal(70_000), at)
+    assert (quote.change, quote.change_pct) == (None, None)
+
+    told = Quote(
+        "005930",
+        Decimal(70_000),
+        Decimal(70_100),
+        Decimal(70_000),
+        at,
+        previous_close=Decimal(80_000),
+    )
+
+    assert told.previous_close == Decimal(80_000)
+    assert told.change == Decimal(-10_000)
+    assert told.change_pct == Decimal("-12.5")
+
+
+def test_a_quote_refuses_a_previous_close_that_is_not_a_price() -> None:
+    at = datetime(2026, 11, 24, 1, tzinfo=UTC)
+    with pytest.raises(InvalidValueError, match="005930 previous close"):
+        Quote("005930", Decimal(1), Decimal(2), Decimal(1), at, previous_close=Decimal(0))

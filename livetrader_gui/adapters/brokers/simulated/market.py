@@ -1,13 +1,17 @@
 """A seeded, deterministic market: one price path per symbol and trading day.
 
 Every trading day of every symbol is generated on its own from ``(seed, symbol, day)``, so any
-stretch of history can be produced in any order and always comes out the same:
+stretch of history can be produced in any order and always comes out the same; another seed is
+another market (each symbol's price level, volatility and volume differ, not only the noise):
 
-- the day's closing level follows a mean-reverting walk (in log price) around the symbol's
-  reference price, so a stock quoted around 72,000 KRW stays in that region for years;
+- the day's closing level follows a slowly mean-reverting walk (in log price) around the
+  symbol's level, so a stock quoted around 72,000 KRW stays in that region for years;
 - within the day, a Brownian bridge at one-second steps runs from the open (last close plus an
-  overnight gap) to that close; prices are rounded onto the exchange's tick grid;
-- volume per second is Poisson around the symbol's average, higher at the open and the close.
+  overnight gap) to that close, with swings of a quarter of an hour or so on top that fade out
+  by the close; prices are rounded onto the exchange's tick grid, and trades alternate between
+  the bid and the ask (a tick apart), as they do on a real book;
+- volume per second is Poisson around the symbol's average: heavy at the open, lighter at
+  midday, rising into the close, busier in minutes that move, and different every day.
 
 Quotes, candles and order matching all read the same path, so a candle's high and low are
 prices that were really quoted.
@@ -31,7 +35,10 @@ from livetrader_gui.domain import Candle, Instrument, Quote
 STEP_SECONDS = 1
 _EPOCH = date(2000, 1, 3)  # the daily walk starts here, well before any history asked for
 _HORIZON_DAYS = 366 * 60  # the walk is generated once for 60 years, whatever is asked first
-_MEAN_REVERSION = 0.985  # daily persistence of the log deviation from the reference price
+_MEAN_REVERSION = 0.995  # daily persistence of the log deviation from the symbol's level
+_SWING_MEMORY_S = 900.0  # how long an intraday swing lasts (e-folding time of its AR(1) process)
+_SWING_SIZE = 0.35  # the swings' spread, as a fraction of the daily volatility
+_SEED_SPREAD = 0.25  # how far another seed moves a symbol's level, volatility and volume (log)
 # A day path is ~187 KB (23,400 one-second steps of float32 prices, which hold every KRX price
 # exactly, and int32 volumes). The cache keeps three sessions of every symbol: today's, the one
 # before (quotes before the open, warm-ups) and one to spare; more would only grow the process
@@ -83,6 +90,7 @@ class SyntheticMarket:
         self._calendar = calendar
         self._seed = seed
         self._levels: dict[str, npt.NDArray[np.float64]] = {}
+        self._characters: dict[str, tuple[float, float, float]] = {}
         self._paths: OrderedDict[tuple[str, date], DayPath] = OrderedDict()
         # Long histories are built in a worker thread while quotes are read on the event loop.
         self._lock = threading.RLock()
@@ -112,37 +120,55 @@ class SyntheticMarket:
         key = zlib.crc32(symbol.encode("utf-8"))
         return np.random.default_rng([self._seed, key, *salt])
 
+    def _character(self, symbol: str) -> tuple[float, float, float]:
+        """Return the symbol's level, daily volatility and volume a minute in this market."""
+        with self._lock:
+            character = self._characters.get(symbol)
+            if character is None:
+                spec = self._symbols[symbol]
+                level, volatility, volume = np.exp(
+                    self._rng(symbol, 2).normal(0.0, _SEED_SPREAD, 3) * (1.0, 0.5, 1.0)
+                )
+                character = (
+                    float(spec.reference_price) * level,
+                    spec.daily_volatility * volatility,
+                    spec.minute_volume * volume,
+                )
+                self._characters[symbol] = character
+            return character
+
     def _daily_levels(self, symbol: str) -> npt.NDArray[np.float64]:
-        """Return log deviations from the reference price, one per calendar day since epoch."""
+        """Return log deviations from the symbol's level, one per calendar day since epoch."""
         with self._lock:
             levels = self._levels.get(symbol)
             if levels is None:
-                spec = self._symbols[symbol]
-                shocks = self._rng(symbol, 0).normal(0.0, spec.daily_volatility, _HORIZON_DAYS)
-                levels = np.empty(_HORIZON_DAYS)
-                value = 0.0
-                for i in range(_HORIZON_DAYS):
-                    value = _MEAN_REVERSION * value + shocks[i]
-                    levels[i] = value
+                _, volatility, _ = self._character(symbol)
+                shocks = self._rng(symbol, 0).normal(0.0, volatility, _HORIZON_DAYS)
+                levels = _autoregressive(shocks, _MEAN_REVERSION)
                 self._levels[symbol] = levels
             return levels
 
     def _close_level(self, symbol: str, day: date) -> float:
         offset = (day - _EPOCH).days
-        reference = float(self._symbols[symbol].reference_price)
-        return reference * float(np.exp(self._daily_levels(symbol)[offset]))
+        level, _, _ = self._character(symbol)
+        return level * float(np.exp(self._daily_levels(symbol)[offset]))
 
     def previous_session(self, day: date) -> date:
         """Return the trading day before *day* (the day before, at the calendar's start)."""
         earlier = self._calendar.sessions_between(day - timedelta(days=30), day - timedelta(days=1))
         return earlier[-1] if earlier else day - timedelta(days=1)
 
-    def _round(self, symbol: str, prices: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    def _ticks(self, symbol: str, prices: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
         bands = self._symbols[symbol].instrument.ticks.bands
         lowers = np.array([float(b.lower) for b in bands])
         ticks = np.array([float(b.tick) for b in bands])
-        tick = ticks[np.searchsorted(lowers, prices, side="right") - 1]
-        rounded: npt.NDArray[np.float64] = np.maximum(np.rint(prices / tick) * tick, ticks[0])
+        tick: npt.NDArray[np.float64] = ticks[np.searchsorted(lowers, prices, side="right") - 1]
+        return tick
+
+    def _round(self, symbol: str, prices: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+        tick = self._ticks(symbol, prices)
+        smallest = float(self._symbols[symbol].instrument.ticks.bands[0].tick)
+        rounded: npt.NDArray[np.float64] = np.maximum(np.rint(prices / tick) * tick, smallest)
         return rounded
 
     def day_path(self, symbol: str, day: date) -> DayPath:
@@ -160,22 +186,50 @@ class SyntheticMarket:
             return path
 
     def _generate(self, symbol: str, day: date) -> DayPath:
-        spec = self._symbols[symbol]
+        _, volatility, minute_volume = self._character(symbol)
         open_at, close_at = self._calendar.session_bounds(day)
         steps = int((close_at - open_at).total_seconds()) // STEP_SECONDS
         rng = self._rng(symbol, 1, day.toordinal())
         previous_level = self._close_level(symbol, self.previous_session(day))
         previous_close = float(self._round(symbol, np.array([previous_level]))[0])
-        gap = rng.normal(0.0, spec.daily_volatility * 0.3)
+        gap = rng.normal(0.0, volatility * 0.3)
         start, end = np.log(previous_close) + gap, np.log(self._close_level(symbol, day))
-        sigma = spec.daily_volatility / np.sqrt(steps)
+        sigma = volatility / np.sqrt(steps)
         walk = np.cumsum(rng.normal(0.0, sigma, steps))
         fraction = np.arange(1, steps + 1) / steps
-        log_prices = start + (end - start) * fraction + walk - fraction * walk[-1]
-        prices = self._round(symbol, np.exp(log_prices)).astype(_PRICE)
-        # More trading near the open and the close, as on real exchanges.
-        shape = 1.0 + 1.5 * (2.0 * fraction - 1.0) ** 2
-        volumes = rng.poisson(spec.minute_volume / 60.0 * shape / shape.mean()).astype(_VOLUME)
+        # Swings of a quarter of an hour: an AR(1) process whose spread is _SWING_SIZE of the
+        # daily volatility, pinned to nothing at the close like the walk.
+        persistence = float(np.exp(-STEP_SECONDS / _SWING_MEMORY_S))
+        swing_shocks = rng.normal(
+            0.0, _SWING_SIZE * volatility * np.sqrt(1 - persistence**2), steps
+        )
+        swings = _autoregressive(swing_shocks, persistence)
+        log_prices = (
+            start
+            + (end - start) * fraction
+            + walk
+            - fraction * walk[-1]
+            + swings
+            - fraction * swings[-1]
+        )
+        bids = self._round(symbol, np.exp(log_prices))
+        # Trades hit the bid or lift the offer, a tick above, in runs of a few seconds; the
+        # closing trade is at the bid, the day's close.
+        side = _autoregressive(rng.normal(0.0, 1.0, steps), 0.7) > 0
+        side[-1] = False
+        prices = (bids + side * self._ticks(symbol, bids)).astype(_PRICE)
+        # Heavy at the open, lighter at midday, rising into the close; busier minutes that move;
+        # and every day its own.
+        shape = 1.0 + 2.5 * np.exp(-fraction / 0.03) + 0.9 * np.exp(-(1.0 - fraction) / 0.05)
+        per_minute = 60 // STEP_SECONDS
+        minutes = -(-steps // per_minute)
+        mood = np.exp(_autoregressive(rng.normal(0.0, 0.2, minutes), 0.85))
+        moves = np.abs(np.diff(log_prices[::per_minute], prepend=start))
+        busy = 0.6 + 0.4 * moves / max(float(moves.mean()), 1e-12)
+        minute_factor = np.repeat(mood * busy, per_minute)[:steps]
+        day_factor = float(np.exp(rng.normal(0.0, 0.3)))
+        rate = minute_volume / per_minute * day_factor * shape / shape.mean() * minute_factor
+        volumes = rng.poisson(rate).astype(_VOLUME)
         return DayPath(symbol, day, open_at, close_at, prices, volumes, previous_close)
 
     # ------------------------------------------------------------------ reading
@@ -212,6 +266,7 @@ class SyntheticMarket:
             last=last,
             at=stamp,
             volume=Decimal(int(path.volumes[: index + 1].sum())),
+            previous_close=self.to_price(symbol, path.previous_close),
         )
 
     def candles(self, symbol: str, start: datetime, end: datetime) -> list[Candle]:
@@ -272,3 +327,21 @@ class SyntheticMarket:
             day = earlier[-1]
             end = self._calendar.session_bounds(day)[1]
         return collected[-limit:] if limit > 0 else []
+
+
+def _autoregressive(
+    shocks: npt.NDArray[np.float64], persistence: float, block: int = 512
+) -> npt.NDArray[np.float64]:
+    """Return x with x[i] = persistence * x[i-1] + shocks[i] (x[-1] = 0), without a Python loop
+    per step: within a block, x = p^k (x0 + cumsum(shocks / p^k)), which stays well inside
+    float64's range for blocks of a few hundred steps."""
+    result = np.empty_like(shocks, dtype=np.float64)
+    powers = persistence ** np.arange(1, block + 1, dtype=np.float64)
+    carried = 0.0
+    for first in range(0, len(shocks), block):
+        part = shocks[first : first + block]
+        scale = powers[: len(part)]
+        values = scale * (carried + np.cumsum(part / scale))
+        result[first : first + len(part)] = values
+        carried = float(values[-1])
+    return result
