@@ -8,10 +8,13 @@ or red up and blue down as in Korean brokers' screens. A loss is never green in 
 
 from __future__ import annotations
 
+import weakref
 from decimal import Decimal
 from enum import Enum
 
-from PySide6.QtGui import QColor
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication, QLabel
 
 from livetrader_gui.ui.theme import Theme
 
@@ -68,10 +71,17 @@ _SIGNED = {
 }
 
 
-class Palette:
-    """The colours of the tones now: one per application, changed by the main window."""
+class Palette(QObject):
+    """The colours of the tones now: one per application, changed by the main window.
+
+    ``changed`` tells the widgets that style themselves (labels with a style sheet) to do it
+    again; tables need no telling, they look the colours up as they paint.
+    """
+
+    changed = Signal()
 
     def __init__(self) -> None:
+        super().__init__()
         self.theme = Theme.LIGHT
         self.convention = Convention.WESTERN
         self._colours: dict[Tone, QColor] = {}
@@ -83,6 +93,7 @@ class Palette:
         hues = _HUES[theme]
         names = {**_FIXED, **_SIGNED[convention]}
         self._colours = {tone: QColor(hues[name]) for tone, name in names.items()}
+        self.changed.emit()
 
     def colour(self, tone: Tone) -> QColor:
         """Return the colour of *tone*."""
@@ -101,3 +112,33 @@ def signed(value: Decimal | None) -> Tone | None:
     if value is None or value == 0:
         return None
     return Tone.UP if value > 0 else Tone.DOWN
+
+
+def style_label(label: QLabel, tone: Tone | None = None, css: str = "") -> None:
+    """Give *label* the colour of *tone* (None: the theme's text) and *css*, now and after
+    every change of theme or convention (a style sheet does not follow the palette)."""
+    _STYLED[label] = (tone, css)
+    _apply(label, tone, css)
+
+
+def _apply(label: QLabel, tone: Tone | None, css: str) -> None:
+    if tone is None:
+        app = QApplication.instance()
+        palette = app.palette() if isinstance(app, QApplication) else QPalette()
+        colour = palette.color(QPalette.ColorRole.WindowText).name()
+    else:
+        colour = PALETTE.css(tone)
+    label.setStyleSheet(f"color: {colour}; {css}")
+
+
+def _restyle() -> None:
+    for label, (tone, css) in list(_STYLED.items()):
+        try:
+            _apply(label, tone, css)
+        except RuntimeError:  # its C++ object is gone, the Python one not yet
+            _STYLED.pop(label, None)
+
+
+_STYLED: weakref.WeakKeyDictionary[QLabel, tuple[Tone | None, str]] = weakref.WeakKeyDictionary()
+PALETTE.changed.connect(_restyle)
+HEADING = "font-size: 15px; font-weight: 600; padding: 4px 0;"

@@ -29,11 +29,11 @@ from PySide6.QtWidgets import (
 )
 
 from livetrader_gui import __version__
-from livetrader_gui.ui.colours import PALETTE, Convention
+from livetrader_gui.ui.colours import HEADING, PALETTE, Convention, style_label
 from livetrader_gui.ui.commands import CommandRunner, Confirm, ask
 from livetrader_gui.ui.qt_bridge import EngineSignals
 from livetrader_gui.ui.resources import resource_path
-from livetrader_gui.ui.theme import CHART_BACKGROUND, Theme, apply_theme
+from livetrader_gui.ui.theme import Theme, apply_theme
 from livetrader_gui.ui.widgets.market_status_panel import MarketStatusPanel
 from livetrader_gui.ui.widgets.tables import set_widths, table
 
@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(resource_path("icons/livetrader.svg"))))
         self.resize(1280, 800)
         self.heading = QLabel("Market watch — starting…")
-        self.heading.setStyleSheet("font-size: 15px; font-weight: 600; padding: 4px 0;")
+        style_label(self.heading, css=HEADING)
         self.quotes = table(None)  # the model comes with the workspace
         self._market = QWidget()
         column = QVBoxLayout(self._market)
@@ -104,6 +104,7 @@ class MainWindow(QMainWindow):
         self.wizard: GoLiveWizard | None = None
         self.editor: StrategyEditor | None = None
         self._broker_id = ""
+        self._timezone = "UTC"
         signals.market_status_changed.connect(self.status_panel._on_market_status_changed)
         self._error_box: QMessageBox | None = None
         self._build_toolbar()
@@ -205,6 +206,7 @@ class MainWindow(QMainWindow):
         from livetrader_gui.ui.workbench import Workbench
 
         self._desk = desk
+        self._timezone = timezone
         self.quote_model = QuoteTableModel(names, timezone, parent=self)
         self.quote_model.load(list(quotes))
         self.quotes.setModel(self.quote_model)
@@ -217,7 +219,6 @@ class MainWindow(QMainWindow):
         self.workbench.add_market_watch(self._market)
         self.setCentralWidget(self.workbench)
         self._restore_splitters()
-        self.set_theme(self.theme)  # the chart came with the workbench
         self._signals.quote_received.connect(self.quote_model.push)
         self.kill_action.setEnabled(True)
         self.go_live_action.setEnabled(True)
@@ -264,7 +265,12 @@ class MainWindow(QMainWindow):
         from livetrader_gui.ui.widgets.strategy_editor import StrategyEditor
 
         editor = StrategyEditor(
-            self._desk, self.commands, self.confirm_proxy, self._broker_id, parent=self
+            self._desk,
+            self.commands,
+            self.confirm_proxy,
+            self._broker_id,
+            parent=self,
+            timezone=self._timezone,
         )
         editor.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         editor.finished.connect(self._on_editor_finished)
@@ -349,13 +355,11 @@ class MainWindow(QMainWindow):
         """Switch to *theme*; the choice is kept."""
         self.theme = theme
         self.theme_actions[theme].setChecked(True)
-        PALETTE.use(theme, PALETTE.convention)
-        self._repaint_tables()
         app = QApplication.instance()
         if isinstance(app, QApplication):
             apply_theme(app, theme)
-        if self.workbench is not None:
-            self.workbench.session.chart.canvas.setBackground(CHART_BACKGROUND[theme])
+        PALETTE.use(theme, PALETTE.convention)  # after the palette: labels take its text colour
+        self._repaint_tables()
         if self.settings is not None:
             self.settings.setValue("theme", theme.value)
 

@@ -204,20 +204,28 @@ def test_the_chart_draws_candles_with_the_rules_indicators_on_their_axes(qtbot: 
     x, y = sma.getData()
     assert list(x) == [0.0, 1.0, 2.0]  # by bar number: a night between two bars takes no room
     assert y[2] == 72_100
-    assert chart.axes[0].tickStrings([0.0, 2.0], 1.0, 1.0) == ["Nov 24 10:00", "10:02"]  # KST
+    assert chart.axes[0].tickStrings([0.0, 2.0], 1.0, 1.0) == ["Nov 24", "10:02"]  # KST
     assert chart.pages.currentWidget() is chart.canvas
 
 
 def test_the_time_axis_names_the_day_wherever_it_changes(qtbot: QtBot) -> None:
     widget, observer, _ = panel(qtbot)
     chart = widget.chart
-    for minute in (0, 1, 24 * 60, 24 * 60 + 1):  # two minutes on each of two days
+    day = [*range(0, 60), *range(24 * 60, 24 * 60 + 60)]  # 10:00 to 10:59 on two days
+    for minute in day:
         observer.on_candle_closed(bar(minute, 72_000, 72_000.0))
     chart.redraw()
+    axis = chart.axes[0]
 
-    labels = chart.axes[0].tickStrings([0.0, 1.0, 2.0, 3.0], 1.0, 1.0)
+    (days, spacing_days), (times, spacing_times) = (
+        (values, spacing) for spacing, values in axis.tickValues(0, 119, 800)
+    )
 
-    assert labels == ["Nov 24 10:00", "10:01", "Nov 25 10:00", "10:01"]
+    assert days == [0, 60], "each day's first bar is a major tick"
+    assert axis.tickStrings(days, 1.0, spacing_days) == ["Nov 24", "Nov 25"]
+    labels = axis.tickStrings(times, 1.0, spacing_times)
+    assert labels and all(label.endswith(("0", "5")) and ":" in label for label in labels)
+    assert len(days) + len(times) <= 800 // 80, "no more labels than there is room for"
 
 
 def test_an_empty_chart_says_so_instead_of_drawing_empty_axes(qtbot: QtBot) -> None:

@@ -7,7 +7,6 @@ when the bar store says something it shows has changed: a burst of facts costs o
 
 from __future__ import annotations
 
-from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,7 +19,10 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedWidget, QV
 
 from livetrader_gui.application.read_models import IndicatorScale
 from livetrader_gui.domain import Quote
+from livetrader_gui.ui.charts.axes import BarTimeAxis, NumberAxis, theme_plot
 from livetrader_gui.ui.charts.bar_store import BarStore, SeriesArrays
+from livetrader_gui.ui.colours import PALETTE
+from livetrader_gui.ui.theme import CHART_BACKGROUND
 
 REDRAW_MS = 250
 UP = "#26a69a"
@@ -72,30 +74,6 @@ class CandlestickItem(pg.GraphicsObject):  # type: ignore[misc]
         return QRectF(self._picture.boundingRect())
 
 
-class BarTimeAxis(pg.AxisItem):  # type: ignore[misc]
-    """A time axis over bar numbers: nights and weekends take no room on the chart."""
-
-    def __init__(self, zone: ZoneInfo) -> None:
-        super().__init__(orientation="bottom")
-        self._zone = zone
-        self.starts = np.empty(0)
-
-    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:
-        """Label each tick with its time, and with its date where the day changes: the first
-        tick and every tick on another day than the one before it."""
-        labels = []
-        day = None
-        for value in values:
-            i = round(value)
-            if 0 <= i < len(self.starts):
-                at = datetime.fromtimestamp(self.starts[i], self._zone)
-                labels.append(at.strftime("%H:%M" if at.date() == day else "%b %d %H:%M"))
-                day = at.date()
-            else:
-                labels.append("")
-        return labels
-
-
 class CandleChart(QWidget):
     """The chart of one symbol of the selected session, with a symbol picker."""
 
@@ -116,9 +94,10 @@ class CandleChart(QWidget):
         self.canvas = pg.GraphicsLayoutWidget()
         zone = ZoneInfo(timezone)
         self.axes = [BarTimeAxis(zone) for _ in range(3)]
-        self.price = self.canvas.addPlot(row=0, col=0, axisItems={"bottom": self.axes[0]})
-        self.volume = self.canvas.addPlot(row=1, col=0, axisItems={"bottom": self.axes[1]})
-        self.own = self.canvas.addPlot(row=2, col=0, axisItems={"bottom": self.axes[2]})
+        self.price, self.volume, self.own = (
+            self.canvas.addPlot(row=row, col=0, axisItems={"bottom": axis, "left": NumberAxis()})
+            for row, axis in enumerate(self.axes)
+        )
         self.volume.setXLink(self.price)
         self.own.setXLink(self.price)
         layout = self.canvas.ci.layout
@@ -132,7 +111,6 @@ class CandleChart(QWidget):
         self.volume.setLabel("left", "Volume")
         self.own.setLabel("left", "Indicators")
         for plot in (self.price, self.volume, self.own):
-            plot.getAxis("left").enableAutoSIPrefix(False)  # 61,500, not 61.5 k or 6.15e4
             plot.getAxis("left").setWidth(72)  # the panes' time axes line up
         self.price.addLegend(offset=(8, 8))
         self.candles = CandlestickItem()
@@ -180,10 +158,17 @@ class CandleChart(QWidget):
         column = QVBoxLayout(self)
         column.addLayout(top)
         column.addWidget(self.pages)
+        PALETTE.changed.connect(self._on_palette_changed)
+        self._on_palette_changed()
         self._timer = QTimer(self)
         self._timer.setInterval(REDRAW_MS)
         self._timer.timeout.connect(self.redraw)
         self._timer.start()
+
+    def _on_palette_changed(self) -> None:
+        self.canvas.setBackground(CHART_BACKGROUND[PALETTE.theme])
+        for plot in (self.price, self.volume, self.own):
+            theme_plot(plot, PALETTE.theme.value)
 
     # ------------------------------------------------------------------ what is shown
 
@@ -275,6 +260,7 @@ class CandleChart(QWidget):
             if label not in self._in_legend and legend is not None and np.isfinite(series).any():
                 legend.addItem(line, label)
                 self._in_legend.add(label)
+                theme_plot(self.price, PALETTE.theme.value)
         own = [
             label for label, (scale, _) in bars.indicators.items() if scale is IndicatorScale.OWN
         ]

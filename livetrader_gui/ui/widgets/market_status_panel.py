@@ -7,11 +7,12 @@ from zoneinfo import ZoneInfo
 
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
+from livetrader_gui.ui.colours import Tone, style_label
+
 if TYPE_CHECKING:  # part of the first paint, which comes before the engine's modules
     from livetrader_gui.application.read_models import MarketStatusSnapshot
 
-_GOOD = "color: #2e7d32; font-weight: 600;"
-_BAD = "color: #c62828; font-weight: 600;"
+_BOLD = "font-weight: 600;"
 
 
 class MarketStatusPanel(QWidget):
@@ -22,7 +23,7 @@ class MarketStatusPanel(QWidget):
         self.connection = QLabel("connecting…")
         self.market = QLabel("")
         self.stale = QLabel("")
-        self.stale.setStyleSheet(_BAD)
+        style_label(self.stale, Tone.BAD, _BOLD)
         self.stale.hide()
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -32,10 +33,10 @@ class MarketStatusPanel(QWidget):
     def _on_market_status_changed(self, status: MarketStatusSnapshot) -> None:
         if status.connected:
             self.connection.setText(f"● {status.broker_id} connected")
-            self.connection.setStyleSheet(_GOOD)
+            style_label(self.connection, Tone.GOOD, _BOLD)
         else:
             self.connection.setText(f"● {status.broker_id} disconnected")
-            self.connection.setStyleSheet(_BAD)
+            style_label(self.connection, Tone.BAD, _BOLD)
         zone = ZoneInfo(status.exchange_timezone)
         local = status.exchange_time.astimezone(zone)
         clock = f"{local:%a %H:%M:%S} {local.tzname()}"

@@ -14,6 +14,7 @@ from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from livetrader_gui.domain import RiskStatus, TradingState
+from livetrader_gui.ui.colours import PALETTE, Tone, style_label
 from livetrader_gui.ui.models.snapshot_table_model import number
 
 
@@ -26,7 +27,7 @@ class Band(Enum):
 
 
 BAND_EDGES = (Decimal("0.5"), Decimal("0.8"))
-_BAND_COLOUR = {Band.GREEN: "#2e7d32", Band.AMBER: "#ef6c00", Band.RED: "#c62828"}
+_BAND_TONE = {Band.GREEN: Tone.GOOD, Band.AMBER: Tone.WARN, Band.RED: Tone.BAD}
 _BANNER = {
     TradingState.ACTIVE: ("ACTIVE", "#2e7d32", "#ffffff"),
     TradingState.REDUCING: (
@@ -75,7 +76,7 @@ class _LossBar(QWidget):
             (float(BAND_EDGES[0]), float(BAND_EDGES[1]), Band.AMBER),
             (float(BAND_EDGES[1]), 1.0, Band.RED),
         ):
-            colour = QColor(_BAND_COLOUR[band])
+            colour = QColor(PALETTE.colour(_BAND_TONE[band]))
             colour.setAlpha(45)
             width = area.width()
             band_area = QRectF(
@@ -85,7 +86,7 @@ class _LossBar(QWidget):
         used = min(float(self.used), 1.0)
         painter.fillRect(
             QRectF(area.left(), area.top(), used * area.width(), area.height()),
-            QColor(_BAND_COLOUR[band_of(self.used)]),
+            PALETTE.colour(_BAND_TONE[band_of(self.used)]),
         )
         painter.setPen(QPen(QColor("#9e9e9e"), 1))
         painter.drawRect(area)
@@ -98,7 +99,7 @@ class RiskGauge(QWidget):
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("RiskGauge")
-        self.setMinimumWidth(280)
+        self.setMinimumWidth(200)
         self.banner = QLabel("no session")
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.setStyleSheet("font-size: 14px; font-weight: 700; padding: 4px;")
@@ -144,7 +145,7 @@ class RiskGauge(QWidget):
             f"{number(status.daily_pnl)} of {number(status.daily_loss_limit)} limit "
             f"({used * 100:.0f} % used)"
         )
-        self.pnl.setStyleSheet(f"color: {_BAND_COLOUR[self.band]}; font-weight: 600;")
+        style_label(self.pnl, _BAND_TONE[self.band], "font-weight: 600;")
         self.positions.setText(f"{status.current_positions} of {status.max_positions}")
         self.exposure.setText(f"{status.exposure_pct:.1f} % of equity")
         self.hours.setText("" if status.is_within_trading_hours else "outside trading hours")

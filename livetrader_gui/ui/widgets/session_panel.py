@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 from livetrader_gui.application.read_models import SessionSnapshot
 from livetrader_gui.ui.charts.bar_store import BarStore
 from livetrader_gui.ui.charts.candle_chart import CandleChart
-from livetrader_gui.ui.colours import PALETTE, Tone
+from livetrader_gui.ui.colours import HEADING, PALETTE, Tone, style_label
 from livetrader_gui.ui.models.activity_table_model import ActivityTableModel
 from livetrader_gui.ui.models.session_table_models import (
     OrdersTableModel,
@@ -34,7 +34,7 @@ class SessionPanel(QWidget):
     def __init__(self, store: BarStore, timezone: str, parent: Any = None) -> None:
         super().__init__(parent)
         self.heading = QLabel("No session — start one with Go live or Paper trade")
-        self.heading.setStyleSheet("font-size: 15px; font-weight: 600; padding: 2px 0;")
+        style_label(self.heading, css=HEADING)
         self.gauge = RiskGauge()
         self.chart = CandleChart(store, timezone)
         self.positions = PositionsTableModel(parent=self)
@@ -53,11 +53,13 @@ class SessionPanel(QWidget):
         top.addWidget(self.gauge)
         top.setStretchFactor(0, 4)
         top.setStretchFactor(1, 1)
+        top.setSizes([460, 200])  # the chart gets the room; the gauge needs little
         body = QSplitter(Qt.Orientation.Vertical)
         body.addWidget(top)
         body.addWidget(self.tabs)
         body.setStretchFactor(0, 3)
         body.setStretchFactor(1, 2)
+        body.setSizes([450, 250])
         self.splitter = body
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)

@@ -16,7 +16,10 @@ from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import numpy as np
+import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
@@ -40,8 +43,10 @@ from livetrader_gui.application.desk import BacktestRun, TradingDesk
 from livetrader_gui.domain import DomainError, RiskConfig, RiskControls, Strategy
 from livetrader_gui.domain.values import plain
 from livetrader_gui.ui.backtest_controls import BacktestControls
+from livetrader_gui.ui.charts.axes import BarTimeAxis, NumberAxis, theme_plot
 from livetrader_gui.ui.colours import PALETTE, Tone
 from livetrader_gui.ui.commands import CommandRunner, Confirm
+from livetrader_gui.ui.theme import CHART_BACKGROUND
 
 VALIDATE_DELAY_MS = 200
 NEW = "__new__"
@@ -121,6 +126,7 @@ class StrategyEditor(QDialog):
         confirm: Confirm,
         broker_id: str,
         parent: QWidget | None = None,
+        timezone: str = "UTC",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Strategy editor")
@@ -190,12 +196,22 @@ class StrategyEditor(QDialog):
             buttons.addWidget(button)
         buttons.addStretch(1)
 
-        self.curve = pg.PlotWidget()
-        self.curve.setBackground("w")
+        # By bar, labelled by date: nights and weekends take no room; money written in full.
+        self.curve_dates = BarTimeAxis(ZoneInfo(timezone))
+        self.curve = pg.PlotWidget(axisItems={"bottom": self.curve_dates, "left": NumberAxis()})
+        self.curve.setBackground(CHART_BACKGROUND[PALETTE.theme])
         self.curve.showGrid(x=True, y=True, alpha=0.2)
-        self.curve.setLabel("left", "equity")
-        self.curve.setLabel("bottom", "bar")
-        self.equity_line = self.curve.plot([], [], pen=pg.mkPen("#1565c0", width=2))
+        self.curve.setLabel("left", "Equity")
+        self.curve.getAxis("left").setWidth(84)
+        self.peak_line = self.curve.plot([], [], pen=pg.mkPen(None))
+        self.equity_line = self.curve.plot([], [], pen=pg.mkPen("#1e88e5", width=2))
+        # The drawdown: the gap between the equity and its running peak, shaded.
+        self.drawdown = pg.FillBetweenItem(
+            self.peak_line, self.equity_line, brush=(229, 57, 53, 70)
+        )
+        self.curve.addItem(self.drawdown)
+        PALETTE.changed.connect(self._on_palette_changed)
+        self._on_palette_changed()
         self.metrics: dict[str, QLabel] = {}
         results = QFormLayout()
         for label in (
@@ -481,7 +497,13 @@ class StrategyEditor(QDialog):
     def show_run(self, run: BacktestRun) -> None:
         """Draw the equity curve and fill in the metrics of *run*."""
         equity = run.outcome.equity
-        self.equity_line.setData(list(range(len(equity))), equity.to_numpy(dtype=float))
+        values = equity.to_numpy(dtype=float)
+        bars = np.arange(len(values), dtype=float)
+        index = pd.DatetimeIndex(equity.index)
+        seconds = (index - pd.Timestamp(0, tz=index.tz)) / pd.Timedelta(seconds=1)
+        self.curve_dates.starts = np.asarray(seconds, dtype=np.float64)
+        self.equity_line.setData(bars, values)
+        self.peak_line.setData(bars, np.maximum.accumulate(values) if len(values) else values)
         m = run.result.metrics
 
         def pct(value: Decimal) -> str:
@@ -504,6 +526,10 @@ class StrategyEditor(QDialog):
         self.status.setText(
             f"Backtest stored as evidence for this version: Sharpe {ratio(m.sharpe_ratio)}."
         )
+
+    def _on_palette_changed(self) -> None:
+        self.curve.setBackground(CHART_BACKGROUND[PALETTE.theme])
+        theme_plot(self.curve.getPlotItem(), PALETTE.theme.value)
 
     def done(self, result: int) -> None:
         self.closing = True
