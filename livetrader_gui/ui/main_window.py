@@ -105,6 +105,7 @@ class MainWindow(QMainWindow):
         self.editor: StrategyEditor | None = None
         self._broker_id = ""
         self._timezone = "UTC"
+        self._names: dict[str, str] = {}
         signals.market_status_changed.connect(self.status_panel._on_market_status_changed)
         self._error_box: QMessageBox | None = None
         self._build_toolbar()
@@ -207,6 +208,7 @@ class MainWindow(QMainWindow):
 
         self._desk = desk
         self._timezone = timezone
+        self._names = dict(names)
         self.quote_model = QuoteTableModel(names, timezone, parent=self)
         self.quote_model.load(list(quotes))
         self.quotes.setModel(self.quote_model)
@@ -214,7 +216,14 @@ class MainWindow(QMainWindow):
         self.heading.setText(f"Market watch — {broker}")
         self.database_label.setText(f"Database: {database}")
         self.workbench = Workbench(
-            desk, self._signals, BarStore(), self.commands, self.confirm_proxy, timezone, failed
+            desk,
+            self._signals,
+            BarStore(),
+            self.commands,
+            self.confirm_proxy,
+            timezone,
+            failed,
+            names=names,
         )
         self.workbench.add_market_watch(self._market)
         self.setCentralWidget(self.workbench)
@@ -246,6 +255,7 @@ class MainWindow(QMainWindow):
             self.report,
             strategy_id,
             parent=self,
+            names=self._names,
         )
         wizard.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         wizard.session_started.connect(self._on_session_started)

@@ -6,7 +6,7 @@ what that session held before the window saw its facts.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -36,6 +36,7 @@ class Workbench(QWidget):
         timezone: str,
         failed: Sequence[SessionSnapshot] = (),
         parent: Any = None,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         """*failed* are the sessions that came back in ERROR: they have no runner and wait
         for the trader to recover or stop them."""
@@ -45,8 +46,8 @@ class Workbench(QWidget):
         self._commands = commands
         self._risk: dict[str, RiskStatus] = {}
         self.sessions = SessionsPanel(desk, commands, confirm, timezone)
-        self.session = SessionPanel(bars, timezone)
-        self.queue = ManualQueue(desk, commands, commands.report)
+        self.session = SessionPanel(bars, timezone, names=names)
+        self.queue = ManualQueue(desk, commands, commands.report, names=names)
         self.session.add_queue(self.queue)
         self.queue.count_changed.connect(self.session.count_queue)
         self._left = QSplitter(Qt.Orientation.Vertical)

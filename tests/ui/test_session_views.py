@@ -104,10 +104,12 @@ def test_the_gauge_says_when_the_market_is_closed(qtbot: QtBot) -> None:
     assert widget.hours.text() == "outside trading hours"
 
 
-def panel(qtbot: QtBot) -> tuple[SessionPanel, QtSessionObserver, BarStore]:
+def panel(
+    qtbot: QtBot, names: dict[str, str] | None = None
+) -> tuple[SessionPanel, QtSessionObserver, BarStore]:
     signals = EngineSignals()
     store = BarStore()
-    widget = SessionPanel(store, "Asia/Seoul")
+    widget = SessionPanel(store, "Asia/Seoul", names=names)
     qtbot.addWidget(widget)
     signals.position_changed.connect(widget.positions.push)
     signals.position_changed.connect(store.set_position)
@@ -141,6 +143,20 @@ def test_positions_follow_the_bridge_and_a_closed_position_leaves_the_table(
 
     observer.on_position_changed(position(0))
     qtbot.waitUntil(lambda: model.rowCount() == 0, timeout=2_000)
+
+
+def test_names_stand_next_to_codes_in_the_tables_and_the_chart(qtbot: QtBot) -> None:
+    widget, observer, _ = panel(qtbot, {"005930": "Samsung Electronics"})
+    placed = order(session_id=SESSION)
+
+    observer.on_position_changed(position(10))
+    observer.on_order_updated(OrderSnapshot.of(placed))
+    qtbot.waitUntil(lambda: widget.orders.rowCount() == 1 and widget.positions.rowCount() == 1)
+
+    assert widget.positions.data(widget.positions.index(0, 0)) == "005930 Samsung Electronics"
+    assert widget.orders.data(widget.orders.index(0, 1)) == "005930 Samsung Electronics"
+    assert widget.chart.symbol_box.currentText() == "005930 Samsung Electronics"
+    assert widget.chart.symbol_box.currentData() == "005930"
 
 
 def test_an_order_row_is_updated_in_place_as_the_broker_answers(qtbot: QtBot) -> None:

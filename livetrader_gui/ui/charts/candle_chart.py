@@ -7,6 +7,7 @@ when the bar store says something it shows has changed: a burst of facts costs o
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -77,15 +78,24 @@ class CandlestickItem(pg.GraphicsObject):  # type: ignore[misc]
 class CandleChart(QWidget):
     """The chart of one symbol of the selected session, with a symbol picker."""
 
-    def __init__(self, store: BarStore, timezone: str = "UTC", parent: Any = None) -> None:
+    def __init__(
+        self,
+        store: BarStore,
+        timezone: str = "UTC",
+        parent: Any = None,
+        names: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(parent)
+        self._names = names or {}
         self._store = store
         self._session: str | None = None
         self._symbol: str | None = None
         self._drawn = -2
         self._last_prices: dict[str, Decimal] = {}
         self.symbol_box = QComboBox()
-        self.symbol_box.currentTextChanged.connect(self._on_symbol_chosen)
+        self.symbol_box.currentIndexChanged.connect(
+            lambda _: self._on_symbol_chosen(self.symbol_box.currentData() or "")
+        )
         self.caption = QLabel("")
         top = QHBoxLayout()
         top.addWidget(QLabel("Symbol"))
@@ -177,7 +187,9 @@ class CandleChart(QWidget):
         self._session = session_id
         self.symbol_box.blockSignals(True)
         self.symbol_box.clear()
-        self.symbol_box.addItems(list(symbols))
+        for symbol in symbols:
+            name = self._names.get(symbol)
+            self.symbol_box.addItem(f"{symbol} {name}" if name else symbol, symbol)
         self.symbol_box.blockSignals(False)
         self._on_symbol_chosen(symbols[0] if symbols else "")
 

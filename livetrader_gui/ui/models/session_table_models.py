@@ -41,7 +41,7 @@ class PositionsTableModel(SnapshotTableModel):
         return Row(
             item,
             [
-                item.symbol,
+                self.symbol(item.symbol),
                 number(item.quantity),
                 number(item.average_price),
                 number(item.last_price),
@@ -74,7 +74,7 @@ class OrdersTableModel(_Zoned):
             item,
             [
                 self.time(item.updated_at),
-                item.symbol,
+                self.symbol(item.symbol),
                 item.direction.value,
                 number(item.quantity),
                 number(item.filled_quantity),
@@ -109,7 +109,7 @@ class SignalsTableModel(_Zoned):
             item,
             [
                 self.time(item.created_at),
-                item.symbol,
+                self.symbol(item.symbol),
                 item.direction.value,
                 number(item.quantity),
                 number(item.price),

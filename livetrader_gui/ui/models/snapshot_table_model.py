@@ -9,6 +9,7 @@ within a frame or two, an idle table costs nothing, and the model is never reset
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -49,8 +50,14 @@ class SnapshotTableModel(QAbstractTableModel):
     NUMERIC: frozenset[int] = frozenset()
     PER_SESSION = True  # False: every row shows whatever session is selected
 
-    def __init__(self, parent: Any = None, flush_ms: int = FLUSH_INTERVAL_MS) -> None:
+    def __init__(
+        self,
+        parent: Any = None,
+        flush_ms: int = FLUSH_INTERVAL_MS,
+        names: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(parent)
+        self.names: Mapping[str, str] = names or {}
         self._items: dict[str, Any] = {}  # every session's, by key, in arrival order
         self._session: str | None = None
         self._rows: list[Row] = []
@@ -60,6 +67,11 @@ class SnapshotTableModel(QAbstractTableModel):
         self._timer.setSingleShot(True)
         self._timer.setInterval(flush_ms)
         self._timer.timeout.connect(self.flush)
+
+    def symbol(self, code: str) -> str:
+        """Return *code* with the instrument's name beside it, where the name is known."""
+        name = self.names.get(code)
+        return f"{code} {name}" if name else code
 
     # ------------------------------------------------------------------ what subclasses define
 

@@ -9,6 +9,7 @@ signal whose execute is under way cannot be executed again: its buttons wait for
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -61,7 +62,7 @@ class PendingSignalsModel(SnapshotTableModel):
         return Row(
             item,
             [
-                item.symbol,
+                self.symbol(item.symbol),
                 item.direction.value,
                 number(item.quantity),
                 number(item.price),
@@ -89,7 +90,12 @@ class ManualQueue(QWidget):
     count_changed = Signal(int)
 
     def __init__(
-        self, desk: TradingDesk, commands: CommandRunner, report: Any, parent: Any = None
+        self,
+        desk: TradingDesk,
+        commands: CommandRunner,
+        report: Any,
+        parent: Any = None,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
         self._desk = desk
@@ -97,7 +103,7 @@ class ManualQueue(QWidget):
         self._report = report
         self._session_id: str | None = None
         self._busy: set[str] = set()  # signals whose execute or dismiss is under way
-        self.model = PendingSignalsModel(parent=self)
+        self.model = PendingSignalsModel(parent=self, names=names)
         self.view = table(self.model)
         self.hint = QLabel("No session selected.")
         self.hint.setWordWrap(True)

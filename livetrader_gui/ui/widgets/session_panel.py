@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -31,15 +32,21 @@ from livetrader_gui.ui.widgets.tables import table
 class SessionPanel(QWidget):
     """Everything about one session; ``show_session`` switches every part at once."""
 
-    def __init__(self, store: BarStore, timezone: str, parent: Any = None) -> None:
+    def __init__(
+        self,
+        store: BarStore,
+        timezone: str,
+        parent: Any = None,
+        names: Mapping[str, str] | None = None,
+    ) -> None:
         super().__init__(parent)
         self.heading = QLabel("No session — start one with Go live or Paper trade")
         style_label(self.heading, css=HEADING)
         self.gauge = RiskGauge()
-        self.chart = CandleChart(store, timezone)
-        self.positions = PositionsTableModel(parent=self)
-        self.orders = OrdersTableModel(timezone, parent=self)
-        self.signals = SignalsTableModel(timezone, parent=self)
+        self.chart = CandleChart(store, timezone, names=names)
+        self.positions = PositionsTableModel(parent=self, names=names)
+        self.orders = OrdersTableModel(timezone, parent=self, names=names)
+        self.signals = SignalsTableModel(timezone, parent=self, names=names)
         self.activity = ActivityTableModel(timezone, parent=self)
         self.tabs = QTabWidget()
         self.tabs.addTab(table(self.positions), "Positions")

@@ -10,7 +10,7 @@ paper trading to collect paper days. A paper session needs no gate: it moves no 
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -125,7 +125,9 @@ class ChoicePage(QWizardPage):
                 "per entry"
             )
             for symbol in strategy.symbols:
-                item = QListWidgetItem(symbol)
+                name = self._wizard.names.get(symbol)
+                item = QListWidgetItem(f"{symbol} {name}" if name else symbol)
+                item.setData(Qt.ItemDataRole.UserRole, symbol)
                 item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
                 item.setCheckState(Qt.CheckState.Checked)
                 self.symbols.addItem(item)
@@ -134,7 +136,11 @@ class ChoicePage(QWizardPage):
     def chosen_symbols(self) -> tuple[str, ...]:
         """Return the ticked symbols."""
         items = (self.symbols.item(i) for i in range(self.symbols.count()))
-        return tuple(i.text() for i in items if i.checkState() == Qt.CheckState.Checked)
+        return tuple(
+            str(i.data(Qt.ItemDataRole.UserRole))
+            for i in items
+            if i.checkState() == Qt.CheckState.Checked
+        )
 
     def isComplete(self) -> bool:
         return (
@@ -431,8 +437,10 @@ class GoLiveWizard(QWizard):
         report: Any,
         strategy_id: str | None = None,
         parent: QWidget | None = None,
+        names: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(parent)
+        self.names: Mapping[str, str] = names or {}
         self.desk = desk
         self.commands = commands
         self.report = report
