@@ -11,7 +11,8 @@ import asyncio
 import logging
 from collections import deque
 
-from livetrader_gui.application.ports import IAuditJournal, StorageError
+from livetrader_gui.application.ports import IAuditJournal, ISessionObserver, StorageError
+from livetrader_gui.application.read_models import LogEntry, LogLevel
 from livetrader_gui.domain import AuditEntry
 
 _log = logging.getLogger(__name__)
@@ -62,3 +63,39 @@ class BufferedJournal:
         stored = await self._journal.list_entries(session_id, limit)
         waiting = [e for e in self._waiting if session_id in (None, e.session_id)]
         return (stored + waiting)[-limit:]
+
+
+class NarratedJournal:
+    """An ``IAuditJournal`` that also tells the observers each entry it has written, as a line
+    of the Activity log: the journal is the story of a session, and the log shows it as it
+    happens. An entry the store refused is told when a later append or flush writes it, once.
+    """
+
+    def __init__(self, journal: IAuditJournal, observer: ISessionObserver) -> None:
+        self._journal = journal
+        self._observer = observer
+
+    async def append(self, entry: AuditEntry) -> None:
+        await self._journal.append(entry)
+        self._observer.on_log(LogEntry(entry.at, level_of(entry), entry.message, entry.session_id))
+
+    async def list_entries(
+        self, session_id: str | None = None, limit: int = 1_000
+    ) -> list[AuditEntry]:
+        return await self._journal.list_entries(session_id, limit)
+
+
+_ERRORS = frozenset({"fill_conflict", "fill_excluded"})
+_WARNINGS = frozenset({"kill_switch", "reconcile", "position_adjusted", "unclean_shutdown"})
+
+
+def level_of(entry: AuditEntry) -> LogLevel:
+    """Return how much a journal entry matters to the trader reading the Activity log."""
+    data = entry.data
+    if entry.kind in _ERRORS or data.get("status") in ("ERROR", "REJECTED"):
+        return LogLevel.ERROR
+    if entry.kind in _WARNINGS or data.get("approved") is False:
+        return LogLevel.WARNING
+    if data.get("trading_state") in ("HALTED", "REDUCING") or data.get("status") == "PAUSED":
+        return LogLevel.WARNING
+    return LogLevel.INFO

@@ -186,6 +186,29 @@ def test_the_activity_log_says_why_a_signal_did_not_trade(qtbot: QtBot) -> None:
     assert widget.activity.message(0) == "entry on 005930 refused: max positions 3/3"
 
 
+def test_the_activity_log_can_be_narrowed_to_warnings_and_errors(qtbot: QtBot) -> None:
+    widget, observer, _ = panel(qtbot)
+    for level in (LogLevel.INFO, LogLevel.WARNING, LogLevel.ERROR, LogLevel.INFO):
+        observer.on_log(LogEntry(T0, level, f"a line at {level.value}", SESSION))
+    qtbot.waitUntil(lambda: widget.activity.rowCount() == 4, timeout=2_000)
+    shown = widget.activity_filter
+
+    def levels() -> list[str]:
+        return [shown.data(shown.index(row, 1)) for row in range(shown.rowCount())]
+
+    assert [widget.levels.itemText(i) for i in range(widget.levels.count())] == [
+        "Everything",
+        "Warnings and errors",
+        "Errors only",
+    ]
+    widget.levels.setCurrentIndex(1)
+    assert levels() == ["WARNING", "ERROR"]
+    widget.levels.setCurrentIndex(2)
+    assert levels() == ["ERROR"]
+    widget.levels.setCurrentIndex(0)
+    assert levels() == ["INFO", "WARNING", "ERROR", "INFO"]
+
+
 def bar(minute: int, close: int, sma: float) -> BarSnapshot:
     price = Decimal(close)
     candle = Candle(
@@ -227,7 +250,7 @@ def test_the_chart_draws_candles_with_the_rules_indicators_on_their_axes(qtbot: 
 def test_the_time_axis_names_the_day_wherever_it_changes(qtbot: QtBot) -> None:
     widget, observer, _ = panel(qtbot)
     chart = widget.chart
-    day = [*range(0, 60), *range(24 * 60, 24 * 60 + 60)]  # 10:00 to 10:59 on two days
+    day = [*range(60), *range(24 * 60, 24 * 60 + 60)]  # 10:00 to 10:59 on two days
     for minute in day:
         observer.on_candle_closed(bar(minute, 72_000, 72_000.0))
     chart.redraw()
@@ -240,7 +263,8 @@ def test_the_time_axis_names_the_day_wherever_it_changes(qtbot: QtBot) -> None:
     assert days == [0, 60], "each day's first bar is a major tick"
     assert axis.tickStrings(days, 1.0, spacing_days) == ["Nov 24", "Nov 25"]
     labels = axis.tickStrings(times, 1.0, spacing_times)
-    assert labels and all(label.endswith(("0", "5")) and ":" in label for label in labels)
+    assert labels
+    assert all(label.endswith(("0", "5")) and ":" in label for label in labels)
     assert len(days) + len(times) <= 800 // 80, "no more labels than there is room for"
 
 

@@ -27,7 +27,7 @@ from decimal import Decimal
 from typing import Any, TypeVar, cast
 
 from livetrader_gui.application.eager import eager, gather_eagerly, settle
-from livetrader_gui.application.journal import BufferedJournal
+from livetrader_gui.application.journal import BufferedJournal, NarratedJournal
 from livetrader_gui.application.live_trading.book import SessionBook, TickView
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.daily_risk import DailyRisk
@@ -72,6 +72,7 @@ from livetrader_gui.domain import (
 )
 from livetrader_gui.domain.risk_rules import next_trading_state, protective_exit
 from livetrader_gui.domain.sizing import position_quantity
+from livetrader_gui.domain.values import plain
 from livetrader_gui.processing import ProcessingEngine
 
 _log = logging.getLogger(__name__)
@@ -110,7 +111,9 @@ class LiveTradingRunner:
         self._broker = broker
         journal = services.journal
         self._journal_sink = (
-            journal if isinstance(journal, BufferedJournal) else BufferedJournal(journal)
+            journal
+            if isinstance(journal, BufferedJournal)
+            else BufferedJournal(NarratedJournal(journal, services.observer))
         )
         self._services = services
         self._calendar = calendar
@@ -363,8 +366,7 @@ class LiveTradingRunner:
             is TradingState.REDUCING
         ):
             session.reduce_only(now)
-        session.status_reason = reason
-        self._log(LogLevel.INFO, reason)
+        session.status_reason = reason  # journalled, and so in the Activity log, as it changes
         await self._status_changed()
         self._wake.set()
 
@@ -388,7 +390,14 @@ class LiveTradingRunner:
         account = await within(self._timer, self._broker.get_account(), self._limits.broker_timeout)
         self._flow.account = account
         await self._daily.roll(now, account.equity)
-        await self._desk.expire(now)
+        for signal in await self._desk.expire(now):
+            await self._journal(
+                "signal_expired",
+                f"{signal.direction.value} {plain(signal.quantity)} {signal.symbol} expired "
+                f"unanswered (signal {signal.id})",
+                signal_id=signal.id,
+                symbol=signal.symbol,
+            )
         await self._orders.sync()
         in_session = self._calendar.is_open(now)
         view = self._book.view()
@@ -587,7 +596,6 @@ class LiveTradingRunner:
         else:
             session.reactivate(self._clock.now())
         session.status_reason = reason
-        self._log(LogLevel.WARNING, reason)
         await self._status_changed()
 
     def get_risk_status(self) -> RiskStatus:

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass, replace
 
-from livetrader_gui.application.journal import BufferedJournal
+from livetrader_gui.application.journal import BufferedJournal, NarratedJournal
 from livetrader_gui.application.live_trading.book import SessionBook
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.exceptions import (
@@ -92,8 +92,10 @@ class LiveTradingSessionManager:
         self._broker_registry = broker_registry
         self._engine = processing_engine
         if not isinstance(services.journal, BufferedJournal):
-            # A journal entry the store refuses must not stop an order from being tracked.
-            services = replace(services, journal=BufferedJournal(services.journal))
+            # A journal entry the store refuses must not stop an order from being tracked;
+            # each one written is also a line of the Activity log.
+            narrated = NarratedJournal(services.journal, services.observer)
+            services = replace(services, journal=BufferedJournal(narrated))
         self._services = services
         self._calendars = calendars
         self._paper_sessions = paper_session_repo

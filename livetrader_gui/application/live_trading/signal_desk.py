@@ -101,8 +101,11 @@ class SignalDesk:
         for signal in list(self._pending.values()):
             await self.close(signal, close)
 
-    async def expire(self, now: datetime) -> None:
-        """Close the pending signals whose time is up."""
+    async def expire(self, now: datetime) -> list[TradingSignal]:
+        """Close the pending signals whose time is up; return them."""
+        expired = []
         for signal in list(self._pending.values()):
             if signal.status is SignalStatus.PENDING and signal.is_expired(now):
                 await self.close(signal, TradingSignal.expire)
+                expired.append(signal)
+        return expired

@@ -176,11 +176,6 @@ class SignalFlow:
             reasons=decision.codes,
             signal_id=signal.id,
         )
-        if not decision.approved:
-            self._log(
-                LogLevel.WARNING,
-                f"{signal.direction.value.lower()} {signal.symbol} refused: {decision.summary}",
-            )
 
     def _passes_risk_check(
         self, quote: Quote, quantity: Decimal, view: TickView | None
@@ -231,13 +226,8 @@ class SignalFlow:
         finally:
             if signal.direction is TradeDirection.BUY:
                 self._book.reserved -= 1
+        # A rejected order is in the journal, and so in the Activity log, as an error.
         await self._desk.close(signal, lambda s: s.mark_executed(update.order.client_order_id))
-        if update.order.reject_reason:
-            self._log(
-                LogLevel.ERROR,
-                f"order for {signal.symbol} {update.order.status.value.lower()}: "
-                f"{update.order.reject_reason}",
-            )
         return update
 
     async def execute_pending(self, signal_id: str) -> OrderUpdate | None:
@@ -250,6 +240,7 @@ class SignalFlow:
         """
         self._orders.permit(self._desk.get(signal_id).direction)
         signal = self._desk.claim(signal_id)
+        await self._trader_did("Execute", signal)
         try:
             now = self._clock.now()
             if signal.is_expired(now):
@@ -287,4 +278,16 @@ class SignalFlow:
 
     async def dismiss(self, signal_id: str) -> None:
         """Let a pending MANUAL signal go."""
-        await self._desk.close(self._desk.get(signal_id), TradingSignal.dismiss)
+        signal = self._desk.get(signal_id)
+        await self._desk.close(signal, TradingSignal.dismiss)
+        await self._trader_did("Dismiss", signal)
+
+    async def _trader_did(self, action: str, signal: TradingSignal) -> None:
+        await self._journal(
+            "trader_action",
+            f"{action} by the trader: {signal.direction.value} {plain(signal.quantity)} "
+            f"{signal.symbol} (signal {signal.id})",
+            action=action.lower(),
+            signal_id=signal.id,
+            symbol=signal.symbol,
+        )

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QRegularExpression, QSortFilterProxyModel, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
     QLabel,
     QSplitter,
     QTabWidget,
@@ -27,6 +29,13 @@ from livetrader_gui.ui.models.session_table_models import (
 )
 from livetrader_gui.ui.widgets.risk_gauge import RiskGauge
 from livetrader_gui.ui.widgets.tables import table
+
+# What the Activity tab shows: a pattern over the Level column.
+ACTIVITY_LEVELS = {
+    "Everything": "",
+    "Warnings and errors": "^(WARNING|ERROR)$",
+    "Errors only": "^ERROR$",
+}
 
 
 class SessionPanel(QWidget):
@@ -52,9 +61,26 @@ class SessionPanel(QWidget):
         self.tabs.addTab(table(self.positions), "Positions")
         self.tabs.addTab(table(self.orders), "Orders")
         self.tabs.addTab(table(self.signals), "Signals")
-        self.activity_view = table(self.activity)
-        self.tabs.addTab(self.activity_view, "Activity")
-        self.activity.rowsInserted.connect(lambda *_: self.activity_view.scrollToBottom())
+        # The Activity tab: every line of the session's story, filtered by level if asked.
+        self.activity_filter = QSortFilterProxyModel(self)
+        self.activity_filter.setSourceModel(self.activity)
+        self.activity_filter.setFilterKeyColumn(1)
+        self.activity_view = table(self.activity_filter, (70, 76))
+        self.levels = QComboBox()
+        for label, pattern in ACTIVITY_LEVELS.items():
+            self.levels.addItem(label, pattern)
+        self.levels.currentIndexChanged.connect(self._on_level_chosen)
+        shown = QHBoxLayout()
+        shown.addWidget(QLabel("Show"))
+        shown.addWidget(self.levels)
+        shown.addStretch(1)
+        activity = QWidget()
+        column = QVBoxLayout(activity)
+        column.setContentsMargins(0, 2, 0, 0)
+        column.addLayout(shown)
+        column.addWidget(self.activity_view)
+        self.tabs.addTab(activity, "Activity")
+        self.activity_filter.rowsInserted.connect(lambda *_: self.activity_view.scrollToBottom())
         top = QSplitter(Qt.Orientation.Horizontal)
         top.addWidget(self.chart)
         top.addWidget(self.gauge)
@@ -73,6 +99,11 @@ class SessionPanel(QWidget):
         layout.addWidget(self.heading)
         layout.addWidget(body)
         self.session: SessionSnapshot | None = None
+
+    def _on_level_chosen(self) -> None:
+        self.activity_filter.setFilterRegularExpression(
+            QRegularExpression(str(self.levels.currentData()))
+        )
 
     def add_queue(self, queue: QWidget) -> None:
         """Put the MANUAL queue first among the tabs."""

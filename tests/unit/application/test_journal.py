@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from livetrader_gui.application.journal import BufferedJournal
+from livetrader_gui.application.journal import BufferedJournal, NarratedJournal
 from livetrader_gui.application.ports import StorageError
 from livetrader_gui.domain import AuditEntry
 from tests.builders import T0
-from tests.fakes import FakeJournal
+from tests.fakes import FakeJournal, RecordingObserver
 
 
 class FailingJournal(FakeJournal):
@@ -53,3 +53,24 @@ async def test_appends_at_the_same_time_write_each_entry_once() -> None:
     await asyncio.gather(*(journal.append(entry(n)) for n in range(20)))
 
     assert [e.message for e in store.entries] == [f"entry {n}" for n in range(20)]
+
+
+async def test_a_narrated_journal_tells_each_entry_once_when_the_store_has_written_it() -> None:
+    store = FailingJournal()
+    observer = RecordingObserver()
+    journal = BufferedJournal(NarratedJournal(store, observer))  # type: ignore[arg-type]
+    store.failing = True
+
+    await journal.append(entry(1))
+    assert observer.logs() == [], "not told before it is written"
+    await journal.flush()
+    store.failing = False
+    await journal.append(entry(2))
+    await journal.flush()
+
+    assert observer.logs() == ["entry 1", "entry 2"]
+    assert [e.session_id for e in observer.facts["on_log"]] == ["S-1", "S-1"]  # type: ignore[attr-defined]
+    assert [e.message for e in await NarratedJournal(store, observer).list_entries("S-1")] == [
+        "entry 1",
+        "entry 2",
+    ]

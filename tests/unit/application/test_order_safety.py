@@ -86,7 +86,10 @@ async def test_once_the_store_takes_the_answer_again_the_session_reconciles_and_
     assert stored.status is OrderStatus.FILLED
     assert h.session.trading_state is TradingState.ACTIVE
     assert h.runner.unsaved == ()
-    assert "the broker's answers are saved and the account reconciles" in h.observer.logs()
+    assert (
+        "session running (ACTIVE): the broker's answers are saved and the account reconciles"
+        in h.observer.logs()
+    )
     await h.minute(s005930=110, s000660=120)
     assert h.runner.book.held(HYNIX) > 0  # trading goes on
 
