@@ -23,11 +23,8 @@ async def world(xkrx: ExchangeTradingCalendar) -> World:
 
 
 def lines(world: World, session_id: str) -> list[LogEntry]:
-    return [
-        e
-        for e in world.h.observer.facts["on_log"]  # type: ignore[attr-defined]
-        if e.session_id in (None, session_id)
-    ]
+    told = [e for e in world.h.observer.facts["on_log"] if isinstance(e, LogEntry)]
+    return [e for e in told if e.session_id in (None, session_id)]
 
 
 def said(world: World, session_id: str, *words: str) -> list[LogEntry]:

@@ -58,7 +58,7 @@ async def test_appends_at_the_same_time_write_each_entry_once() -> None:
 async def test_a_narrated_journal_tells_each_entry_once_when_the_store_has_written_it() -> None:
     store = FailingJournal()
     observer = RecordingObserver()
-    journal = BufferedJournal(NarratedJournal(store, observer))  # type: ignore[arg-type]
+    journal = BufferedJournal(NarratedJournal(store, observer))
     store.failing = True
 
     await journal.append(entry(1))
