@@ -39,6 +39,7 @@ from livetrader_gui.app.demo import HISTORY_START, DemoStores, needs_demo, prepa
 from livetrader_gui.app.settings import AppSettings
 from livetrader_gui.application.backtesting import BacktestService
 from livetrader_gui.application.desk import TradingDesk
+from livetrader_gui.application.journal import NarratedJournal
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
 from livetrader_gui.application.market_watch import MarketWatch
@@ -77,6 +78,8 @@ class Workspace:
     demo: asyncio.Task[None] | None = None
     # What reconciling the restored sessions with their brokers found at the last start.
     differences: list[str] = field(default_factory=list)
+    # The start of the last run when it never recorded its stop (None: it stopped cleanly).
+    unclean: AuditEntry | None = None
 
     async def start(self, tell: Callable[[str], None] = lambda _: None) -> list[str]:
         """Start the background services and bring back the sessions of the last run, PAUSED.
@@ -90,6 +93,19 @@ class Workspace:
         if await needs_demo(self.strategies):
             self.demo = asyncio.create_task(self._prepare_demo(tell), name="demo")
         self.differences = await self.manager.restore_sessions()
+        if self.unclean is not None:
+            found = "; ".join(self.differences) or "no difference from the brokers' records"
+            # Narrated: the Activity log of every session shows it.
+            await NarratedJournal(self.journal, self.services.observer).append(
+                AuditEntry(
+                    "unclean_shutdown",
+                    f"LiveTrader did not stop cleanly last time (the run started "
+                    f"{self.unclean.at:%Y-%m-%d %H:%M} UTC recorded no stop); the sessions "
+                    f"came back paused and were reconciled: {found}",
+                    self.clock.now(),
+                    data={"differences": tuple(self.differences)},
+                )
+            )
         return self.differences
 
     async def _prepare_demo(self, tell: Callable[[str], None]) -> None:
@@ -195,6 +211,9 @@ async def build_workspace(
         await simulator.connect()
         await registry.refresh_health()
         instruments = await simulator.get_instruments()
+        # A start with no stop after it: the last run ended by a crash, a kill or a power cut.
+        last = await journal.latest_of_kinds("app_started", "app_stopped")
+        unclean = last if last is not None and last.kind == "app_started" else None
         await journal.append(
             AuditEntry(
                 "app_started",
@@ -262,6 +281,7 @@ async def build_workspace(
             engine,
             TomlStrategyFiles(clock, engine),
         ),
+        unclean=unclean,
         market_watch=MarketWatch(
             simulator,
             calendar,

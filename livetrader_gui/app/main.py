@@ -206,7 +206,9 @@ async def _run(
     ready.add_done_callback(
         lambda done: _log.info("ready %.3f s after start", done.result() - started)
     )
-    if differences:
+    if workspace.unclean is not None:
+        window.tell_unclean_shutdown(f"{workspace.unclean.at:%Y-%m-%d %H:%M} UTC", differences)
+    elif differences:
         more = f" (and {len(differences) - 1} more, in the log)" if len(differences) > 1 else ""
         window.report(
             f"After the restart the broker differs from the records: {differences[0]}{more}. "
@@ -221,7 +223,7 @@ async def _run(
             await asyncio.sleep(settings.smoke_seconds)
             ready_at = ready.result() if ready.done() else None
             code = _finish_smoke_test(settings, window, workspace, started, first_paint, ready_at)
-            window.close()  # the same way out as a trader closing the window
+            window.quit_now()  # the way out of a trader closing the window, without asking
         await closed.wait()
     finally:
         await workspace.shutdown()
@@ -299,13 +301,14 @@ def _quotes_shown(window: object) -> asyncio.Future[float]:
 def _close_on_termination(window: object) -> None:
     """Make Ctrl+C and SIGTERM close the window, which shuts down in order."""
     from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QWidget
 
-    assert isinstance(window, QWidget)
+    from livetrader_gui.ui.main_window import MainWindow
+
+    assert isinstance(window, MainWindow)
 
     def request_close(signum: int, _frame: object) -> None:
         _log.info("signal %d received: closing", signum)
-        QTimer.singleShot(0, window.close)
+        QTimer.singleShot(0, window.quit_now)
 
     for signum in (signal.SIGINT, signal.SIGTERM):
         signal.signal(signum, request_close)

@@ -86,7 +86,7 @@ async def _shoot(folder: Path) -> list[Path]:
     finally:
         await window.commands.wait()
         await workspace.shutdown()
-        window.close()
+        window.quit_now()
     return saved
 
 

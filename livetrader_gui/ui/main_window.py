@@ -108,6 +108,8 @@ class MainWindow(QMainWindow):
         self._names: dict[str, str] = {}
         signals.market_status_changed.connect(self.status_panel._on_market_status_changed)
         self._error_box: QMessageBox | None = None
+        self._quitting = False
+        self.unclean_box: QMessageBox | None = None
         self._build_toolbar()
         self._build_menus()
         self.theme = Theme.named(settings.value("theme") if settings is not None else None)
@@ -433,7 +435,56 @@ class MainWindow(QMainWindow):
     def _on_error_box_closed(self) -> None:
         self._error_box = None
 
+    def quit_now(self) -> None:
+        """Close without asking (a termination signal, the smoke test)."""
+        self._quitting = True
+        self.close()
+
+    def running_sessions(self) -> list[SessionSnapshot]:
+        """Return the sessions that trade now."""
+        from livetrader_gui.domain import SessionStatus
+
+        if self._desk is None:
+            return []
+        return [s for s in self._desk.sessions() if s.status is SessionStatus.RUNNING]
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        running = [] if self._quitting else self.running_sessions()
+        if running:
+            names = ", ".join(s.strategy_name for s in running[:3])
+            more = f" and {len(running) - 3} more" if len(running) > 3 else ""
+            question = (
+                f"{len(running)} session(s) are trading: {names}{more}.\n\n"
+                "If you quit, they stop trading now; open orders stay with the broker. "
+                "They come back PAUSED the next time LiveTrader starts, reconciled with the "
+                "broker, and you resume them when you are ready.\n\nQuit LiveTrader?"
+            )
+            if not self.confirm("Quit with sessions running", question):
+                event.ignore()
+                return
+        self._quitting = True
         self.save_layout()
         self.closed.emit()
         super().closeEvent(event)
+
+    def tell_unclean_shutdown(self, started: str, differences: Sequence[str]) -> None:
+        """Say that the last run did not stop cleanly, and what reconciliation found."""
+        found = (
+            "Reconciliation found these differences; the sessions stay paused until you have "
+            "checked them:\n\n" + "\n".join(f"• {d}" for d in differences)
+            if differences
+            else "Reconciliation found no difference between the records and the brokers."
+        )
+        message = (
+            f"LiveTrader did not stop cleanly last time (the run started {started} recorded "
+            f"no stop: a crash, a kill or a power cut). Every session came back PAUSED.\n\n"
+            f"{found}"
+        )
+        self.report("The last run did not stop cleanly; the sessions came back paused")
+        box = QMessageBox(
+            QMessageBox.Icon.Warning, "Last run did not stop cleanly", message, parent=self
+        )
+        box.setModal(False)
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.unclean_box = box
+        box.show()

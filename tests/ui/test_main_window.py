@@ -175,3 +175,23 @@ def test_a_missing_resource_names_the_places_looked_in() -> None:
         FileNotFoundError, match=r"resource 'icons/nope\.svg' not found \(looked in"
     ):
         resource_path("icons/nope.svg")
+
+
+def test_after_an_unclean_shutdown_the_window_says_so_and_what_reconciliation_found(
+    qtbot: QtBot, xkrx: ExchangeTradingCalendar
+) -> None:
+    win, _ = window(qtbot, xkrx)
+
+    win.tell_unclean_shutdown("2026-11-24 00:55 UTC", ["SIM holds 5 005930, records say 0"])
+
+    assert win.unclean_box is not None
+    text = win.unclean_box.text()
+    assert "did not stop cleanly" in text
+    assert "2026-11-24 00:55 UTC" in text
+    assert "• SIM holds 5 005930, records say 0" in text
+    assert "stay paused until you have checked" in text
+    assert not win.unclean_box.isModal(), "the sessions' loop keeps turning"
+    win.unclean_box.close()
+    win.tell_unclean_shutdown("2026-11-24 00:55 UTC", [])
+    assert "found no difference" in win.unclean_box.text()
+    win.unclean_box.close()

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
+
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
 from livetrader_gui.domain import SessionStatus, TradingState
+from livetrader_gui.ui.colours import PALETTE, Tone
 from tests.window import Desk
 from tests.world import started_with_a_position
 
@@ -19,7 +22,7 @@ async def test_a_started_session_is_listed_selected_and_shown(
     assert sessions.model.rowCount() == 1
     assert sessions.selected() is not None
     assert sessions.selected().session_id == session_id  # type: ignore[union-attr]
-    assert desk.bench.session.heading.text().endswith("AUTO · RUNNING")
+    assert desk.bench.session.heading.text().endswith("AUTO · LIVE, real orders · RUNNING")
     desk.bench.session.positions.flush()
     assert desk.bench.session.positions.rowCount() == 1  # 005930, bought on the fourth minute
     assert desk.bench.session.positions.data(desk.bench.session.positions.index(0, 1)) == "9,090"
@@ -115,3 +118,64 @@ async def test_a_failed_command_is_reported_in_words_not_a_traceback(
     await desk.settled()
 
     assert desk.window.notice.text() == "Pause failed: no active session S-missing"
+
+
+async def test_quitting_with_a_running_session_asks_first_and_says_it_comes_back_paused(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    desk = Desk(xkrx)
+    session_id = await started_with_a_position(desk.world)
+    await desk.settled()
+    questions: list[str] = []
+
+    def ask(title: str, question: str) -> bool:
+        questions.append(question)
+        return desk.answer
+
+    desk.window.confirm = ask
+    desk.window.show()
+    desk.answer = False
+
+    desk.window.close()
+
+    assert desk.window.isVisible(), "the trader said no: the window stays"
+    (question,) = questions
+    assert "1 session(s) are trading" in question
+    assert "come back PAUSED the next time LiveTrader starts" in question
+    desk.answer = True
+    desk.window.close()
+    assert not desk.window.isVisible()
+    assert len(questions) == 2
+    await desk.world.manager.stop_session(session_id)
+
+
+async def test_quitting_with_no_running_session_asks_nothing(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    desk = Desk(xkrx)
+    session_id = await started_with_a_position(desk.world)
+    await desk.world.manager.pause_session(session_id)
+    await desk.settled()
+    desk.window.show()
+
+    desk.window.close()
+
+    assert desk.asked == []
+    assert not desk.window.isVisible()
+    await desk.world.manager.stop_session(session_id)
+
+
+async def test_a_live_session_is_told_apart_from_a_paper_one_at_a_glance(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    desk = Desk(xkrx)
+    session_id = await started_with_a_position(desk.world)
+    await desk.settled()
+    model = desk.bench.sessions.model
+
+    assert model.data(model.index(0, 2)) == "LIVE"
+    assert model.data(model.index(0, 2), Qt.ItemDataRole.FontRole).bold()
+    assert model.data(model.index(0, 2), Qt.ItemDataRole.ForegroundRole) == PALETTE.colour(Tone.BAD)
+    assert "LIVE, real orders" in desk.bench.session.heading.text()
+    assert PALETTE.css(Tone.BAD) in desk.bench.session.heading.styleSheet()
+    await desk.world.manager.stop_session(session_id)

@@ -373,6 +373,15 @@ class SqlAuditJournal:
             latest: datetime | None = await db.scalar(query)
             return latest
 
+    async def latest_of_kinds(self, *kinds: str) -> AuditEntry | None:
+        """Return the newest entry of one of *kinds*, or None if there is none."""
+        query = (
+            select(AuditRow).where(AuditRow.kind.in_(kinds)).order_by(AuditRow.seq.desc()).limit(1)
+        )
+        async with self._sessions() as db:
+            row = await db.scalar(query)
+        return None if row is None else mapping.audit_from(row)
+
     async def list_entries(
         self, session_id: str | None = None, limit: int = 1_000
     ) -> list[AuditEntry]:

@@ -136,9 +136,12 @@ class SessionPanel(QWidget):
     def _set_heading(self, session: SessionSnapshot | None) -> None:
         if session is None:
             self.heading.setText("No session — start one with Go live or Paper trade")
+            style_label(self.heading, css=HEADING)
             return
-        paper = " · paper" if session.is_paper else ""
+        money = "paper" if session.is_paper else "LIVE, real orders"
         self.heading.setText(
             f"{session.strategy_name} on {session.broker_id} · "
-            f"{session.execution_mode.value}{paper} · {session.status.value}"
+            f"{session.execution_mode.value} · {money} · {session.status.value}"
         )
+        # Real money is never mistaken for paper: its heading is in the warning red.
+        style_label(self.heading, None if session.is_paper else Tone.BAD, HEADING)
