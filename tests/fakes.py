@@ -93,6 +93,9 @@ class FakeStrategyRepository:
     async def list_all(self) -> list[Strategy]:
         return list(self.strategies.values())
 
+    async def delete(self, strategy_id: str) -> None:
+        self.strategies.pop(strategy_id, None)
+
 
 class FakeSessionRepository(MemorySessionRepository):
     """Sessions in memory (``ILiveTradingSessionRepository``); stores copies of the status."""

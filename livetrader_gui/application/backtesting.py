@@ -75,6 +75,10 @@ class BacktestService:
         self._results = results
         self._clock = clock
 
+    async def latest(self, strategy: Strategy) -> BacktestResult | None:
+        """Return the newest stored backtest of *strategy*'s current rules, if any."""
+        return await self._results.get_latest_by_strategy(strategy.id, strategy.rules_hash)
+
     async def run(
         self,
         request: BacktestRequest,
@@ -129,6 +133,25 @@ class BacktestService:
             final_equity=outcome.final_equity,
             metrics=outcome.metrics,
             created_at=self._clock.now(),
+            curve=daily_curve(outcome.equity, config.timezone),
+            costs=request.costs,
         )
         await self._results.add(result)
         return result, outcome
+
+
+def daily_curve(equity: pd.Series, timezone: str) -> tuple[tuple[datetime, Decimal], ...]:
+    """Return the equity at the last minute of each local trading day, oldest first: what a
+    stored backtest keeps of its curve (a few hundred points, not every minute)."""
+    if equity.empty:
+        return ()
+    index = pd.DatetimeIndex(equity.index)
+    if index.tz is None:
+        index = index.tz_localize("UTC")
+    series = pd.Series(equity.to_numpy(dtype=float), index=index)
+    last = series.groupby(index.tz_convert(timezone).date).tail(1)
+    moments = pd.DatetimeIndex(last.index).to_pydatetime()
+    return tuple(
+        (at, Decimal(repr(round(float(value), 2))))
+        for at, value in zip(moments, last.to_numpy(), strict=True)
+    )

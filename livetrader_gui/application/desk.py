@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -50,11 +50,38 @@ from livetrader_gui.domain import (
     TradeDirection,
 )
 from livetrader_gui.domain.risk_rules import check_order_permitted
+from livetrader_gui.domain.sizing import TradingCosts
 from livetrader_gui.processing import FormulaError, ProcessingEngine
-from livetrader_gui.processing.backtest import BacktestOutcome
+from livetrader_gui.processing.backtest import BacktestOutcome, ExitPrices
 
-# How much history a backtest started from the window covers, up to now.
+# How much history a backtest started from the window covers, up to now (by default).
 BACKTEST_HISTORY = timedelta(days=182)
+BACKTEST_MONTHS = (1, 3, 6, 12, 24)
+
+
+@dataclass(frozen=True, slots=True)
+class BacktestSettings:
+    """How a backtest from the window runs: its period, its money and what it charges."""
+
+    months: int = 6
+    capital: Decimal = DEFAULT_PAPER_CAPITAL
+    costs: TradingCosts = field(default_factory=TradingCosts)
+    exits: ExitPrices = ExitPrices.RANGE
+
+    def __post_init__(self) -> None:
+        if self.months not in BACKTEST_MONTHS:
+            raise ValueError(
+                f"backtest period: {self.months} months is not offered "
+                f"({', '.join(map(str, BACKTEST_MONTHS))})"
+            )
+        if not self.capital > 0:
+            raise ValueError(f"backtest capital: {self.capital} must be above 0")
+
+    @property
+    def history(self) -> timedelta:
+        """Return the period, back from now."""
+        return BACKTEST_HISTORY if self.months == 6 else timedelta(days=round(self.months * 30.4))
+
 
 # Errors whose message the window shows as it is: they name what is wrong and where.
 TRADER_ERRORS: tuple[type[Exception], ...] = (
@@ -146,9 +173,55 @@ class TradingDesk:
         """Return every saved strategy."""
         return await self._strategies.list_all()
 
-    async def save_strategy(self, strategy: Strategy) -> None:
-        """Save *strategy* (a new version replaces the old one under the same id)."""
+    async def save_strategy(self, strategy: Strategy, broker_id: str | None = None) -> None:
+        """Save *strategy* (a new version replaces the old one under the same id).
+
+        With *broker_id*, every symbol must be one of that broker's instruments: a
+        ``ValueError`` names the ones it does not list, and nothing is saved.
+        """
+        if broker_id is not None:
+            unknown = await self.unknown_symbols(strategy.symbols, broker_id)
+            if unknown:
+                listed = ", ".join(await self._instrument_codes(broker_id))
+                raise ValueError(
+                    f"symbols: {', '.join(repr(s) for s in unknown)} "
+                    f"{'is' if len(unknown) == 1 else 'are'} not listed by {broker_id} "
+                    f"(it lists {listed})"
+                )
         await self._strategies.save(strategy)
+
+    async def unknown_symbols(self, symbols: tuple[str, ...], broker_id: str) -> list[str]:
+        """Return the *symbols* that *broker_id* does not list, in their order."""
+        known = set(await self._instrument_codes(broker_id))
+        return [symbol for symbol in symbols if symbol not in known]
+
+    async def _instrument_codes(self, broker_id: str) -> list[str]:
+        gateway = self._registry.get(broker_id)
+        if gateway is None:
+            raise BrokerNotFoundError(f"no broker '{broker_id}' is registered")
+        return [i.symbol for i in await gateway.get_instruments()]
+
+    async def delete_strategy(self, strategy_id: str) -> None:
+        """Delete a strategy no session uses; past sessions keep the version they ran.
+
+        Raises ``ValueError`` naming the sessions while one that is running, paused or in
+        error uses it.
+        """
+        users = [
+            s
+            for s in (*self._manager.get_active_sessions(), *await self._manager.failed_sessions())
+            if s.strategy.id == strategy_id
+        ]
+        if users:
+            states = ", ".join(f"{s.id} ({s.status.value})" for s in users)
+            raise ValueError(
+                f"the strategy is used by session(s) {states}: stop them before deleting it"
+            )
+        await self._strategies.delete(strategy_id)
+
+    async def stored_backtest(self, strategy: Strategy) -> BacktestResult | None:
+        """Return the newest backtest stored for *strategy*'s current rules, if any."""
+        return await self._backtests.latest(strategy)
 
     def validate_rule(self, formula: str) -> tuple[FormulaError, ...]:
         """Return every problem of *formula* with its position (empty: the rule is valid)."""
@@ -177,21 +250,31 @@ class TradingDesk:
         strategy: Strategy,
         broker_id: str,
         *,
-        capital: Decimal = DEFAULT_PAPER_CAPITAL,
+        settings: BacktestSettings | None = None,
         progress: Callable[[float], None] | None = None,
         cancel: threading.Event | None = None,
     ) -> BacktestRun:
-        """Backtest *strategy* on the last ``BACKTEST_HISTORY`` of *broker_id*'s candles.
+        """Backtest *strategy* on *broker_id*'s candles of the *settings*' period up to now
+        (``BACKTEST_HISTORY``, the default capital and costs when not given).
 
         The result is stored as go-live evidence for the strategy's current rules. ``progress``
         is called from a worker thread; setting ``cancel`` stops the run.
         """
+        settings = settings or BacktestSettings()
         gateway = self._registry.get(broker_id)
         if gateway is None:
             raise BrokerNotFoundError(f"no broker '{broker_id}' is registered")
         calendar = await self._calendars.get(strategy.exchange)
         end = self._clock.now()
-        request = BacktestRequest(strategy, end - BACKTEST_HISTORY, end, capital, calendar=calendar)
+        request = BacktestRequest(
+            strategy,
+            end - settings.history,
+            end,
+            settings.capital,
+            costs=settings.costs,
+            calendar=calendar,
+            exits=settings.exits,
+        )
         result, outcome = await self._backtests.run(
             request, gateway, progress=progress, cancel=cancel
         )

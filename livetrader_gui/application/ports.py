@@ -351,6 +351,10 @@ class IStrategyRepository(Protocol):
 
     async def list_all(self) -> list[Strategy]: ...
 
+    async def delete(self, strategy_id: str) -> None:
+        """Remove the strategy; sessions keep the version they ran, evidence stays as history."""
+        ...
+
 
 class ILiveTradingSessionRepository(Protocol):
     """Live and paper sessions, with the strategy version they run."""

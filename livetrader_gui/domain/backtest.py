@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from livetrader_gui.domain.errors import InvalidValueError
+from livetrader_gui.domain.sizing import TradingCosts
 from livetrader_gui.domain.values import (
     aware,
     bounded_int,
@@ -76,6 +77,10 @@ class BacktestResult:
     final_equity: Decimal
     metrics: BacktestMetrics
     created_at: datetime
+    # The equity at the end of each trading day, oldest first: the curve a trader sees again.
+    curve: tuple[tuple[datetime, Decimal], ...] = ()
+    # What the backtest charged (None: not recorded, before results kept it).
+    costs: TradingCosts | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "id", text(self.id, "backtest id", max_length=64))
@@ -90,3 +95,11 @@ class BacktestResult:
         )
         object.__setattr__(self, "final_equity", non_negative(self.final_equity, "final equity"))
         aware(self.created_at, "backtest time")
+        object.__setattr__(
+            self,
+            "curve",
+            tuple(
+                (aware(at, "backtest curve time"), non_negative(value, "backtest curve equity"))
+                for at, value in self.curve
+            ),
+        )

@@ -48,8 +48,10 @@ class CommandRunner:
         what: str,
         command: Coroutine[Any, Any, Any],
         done: Callable[[Any], None] | None = None,
+        failed: Report | None = None,
     ) -> asyncio.Task[Any]:
-        """Start *command*; call *done* with its result, or report why *what* failed."""
+        """Start *command*; call *done* with its result, or report why *what* failed (and tell
+        *failed* too: the dialog that gave the command shows it where the trader looks)."""
 
         async def guarded() -> Any:
             # Imported here, not at the top: the window that owns this runner paints before the
@@ -59,15 +61,18 @@ class CommandRunner:
             try:
                 result = await command
             except TRADER_ERRORS as error:
-                self.report(f"{what} failed: {error}")
-                return None
+                message = f"{what} failed: {error}"
             except Exception as error:
                 _log.exception("%s failed", what)
-                self.report(f"{what} failed: {error} (details in the log)")
-                return None
-            if done is not None:
-                done(result)
-            return result
+                message = f"{what} failed: {error} (details in the log)"
+            else:
+                if done is not None:
+                    done(result)
+                return result
+            self.report(message)
+            if failed is not None:
+                failed(message)
+            return None
 
         task = asyncio.ensure_future(guarded())
         self._tasks.add(task)

@@ -42,6 +42,7 @@ from livetrader_gui.domain import (
     TradingSignal,
     TradingState,
 )
+from livetrader_gui.domain.sizing import TradingCosts
 
 _CONTROL_FIELDS = (
     "max_positions",
@@ -278,7 +279,22 @@ def backtest_row(result: BacktestResult) -> BacktestRow:
         num_trades=metrics.num_trades,
         exposure_pct=metrics.exposure_pct,
         created_at=result.created_at,
+        details=_backtest_details(result),
     )
+
+
+def _backtest_details(result: BacktestResult) -> dict[str, Any]:
+    costs = result.costs
+    return {
+        "curve": [[at.isoformat(), str(value)] for at, value in result.curve],
+        "costs": None
+        if costs is None
+        else {
+            "commission_rate": str(costs.commission_rate),
+            "sell_tax_rate": str(costs.sell_tax_rate),
+            "slippage_ticks": costs.slippage_ticks,
+        },
+    }
 
 
 def backtest_from(row: BacktestRow) -> BacktestResult:
@@ -303,6 +319,21 @@ def backtest_from(row: BacktestRow) -> BacktestResult:
             exposure_pct=row.exposure_pct,
         ),
         created_at=row.created_at,
+        curve=tuple(
+            (datetime.fromisoformat(at), Decimal(value))
+            for at, value in (row.details or {}).get("curve", ())
+        ),
+        costs=_costs_from((row.details or {}).get("costs")),
+    )
+
+
+def _costs_from(values: dict[str, Any] | None) -> TradingCosts | None:
+    if values is None:
+        return None
+    return TradingCosts(
+        Decimal(values["commission_rate"]),
+        Decimal(values["sell_tax_rate"]),
+        int(values["slippage_ticks"]),
     )
 
 

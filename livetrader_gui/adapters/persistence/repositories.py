@@ -109,6 +109,12 @@ class SqlStrategyRepository:
             rows = await db.scalars(select(StrategyRow).order_by(StrategyRow.name))
             return [_strategy(row) for row in rows]
 
+    async def delete(self, strategy_id: str) -> None:
+        async with self._sessions.begin() as db:
+            row = await db.get(StrategyRow, strategy_id)
+            if row is not None:
+                await db.delete(row)
+
 
 def _strategy(row: StrategyRow) -> Strategy:
     columns = {column.key: getattr(row, column.key) for column in StrategyRow.__table__.columns}

@@ -154,6 +154,8 @@ class BacktestRow(Base):
     num_trades: Mapped[int] = mapped_column(Integer)
     exposure_pct: Mapped[Decimal] = mapped_column(DecimalText)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The daily equity curve and the costs charged (None: a result stored before 0005).
+    details: Mapped[dict[str, Any] | None] = mapped_column(JsonText, nullable=True)
 
 
 class PaperSessionRow(Base):

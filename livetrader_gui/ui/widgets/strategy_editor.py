@@ -10,6 +10,7 @@ the metrics the go-live gate reads.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Awaitable
 from dataclasses import replace
@@ -19,37 +20,63 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import numpy as np
-import pandas as pd
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QStandardPaths, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
     QFileDialog,
     QFormLayout,
+    QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QPushButton,
+    QSpinBox,
     QSplitter,
+    QStackedWidget,
     QTextEdit,
     QVBoxLayout,
     QWidget,
 )
 
-from livetrader_gui.application.desk import BacktestRun, TradingDesk
-from livetrader_gui.domain import DomainError, RiskConfig, RiskControls, Strategy
+from livetrader_gui.application.desk import (
+    BACKTEST_MONTHS,
+    BacktestRun,
+    BacktestSettings,
+    TradingDesk,
+)
+from livetrader_gui.domain import BacktestResult, DomainError, RiskConfig, RiskControls, Strategy
+from livetrader_gui.domain.sizing import TradingCosts
 from livetrader_gui.domain.values import plain
+from livetrader_gui.processing.backtest import ExitPrices
 from livetrader_gui.ui.backtest_controls import BacktestControls
 from livetrader_gui.ui.charts.axes import BarTimeAxis, NumberAxis, theme_plot
-from livetrader_gui.ui.colours import PALETTE, Tone
+from livetrader_gui.ui.colours import PALETTE, Tone, style_label
 from livetrader_gui.ui.commands import CommandRunner, Confirm
 from livetrader_gui.ui.theme import CHART_BACKGROUND
 
 VALIDATE_DELAY_MS = 200
 NEW = "__new__"
+# The form's numbers: key, label, what a new strategy starts from.
+NUMBER_FIELDS = (
+    ("position_pct", "Each entry, % of equity", "10"),
+    ("max_positions", "Open positions at most", "5"),
+    ("max_position_size_pct", "Largest position, % of equity", "20"),
+    ("max_daily_loss_pct", "Daily loss limit, %", "3"),
+    ("stop_loss_pct", "Stop-loss, % (empty: none)", ""),
+    ("take_profit_pct", "Take-profit, % (empty: none)", ""),
+    ("require_backtest_sharpe", "Gate: backtest Sharpe at least", "1.0"),
+    ("require_paper_trading_days", "Gate: paper-trading days", "5"),
+)
+DEFAULT_EXCHANGE = "XKRX"
+EXIT_CHOICES = (
+    (ExitPrices.RANGE, "at their level, when the minute reaches it"),
+    (ExitPrices.CLOSE, "at the close of the minute that reaches it"),
+)
 
 
 class RuleEdit(QPlainTextEdit):
@@ -138,13 +165,14 @@ class StrategyEditor(QDialog):
         self.strategies: dict[str, Strategy] = {}
         self.current: Strategy | None = None  # the saved version being edited, if any
         self.closing = False
+        self.import_error: QMessageBox | None = None
 
         self.picker = QComboBox()
         self.picker.addItem("New strategy", NEW)
         self.name = QLineEdit()
         self.symbols = QLineEdit()
         self.symbols.setPlaceholderText("005930, 000660")
-        self.exchange = QLineEdit("XKRX")
+        self.exchange = QLineEdit(DEFAULT_EXCHANGE)
         self.entry = RuleEdit(desk)
         self.exit = RuleEdit(desk)
         self.entry.setPlaceholderText("close > sma(close, 20) and rsi(close, 14) < 30")
@@ -159,16 +187,7 @@ class StrategyEditor(QDialog):
         form.addRow("", self.entry.problems_label)
         form.addRow("Exit rule", self.exit)
         form.addRow("", self.exit.problems_label)
-        for key, label, default in (
-            ("position_pct", "Each entry, % of equity", "10"),
-            ("max_positions", "Open positions at most", "5"),
-            ("max_position_size_pct", "Largest position, % of equity", "20"),
-            ("max_daily_loss_pct", "Daily loss limit, %", "3"),
-            ("stop_loss_pct", "Stop-loss, % (empty: none)", ""),
-            ("take_profit_pct", "Take-profit, % (empty: none)", ""),
-            ("require_backtest_sharpe", "Gate: backtest Sharpe at least", "1.0"),
-            ("require_paper_trading_days", "Gate: paper-trading days", "5"),
-        ):
+        for key, label, default in NUMBER_FIELDS:
             field = QLineEdit(default)
             self.numbers[key] = field
             form.addRow(label, field)
@@ -176,13 +195,15 @@ class StrategyEditor(QDialog):
         self.save_button = QPushButton("Save")
         self.import_button = QPushButton("Import…")
         self.export_button = QPushButton("Export…")
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.setToolTip("Delete the saved strategy (not while a session uses it)")
         self.backtest_button = QPushButton("Backtest")
         self.backtest_controls = BacktestControls()
         self.progress = self.backtest_controls.progress
         self.cancel_button = self.backtest_controls.cancel_button
         self.form_problem = QLabel("")
         self.form_problem.setWordWrap(True)
-        self.form_problem.setStyleSheet(f"color: {PALETTE.css(Tone.BAD)};")
+        style_label(self.form_problem, Tone.BAD)
         self.status = QLabel("")
         self.status.setWordWrap(True)
         self.status.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -191,10 +212,36 @@ class StrategyEditor(QDialog):
             self.save_button,
             self.import_button,
             self.export_button,
-            self.backtest_button,
+            self.delete_button,
         ):
             buttons.addWidget(button)
         buttons.addStretch(1)
+
+        # How the backtest runs: its period, money and costs, shown and set before it runs.
+        self.period = QComboBox()
+        for months in BACKTEST_MONTHS:
+            self.period.addItem(f"last {months} month{'s' if months > 1 else ''}", months)
+        self.period.setCurrentIndex(self.period.findData(BacktestSettings().months))
+        defaults = BacktestSettings()
+        self.capital = QLineEdit(f"{defaults.capital:,.0f}")
+        self.commission = QLineEdit(plain(defaults.costs.commission_rate * 100))
+        self.sell_tax = QLineEdit(plain(defaults.costs.sell_tax_rate * 100))
+        self.slippage = QSpinBox()
+        self.slippage.setRange(0, 100)
+        self.slippage.setSuffix(" ticks")
+        self.exits = QComboBox()
+        for exits, label in EXIT_CHOICES:
+            self.exits.addItem(label, exits)
+        settings = QFormLayout()
+        settings.addRow("Period", self.period)
+        settings.addRow("Capital", self.capital)
+        settings.addRow("Commission, % a side", self.commission)
+        settings.addRow("Sell tax, %", self.sell_tax)
+        settings.addRow("Slippage on market orders", self.slippage)
+        settings.addRow("Stops and targets fill", self.exits)
+        settings.addRow("", self.backtest_button)
+        self.settings_box = QGroupBox("Backtest")
+        self.settings_box.setLayout(settings)
 
         # By bar, labelled by date: nights and weekends take no room; money written in full.
         self.curve_dates = BarTimeAxis(ZoneInfo(timezone))
@@ -226,16 +273,25 @@ class StrategyEditor(QDialog):
         ):
             self.metrics[label] = QLabel("—")
             results.addRow(label, self.metrics[label])
+        self.curve_message = QLabel("")
+        self.curve_message.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.curve_message.setWordWrap(True)
+        self.curve_pages = QStackedWidget()
+        self.curve_pages.addWidget(self.curve_message)
+        self.curve_pages.addWidget(self.curve)
+        self.result_title = QLabel("Backtest of the saved version")
+        self.result_title.setWordWrap(True)
         right = QWidget()
         right_layout = QVBoxLayout(right)
-        right_layout.addWidget(QLabel("Backtest of the saved version"))
-        right_layout.addWidget(self.curve, 1)
+        right_layout.addWidget(self.result_title)
+        right_layout.addWidget(self.curve_pages, 1)
         right_layout.addLayout(results)
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.addLayout(form)
         left_layout.addLayout(buttons)
         left_layout.addWidget(self.form_problem)
+        left_layout.addWidget(self.settings_box)
         left_layout.addWidget(self.backtest_controls)
         left_layout.addWidget(self.status)
         left_layout.addStretch(1)
@@ -254,6 +310,10 @@ class StrategyEditor(QDialog):
         self.backtest_button.clicked.connect(self.backtest)
         self.import_button.clicked.connect(self._on_import_clicked)
         self.export_button.clicked.connect(self._on_export_clicked)
+        self.delete_button.clicked.connect(self._on_delete_clicked)
+        for setting in (self.capital, self.commission, self.sell_tax):
+            setting.textChanged.connect(self._refresh)
+        self.clear_result("Pick a saved strategy to see its backtest.")
         self._refresh()
         commands.run("Loading strategies", desk.strategies(), self._on_strategies)
 
@@ -276,12 +336,38 @@ class StrategyEditor(QDialog):
         chosen = self.picker.currentData()
         self.current = self.strategies.get(chosen) if chosen != NEW else None
         self.fill(self.current)
+        self.show_stored(self.current)
+
+    def show_stored(self, strategy: Strategy | None) -> None:
+        """Show the backtest stored for *strategy*'s current rules, or say there is none."""
+        if strategy is None:
+            self.clear_result("A new strategy has no backtest yet: save it, then Backtest.")
+            return
+        self.clear_result(f"Looking for a backtest of '{strategy.name}'…")
+
+        def shown(result: BacktestResult | None) -> None:
+            if self.closing or self.current is None or self.current.id != strategy.id:
+                return  # another strategy was picked meanwhile
+            if result is None:
+                self.clear_result(
+                    f"No backtest of this version of '{strategy.name}' yet: Backtest runs one "
+                    "and draws its equity curve here."
+                )
+            else:
+                self.show_result(result, stored=True)
+
+        self._commands.run(
+            "Loading the backtest", self._desk.stored_backtest(strategy), shown, self._say_failed
+        )
 
     def fill(self, strategy: Strategy | None) -> None:
-        """Show *strategy* in the fields (None: empty fields for a new one)."""
+        """Show *strategy* in the fields (None: a new one, from the defaults)."""
         if strategy is None:
             for field in (self.name, self.symbols, self.entry, self.exit):
                 field.clear()
+            self.exchange.setText(DEFAULT_EXCHANGE)
+            for key, _, default in NUMBER_FIELDS:
+                self.numbers[key].setText(default)
             return
         controls = strategy.risk_config.controls
         self.name.setText(strategy.name)
@@ -342,6 +428,31 @@ class StrategyEditor(QDialog):
             updated_at=now,
         )
 
+    def backtest_settings(self) -> BacktestSettings:
+        """Return the backtest's settings; a ``ValueError`` names the field at fault."""
+
+        def number(field: QLineEdit, label: str) -> Decimal:
+            text = field.text().strip().replace(",", "")
+            try:
+                return Decimal(text)
+            except InvalidOperation:
+                raise ValueError(f"backtest {label}: '{text}' is not a number") from None
+
+        try:
+            costs = TradingCosts(
+                number(self.commission, "commission") / 100,
+                number(self.sell_tax, "sell tax") / 100,
+                self.slippage.value(),
+            )
+        except DomainError as error:
+            raise ValueError(f"backtest costs: {error}") from None
+        return BacktestSettings(
+            months=int(self.period.currentData()),
+            capital=number(self.capital, "capital"),
+            costs=costs,
+            exits=self.exits.currentData(),
+        )
+
     def _decimal(self, key: str, label: str, *, optional: bool = False) -> Any:
         text = self.numbers[key].text().strip().replace(",", "")
         if not text and optional:
@@ -375,18 +486,33 @@ class StrategyEditor(QDialog):
         unsaved = (
             saved is None or edited is None or replace(edited, updated_at=saved.updated_at) != saved
         )
-        self.backtest_button.setEnabled(not busy and not unsaved)
+        settings_problem = None
+        try:
+            self.backtest_settings()
+        except ValueError as error:
+            settings_problem = str(error)
+        self.backtest_button.setEnabled(not busy and not unsaved and settings_problem is None)
         self.backtest_button.setToolTip(
             "Save the strategy first: the backtest is evidence for the saved version"
             if unsaved
             else f"Backtest the saved version on {self._broker_id}'s history"
         )
+        self.delete_button.setEnabled(saved is not None and not busy)
         if problem is not None:
             self.form_problem.setText(problem)
         elif not rules_ok:
-            self.form_problem.setText("Fix the rules to save.")
+            self.form_problem.setText(f"Fix the rules to save: {self._rule_problem()}")
         else:
-            self.form_problem.setText("")
+            self.form_problem.setText(settings_problem or "")
+
+    def _rule_problem(self) -> str:
+        """Name the first rule at fault and its first problem."""
+        for name, rule in (("entry rule", self.entry), ("exit rule", self.exit)):
+            if not rule.rule():
+                return f"the {name} is empty"
+            if rule.problems:
+                return f"{name}: {rule.problems[0].message}"
+        return "the rules are being checked"
 
     # ------------------------------------------------------------------ save, files
 
@@ -410,22 +536,75 @@ class StrategyEditor(QDialog):
             question = f"A saved strategy '{known.name}' has the same id. Replace it?"
             if not self._confirm("Replace strategy", question):
                 return
-        self._commands.run("Save strategy", self._saved(strategy))
+        self._commands.run("Save strategy", self._saved(strategy), failed=self._say_failed)
 
     async def _saved(self, strategy: Strategy) -> None:
-        await self._desk.save_strategy(strategy)
+        await self._desk.save_strategy(strategy, self._broker_id)
         if self.closing:
             return
         self.strategies[strategy.id] = strategy
         self._on_strategies(list(self.strategies.values()), strategy.id)
         self.current = strategy
-        self.status.setText(f"Saved '{strategy.name}'.")
+        self._say(f"Saved '{strategy.name}'.")
         self._refresh()
+        self.show_stored(strategy)
         self.saved.emit(strategy)
+
+    def _say(self, message: str, tone: Tone | None = None) -> None:
+        """Tell the trader, in the editor, how a command went."""
+        self.status.setText(message)
+        style_label(self.status, tone)
+
+    def _say_failed(self, message: str) -> None:
+        if not self.closing:
+            self._say(message, Tone.BAD)
+
+    def delete(self) -> None:
+        """Delete the saved strategy being edited, after asking."""
+        strategy = self.current
+        if strategy is None:
+            return
+        question = (
+            f"Delete the strategy '{strategy.name}'?\n\nSessions that ran it keep the version "
+            "they ran, and its backtests and paper days stay in the records; the strategy "
+            "itself can no longer be edited or started."
+        )
+        if not self._confirm("Delete strategy", question):
+            return
+        self._commands.run("Delete strategy", self._deleted(strategy), failed=self._say_failed)
+
+    async def _deleted(self, strategy: Strategy) -> None:
+        await self._desk.delete_strategy(strategy.id)
+        if self.closing:
+            return
+        self.strategies.pop(strategy.id, None)
+        self._on_strategies(list(self.strategies.values()), NEW)
+        self._on_picked()
+        self._say(f"Deleted '{strategy.name}'.")
 
     def import_from(self, path: Path) -> None:
         """Load the strategy file at *path* into the fields, unsaved."""
-        self._commands.run("Import", self._desk.import_strategy(path), self._on_imported)
+        self._commands.run(
+            "Import",
+            self._desk.import_strategy(path),
+            self._on_imported,
+            lambda message: self._import_failed(path, message),
+        )
+
+    def _import_failed(self, path: Path, message: str) -> None:
+        if self.closing:
+            return
+        self._say(message, Tone.BAD)
+        box = QMessageBox(
+            QMessageBox.Icon.Warning,
+            "Import failed",
+            f"{path.name} could not be imported.\n\n{message.removeprefix('Import failed: ')}",
+            parent=self,
+        )
+        box.setModal(False)  # the sessions' loop keeps turning while the trader reads it
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        self.import_error = box
+        box.show()
 
     def _on_imported(self, strategy: Strategy) -> None:
         if self.closing:
@@ -435,7 +614,7 @@ class StrategyEditor(QDialog):
         self.picker.blockSignals(False)
         self.current = None
         self.fill(strategy)
-        self.status.setText(f"Imported '{strategy.name}': not saved yet.")
+        self._say(f"Imported '{strategy.name}': not saved yet.")
         self._refresh()
 
     def export_to(self, path: Path, *, overwrite: bool = False) -> None:
@@ -448,17 +627,32 @@ class StrategyEditor(QDialog):
         self._commands.run(
             "Export",
             self._desk.export_strategy(strategy, path, overwrite=overwrite),
-            lambda _: self.status.setText(f"Exported to {path}."),
+            lambda _: self._say(f"Exported to {path}."),
+            self._say_failed,
         )
 
+    def export_path(self) -> Path:
+        """Return where an export is offered: the documents folder, named after the strategy."""
+        folder = QStandardPaths.writableLocation(
+            QStandardPaths.StandardLocation.DocumentsLocation
+        ) or str(Path.home())
+        name = re.sub(r"[^\w\-]+", "-", self.name.text().strip()).strip("-") or "strategy"
+        return Path(folder) / f"{name}.toml"
+
+    def _on_delete_clicked(self) -> None:
+        self.delete()
+
     def _on_import_clicked(self) -> None:
-        dialog = QFileDialog(self, "Import a strategy", "", "Strategy files (*.toml)")
+        folder = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation)
+        dialog = QFileDialog(self, "Import a strategy", folder, "Strategy files (*.toml)")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.fileSelected.connect(lambda name: self.import_from(Path(name)))
         dialog.open()
 
     def _on_export_clicked(self) -> None:
-        dialog = QFileDialog(self, "Export the strategy", "", "Strategy files (*.toml)")
+        dialog = QFileDialog(
+            self, "Export the strategy", str(self.export_path()), "Strategy files (*.toml)"
+        )
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setDefaultSuffix("toml")
         # The dialog has asked about replacing an existing file by the time it answers.
@@ -472,13 +666,18 @@ class StrategyEditor(QDialog):
         strategy = self.current
         if strategy is None or self.backtest_controls.running:
             return
-        self.status.setText(f"Backtesting '{strategy.name}'…")
+        try:
+            settings = self.backtest_settings()
+        except ValueError as error:
+            self._say(str(error), Tone.BAD)
+            return
+        self._say(f"Backtesting '{strategy.name}' over the {self.period.currentText()}…")
         running = self.backtest_controls.run(
             lambda progress, cancel: self._desk.run_backtest(
-                strategy, self._broker_id, progress=progress, cancel=cancel
+                strategy, self._broker_id, settings=settings, progress=progress, cancel=cancel
             )
         )
-        self._commands.run("Backtest", self._backtested(running))
+        self._commands.run("Backtest", self._backtested(running), failed=self._say_failed)
         self._refresh()
 
     async def _backtested(self, running: Awaitable[BacktestRun | None]) -> None:
@@ -490,21 +689,50 @@ class StrategyEditor(QDialog):
         if self.closing:
             return
         if run is None:
-            self.status.setText("Backtest cancelled: nothing was stored.")
+            self._say("Backtest cancelled: nothing was stored.")
             return
         self.show_run(run)
 
     def show_run(self, run: BacktestRun) -> None:
-        """Draw the equity curve and fill in the metrics of *run*."""
-        equity = run.outcome.equity
-        values = equity.to_numpy(dtype=float)
-        bars = np.arange(len(values), dtype=float)
-        index = pd.DatetimeIndex(equity.index)
-        seconds = (index - pd.Timestamp(0, tz=index.tz)) / pd.Timedelta(seconds=1)
-        self.curve_dates.starts = np.asarray(seconds, dtype=np.float64)
-        self.equity_line.setData(bars, values)
-        self.peak_line.setData(bars, np.maximum.accumulate(values) if len(values) else values)
-        m = run.result.metrics
+        """Draw the equity curve and fill in the metrics of a backtest just run."""
+        self.show_result(run.result, stored=False)
+
+    def clear_result(self, message: str) -> None:
+        """Show *message* where the curve goes, and no figures."""
+        self.curve_message.setText(message)
+        self.curve_pages.setCurrentWidget(self.curve_message)
+        self.result_title.setText("Backtest of the saved version")
+        for label in self.metrics.values():
+            label.setText("—")
+
+    def show_result(self, result: BacktestResult, *, stored: bool) -> None:
+        """Draw the daily equity curve of *result* with its drawdown, and its metrics."""
+        if result.curve:
+            values = np.array([float(value) for _, value in result.curve])
+            days = np.arange(len(values), dtype=float)
+            self.curve_dates.starts = np.array([at.timestamp() for at, _ in result.curve])
+            self.equity_line.setData(days, values)
+            self.peak_line.setData(days, np.maximum.accumulate(values))
+            self.curve.getPlotItem().enableAutoRange()
+            self.curve_pages.setCurrentWidget(self.curve)
+        else:
+            self.curve_message.setText(
+                "This backtest was stored before LiveTrader kept curves: run it again to draw it."
+            )
+            self.curve_pages.setCurrentWidget(self.curve_message)
+        costs = result.costs
+        charged = (
+            ""
+            if costs is None
+            else f", commission {plain(costs.commission_rate * 100)} %, sell tax "
+            f"{plain(costs.sell_tax_rate * 100)} %, slippage {costs.slippage_ticks} tick(s)"
+        )
+        when = f"stored {result.created_at:%Y-%m-%d %H:%M}" if stored else "just run"
+        self.result_title.setText(
+            f"Backtest of the saved version ({when}): {result.start:%Y-%m-%d} to "
+            f"{result.end:%Y-%m-%d}, capital {result.initial_capital:,.0f}{charged}"
+        )
+        m = result.metrics
 
         def pct(value: Decimal) -> str:
             return f"{value:.2f} %"
@@ -523,9 +751,10 @@ class StrategyEditor(QDialog):
             "Exposure": pct(m.exposure_pct),
         }.items():
             self.metrics[label].setText(text)
-        self.status.setText(
-            f"Backtest stored as evidence for this version: Sharpe {ratio(m.sharpe_ratio)}."
-        )
+        if not stored:
+            self._say(
+                f"Backtest stored as evidence for this version: Sharpe {ratio(m.sharpe_ratio)}."
+            )
 
     def _on_palette_changed(self) -> None:
         self.curve.setBackground(CHART_BACKGROUND[PALETTE.theme])
