@@ -50,15 +50,15 @@ class Convention(Enum):
 # test_theme_contrast.py measures it).
 _HUES: dict[Theme, dict[str, str]] = {
     Theme.LIGHT: {
-        "green": "#2e7d32",
+        "green": "#1b5e20",
         "red": "#c62828",
         "blue": "#1565c0",
         "amber": "#a84b00",
-        "grey": "#707070",
+        "grey": "#616161",
     },
     Theme.DARK: {
         "green": "#66bb6a",
-        "red": "#ef5350",
+        "red": "#ff8a80",
         "blue": "#64b5f6",
         "amber": "#ffa726",
         "grey": "#a0a4aa",
