@@ -35,6 +35,7 @@ from livetrader_gui.application.ports import (
     IStrategyRepository,
 )
 from livetrader_gui.application.read_models import (
+    BarSnapshot,
     OrderSnapshot,
     PositionSnapshot,
     SessionSnapshot,
@@ -300,6 +301,12 @@ class TradingDesk:
             orders=tuple(OrderSnapshot.of(o) for o in orders),
             pending_signals=tuple(SignalSnapshot.of(s) for s in runner.pending_signals()),
         )
+
+    async def chart_history(self, session_id: str) -> dict[str, list[BarSnapshot]]:
+        """Return each symbol's recent candles with the rules' indicators, as the session's
+        chart draws them (a restored or paused session has reported none yet)."""
+        runner = self._manager.runner(session_id)
+        return {symbol: await runner.chart_history(symbol) for symbol in runner.session.symbols}
 
     def session_time(self, session_id: str) -> datetime:
         """Return the time on the clock of *session_id*, which a simulated market may speed up."""

@@ -13,7 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QWidget
 
 from livetrader_gui.application.desk import SessionView, TradingDesk
-from livetrader_gui.application.read_models import SessionSnapshot
+from livetrader_gui.application.read_models import BarSnapshot, SessionSnapshot
 from livetrader_gui.domain import RiskStatus, SessionStatus
 from livetrader_gui.ui.charts.bar_store import BarStore
 from livetrader_gui.ui.commands import CommandRunner, Confirm
@@ -112,6 +112,15 @@ class Workbench(QWidget):
         self._commands.run(
             "Loading the session", self._desk.view(session.session_id), self._load_view
         )
+        self._commands.run(
+            "Loading the chart", self._desk.chart_history(session.session_id), self._load_chart
+        )
+
+    def _load_chart(self, history: dict[str, list[BarSnapshot]]) -> None:
+        """Draw the candles read back from the broker before those the session reported."""
+        for bars in history.values():
+            self._bars.load(bars)
+        self.session.chart.redraw()
 
     def _load_view(self, view: SessionView) -> None:
         """Fill the tables with what the session held before this window saw its facts."""

@@ -91,3 +91,32 @@ def test_a_thousand_bars_take_well_under_a_hundred_bytes_each() -> None:
 
     # Eight floats a bar are 64 bytes; keeping the snapshots themselves took about 860.
     assert kept / MAX_BARS < 100
+
+
+def test_history_read_back_goes_before_the_reported_bars_with_its_indicators() -> None:
+    store = BarStore()
+    store.add_bar(bar(10, 110, rsi=1.0))
+    store.add_bar(bar(11, 111, rsi=2.0))
+    version = store.version(SESSION, "005930")
+
+    store.load([bar(minute, 100 + minute, sma=float(minute)) for minute in range(8, 12)])
+
+    arrays = store.arrays(SESSION, "005930")
+    assert list(arrays.close) == [108, 109, 110, 111], "only bars older than the first kept"
+    sma, rsi = arrays.indicators["sma"][1], arrays.indicators["rsi"][1]
+    assert list(sma[:2]) == [8.0, 9.0]
+    assert all(math.isnan(v) for v in sma[2:])
+    assert all(math.isnan(v) for v in rsi[:2])
+    assert list(rsi[2:]) == [1.0, 2.0]
+    assert store.version(SESSION, "005930") > version
+
+
+def test_history_fills_an_empty_chart_and_keeps_no_more_than_the_chart_holds() -> None:
+    store = BarStore()
+
+    store.load([bar(minute, 100) for minute in range(MAX_BARS + 50)])
+    store.load([])
+
+    arrays = store.arrays(SESSION, "005930")
+    assert len(arrays.close) == MAX_BARS
+    assert arrays.x[-1] == (T0 + timedelta(minutes=MAX_BARS + 49)).timestamp(), "the newest"

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
 from livetrader_gui.domain import SessionStatus, TradingState
 from livetrader_gui.ui.colours import PALETTE, Tone
-from tests.window import Desk
+from tests.window import Desk, days_of_history
 from tests.world import started_with_a_position
 
 
@@ -179,3 +179,28 @@ async def test_a_live_session_is_told_apart_from_a_paper_one_at_a_glance(
     assert "LIVE, real orders" in desk.bench.session.heading.text()
     assert PALETTE.css(Tone.BAD) in desk.bench.session.heading.styleSheet()
     await desk.world.manager.stop_session(session_id)
+
+
+async def test_a_paused_session_shows_its_candles_read_back_from_the_broker(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    desk = Desk(xkrx)
+    days_of_history(desk, 2)
+    # A long tick: the runner reports no candle of its own before the chart is opened.
+    session = await desk.world.manager.start_session(
+        desk.world.config(skip_prerequisites=True, tick_interval=3_600)
+    )
+    await desk.world.manager.pause_session(session.id)
+    await desk.settled()
+    desk.bench.sessions.table.clearSelection()
+
+    desk.bench.sessions.select(session.id)
+    await desk.settled()
+
+    chart = desk.bench.session.chart
+    chart.redraw()
+    assert chart.pages.currentWidget() is chart.canvas
+    assert chart.caption.text().endswith("one-minute candles")
+    assert int(chart.caption.text().split()[0]) >= 60
+    assert any(line.getData()[1] is not None for line in chart.lines.values())
+    await desk.world.manager.stop_session(session.id)

@@ -76,6 +76,8 @@ from livetrader_gui.domain.values import plain
 from livetrader_gui.processing import ProcessingEngine
 
 _log = logging.getLogger(__name__)
+# How many one-minute candles a chart reads back from the broker: about two trading days.
+CHART_HISTORY = 780
 _T = TypeVar("_T")
 STORAGE_HALT = "storage"
 KILL_SWITCH = "kill switch"
@@ -225,6 +227,17 @@ class LiveTradingRunner:
     def pending_signals(self) -> list[TradingSignal]:
         """Return the MANUAL signals waiting for the trader."""
         return self._desk.pending
+
+    async def chart_history(self, symbol: str, limit: int = CHART_HISTORY) -> list[BarSnapshot]:
+        """Return the last *limit* closed candles of *symbol* with the rules' indicators on
+        them, read back from the broker: the chart of a session restored or selected late."""
+        state = self._symbols[symbol]
+        candles = await within(
+            self._timer,
+            self._broker.get_recent_candles(symbol, limit),
+            self._limits.broker_timeout,
+        )
+        return [BarSnapshot(self._session.id, c, values) for c, values in state.chart(candles)]
 
     def indicator_values(self, symbol: str) -> dict[str, float]:
         """Return the rules' indicators of *symbol* on its last candle."""

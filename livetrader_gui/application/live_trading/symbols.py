@@ -128,6 +128,14 @@ class SymbolState:
             self._decision = Decision(entry, exit_)
         return fed
 
+    def chart(self, candles: Sequence[Candle]) -> list[tuple[Candle, tuple[IndicatorValue, ...]]]:
+        """Return *candles* (oldest first), each with the rules' indicators on it, computed on
+        fresh streams: what the session would have drawn. The live streams are untouched."""
+        if not candles:
+            return []
+        fresh = SymbolState(self.symbol, self._entry_rule, self._exit_rule)
+        return fresh.ingest(candles, candles[-1].end, indicators=True)
+
     def _indicators(self) -> tuple[IndicatorValue, ...]:
         scales = self._scales
         return tuple(

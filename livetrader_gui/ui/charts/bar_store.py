@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -123,6 +124,39 @@ class BarStore:
             kept.drop_last()
         kept.append(bar)
         kept.version += 1
+
+    def load(self, bars: Sequence[BarSnapshot]) -> None:
+        """Put *bars* read back from the broker (oldest first, one symbol of one session)
+        before the bars the session reported: a restored session charts its history at once.
+        Only bars older than the first one kept are taken."""
+        if not bars:
+            return
+        key = (bars[0].session_id, bars[0].symbol)
+        kept = self._get(*key)
+        first = kept.columns["x"][0] if len(kept) else math.inf
+        history = _Symbol()
+        for bar in bars:
+            start = bar.candle.start.timestamp()
+            if start < first and (not len(history) or start > history.columns["x"][-1]):
+                history.append(bar)
+        if not len(history):
+            return
+        before, after = len(history), len(kept)
+        for name in _FIELDS:
+            history.columns[name].extend(kept.columns[name])
+        for label in {*history.indicators, *kept.indicators}:
+            scale = (history.indicators.get(label) or kept.indicators[label])[0]
+            older = history.indicators.get(label, (scale, _column(before)))[1]
+            newer = kept.indicators.get(label, (scale, _column(after)))[1]
+            history.indicators[label] = (scale, older + newer)
+        total = before + after
+        if total > MAX_BARS:
+            for column in history._all():
+                del column[: total - MAX_BARS]
+        history.markers = kept.markers
+        history.average_price = kept.average_price
+        history.version = kept.version + 1
+        self._symbols[key] = history
 
     def add_order(self, order: OrderSnapshot) -> None:
         """Record a fill of *order* as a marker."""

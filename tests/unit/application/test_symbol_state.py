@@ -111,3 +111,20 @@ def test_after_weeks_away_the_rules_warm_up_again(xkrx: ExchangeTradingCalendar)
 
     assert request.warmup == 50
     assert symbol.candles_due(OPEN)  # nothing seen: the next tick fetches
+
+
+def test_a_chart_read_back_has_the_indicators_the_live_rules_had_and_leaves_them_alone() -> None:
+    engine = ProcessingEngine()
+    live = SymbolState(
+        "005930", engine.compile("close > sma(close, 3)"), engine.compile("close < sma(close, 3)")
+    )
+    candles = [candle(m) for m in range(10)]
+    seen = live.ingest(candles, OPEN + timedelta(minutes=10))
+
+    drawn = live.chart(candles)
+
+    assert drawn == seen
+    assert live.chart([]) == []
+    assert live.candles_due(OPEN + timedelta(minutes=11)) is True
+    later = live.ingest([candle(10)], OPEN + timedelta(minutes=11))
+    assert [c.start for c, _ in later] == [candle(10).start], "the live streams went on"
