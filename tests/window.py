@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
 from livetrader_gui.domain import Candle
@@ -16,10 +17,10 @@ from tests.world import World
 class Desk:
     """A window attached to a world whose facts reach it through the Qt bridge."""
 
-    def __init__(self, calendar: ExchangeTradingCalendar) -> None:
+    def __init__(self, calendar: ExchangeTradingCalendar, last_view: Path | None = None) -> None:
         signals = EngineSignals()
         self.world = World(calendar, observer=QtSessionObserver(signals))
-        self.window = MainWindow(signals)
+        self.window = MainWindow(signals, last_view=last_view)
         self.asked: list[str] = []
         self.answer = True
         self.window.confirm = self._confirm

@@ -30,7 +30,7 @@ EXIT_STARTUP = 4
 _log = logging.getLogger("livetrader_gui")
 # What the trading area needs beyond the window's first paint: the engine (pandas, TA-Lib,
 # SQLAlchemy, the calendars) and the workbench (pyqtgraph). None of them creates a Qt object
-# when imported, so a worker thread loads them while Qt starts and paints the window.
+# when imported, so a worker thread loads them while Qt paints the window.
 ENGINE_MODULES = ("livetrader_gui.app.bootstrap", "livetrader_gui.ui.workbench")
 
 
@@ -87,7 +87,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_SETTINGS
     if settings.smoke_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    engine = _preload(ENGINE_MODULES)
     _configure_logging(settings.log_file)
     sys.excepthook = _log_unhandled
 
@@ -104,7 +103,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(_on_loop_exception)
     with loop:
-        return int(loop.run_until_complete(_run(settings, app, started, engine)))
+        return int(loop.run_until_complete(_run(settings, app, started)))
 
 
 def _on_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
@@ -116,12 +115,7 @@ def _on_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, objec
     )
 
 
-async def _run(
-    settings: AppSettings,
-    app: object,
-    started: float,
-    engine: concurrent.futures.Future[None],
-) -> int:
+async def _run(settings: AppSettings, app: object, started: float) -> int:
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QMessageBox
 
@@ -130,12 +124,16 @@ async def _run(
 
     signals = EngineSignals()
     layout = QSettings(str(settings.data_dir / "window.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(signals, layout)
+    window = MainWindow(signals, layout, last_view=settings.data_dir / "last-view.json")
     _show_unexpected_errors(window, str(settings.log_file))
     closed = asyncio.Event()
     window.closed.connect(closed.set)
     painted = _first_paint(window)
     window.show()
+    # From here the window's first paint overlaps the engine's loading; started earlier, the
+    # loading thread slowed the window's construction (they share the interpreter) by more
+    # than it gained.
+    engine = _preload(ENGINE_MODULES)
 
     def fail(title: str, message: str) -> None:
         _log.error("%s: %s", title, message)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import platform
 from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import PySide6
@@ -31,6 +33,7 @@ from PySide6.QtWidgets import (
 from livetrader_gui import __version__
 from livetrader_gui.ui.colours import HEADING, PALETTE, Convention, style_label
 from livetrader_gui.ui.commands import CommandRunner, Confirm, ask
+from livetrader_gui.ui.last_view import LastView, Table
 from livetrader_gui.ui.qt_bridge import EngineSignals
 from livetrader_gui.ui.resources import resource_path
 from livetrader_gui.ui.theme import Theme, apply_theme
@@ -69,9 +72,16 @@ class MainWindow(QMainWindow):
     closed = Signal()
 
     def __init__(
-        self, signals: EngineSignals, settings: QSettings | None = None, parent: Any = None
+        self,
+        signals: EngineSignals,
+        settings: QSettings | None = None,
+        parent: Any = None,
+        last_view: Path | None = None,
     ) -> None:
+        """*last_view* is where the window keeps what it showed at its last close (None: not
+        kept); it is shown again, greyed, until the workspace arrives."""
         super().__init__(parent)
+        self._last_view_path = last_view
         self._signals = signals
         # Where the layout and the theme are kept between runs; None (tests): not kept.
         self.settings = settings
@@ -86,6 +96,10 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.heading)
         column.addWidget(self.quotes)
+        # The sessions of the last run, until the workspace brings the live ones.
+        self.last_sessions = table(None)
+        self.last_sessions.hide()
+        column.addWidget(self.last_sessions)
         self.setCentralWidget(self._market)
         self.status_panel = MarketStatusPanel()
         self.statusBar().addPermanentWidget(self.status_panel)
@@ -121,6 +135,26 @@ class MainWindow(QMainWindow):
         if settings is not None and settings.contains("geometry"):
             self.restoreGeometry(settings.value("geometry"))
             self.restoreState(settings.value("state"))
+        self._show_last_view()
+
+    def _show_last_view(self) -> None:
+        view = LastView.load(self._last_view_path) if self._last_view_path else None
+        if view is None or not view.quotes.rows:
+            return
+        saved = view.saved_at.astimezone().strftime("%Y-%m-%d %H:%M")
+        self.heading.setText(f"Market watch — as last seen at {saved} · starting…")
+        self.quotes.setModel(view.quotes.model())
+        self._restore_header("quotes", self.quotes)
+        if view.sessions.rows:
+            self.last_sessions.setModel(view.sessions.model())
+            self._restore_header("sessions", self.last_sessions)
+            self.last_sessions.show()
+
+    def _restore_header(self, name: str, view: QTableView) -> None:
+        """Give *view* the column widths and hidden columns the trader left it with."""
+        state = self.settings.value(f"tables/{name}") if self.settings is not None else None
+        if state is not None:
+            view.horizontalHeader().restoreState(state)
 
     # ------------------------------------------------------------------ building
 
@@ -209,6 +243,7 @@ class MainWindow(QMainWindow):
         from livetrader_gui.ui.workbench import Workbench
 
         self._desk = desk
+        self.last_sessions.hide()  # the live sessions take their place
         self._timezone = timezone
         self._names = dict(names)
         self.quote_model = QuoteTableModel(names, timezone, parent=self)
@@ -392,9 +427,7 @@ class MainWindow(QMainWindow):
             if state is not None:
                 splitter.restoreState(state)
         for name, view in self._tables().items():
-            state = self.settings.value(f"tables/{name}")
-            if state is not None:
-                view.horizontalHeader().restoreState(state)
+            self._restore_header(name, view)
 
     def _tables(self) -> dict[str, QTableView]:
         if self.workbench is None:
@@ -402,7 +435,14 @@ class MainWindow(QMainWindow):
         return {"quotes": self.quotes, "sessions": self.workbench.sessions.table}
 
     def save_layout(self) -> None:
-        """Keep the window's size, place, toolbars and panel sizes for the next run."""
+        """Keep the window's size, place, toolbars and panel sizes for the next run, and what
+        the market watch and the sessions showed."""
+        if self._last_view_path is not None and self.quote_model is not None and self.workbench:
+            LastView(
+                datetime.now(UTC),
+                Table.of(self.quote_model),
+                Table.of(self.workbench.sessions.model),
+            ).save(self._last_view_path)
         if self.settings is None:
             return
         self.settings.setValue("geometry", self.saveGeometry())

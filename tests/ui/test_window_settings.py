@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
-from livetrader_gui.ui.colours import PALETTE, Convention
+from livetrader_gui.domain import Quote
+from livetrader_gui.ui.colours import PALETTE, Convention, Tone
 from livetrader_gui.ui.main_window import MainWindow
-from livetrader_gui.ui.qt_bridge import EngineSignals
+from livetrader_gui.ui.qt_bridge import EngineSignals, QtSessionObserver
 from livetrader_gui.ui.theme import Theme
 from livetrader_gui.ui.widgets.tables import column_actions
-from tests.world import World
+from tests.builders import T0
+from tests.window import Desk
+from tests.world import World, started_with_a_position
 
 
 def window(calendar: ExchangeTradingCalendar, path: Path) -> MainWindow:
@@ -105,3 +109,54 @@ async def test_an_unexpected_error_is_shown_in_words_once_with_where_the_details
     assert win.notice.text() == "Unexpected error: chart went away (details in the log)"
     box.close()
     win.close()
+
+
+async def test_the_last_quotes_and_sessions_show_greyed_at_once_on_the_next_start(
+    xkrx: ExchangeTradingCalendar, tmp_path: Path
+) -> None:
+    path = tmp_path / "last-view.json"
+    desk = Desk(xkrx, last_view=path)
+    session = await started_with_a_position(desk.world)
+    await desk.settled()
+    QtSessionObserver(desk.window._signals).on_quote_received(
+        Quote("005930", Decimal(72_000), Decimal(72_100), Decimal(72_000), T0, Decimal(5))
+    )
+    assert desk.window.quote_model is not None
+    desk.window.quote_model.flush()
+    await desk.world.manager.stop_session(session)
+    desk.window.quit_now()
+    assert path.is_file()
+
+    again = MainWindow(EngineSignals(), last_view=path)  # the engine has not loaded yet
+    try:
+        model = again.quotes.model()
+        assert model is not None
+        assert model.rowCount() == 1
+        assert model.data(model.index(0, 0)) == "005930"
+        assert model.data(model.index(0, 2)) == "72,000"
+        assert model.data(model.index(0, 2), Qt.ItemDataRole.ForegroundRole) == PALETTE.colour(
+            Tone.MUTED
+        )
+        assert "as last seen at" in again.heading.text()
+        assert not again.last_sessions.isHidden()
+        sessions = again.last_sessions.model()
+        assert sessions is not None
+        assert sessions.data(sessions.index(0, 0)) == desk.world.h.strategy.name
+
+        again.show_workspace(World(xkrx).desk(), "Fake", "FAKE", {}, "Asia/Seoul", ":memory:")
+
+        assert again.last_sessions.isHidden()
+        assert again.quotes.model() is again.quote_model
+    finally:
+        again.quit_now()
+
+
+async def test_a_damaged_last_view_shows_nothing_and_stops_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "last-view.json"
+    path.write_text("{not json")
+
+    win = MainWindow(EngineSignals(), last_view=path)
+
+    assert win.quotes.model() is None
+    assert win.heading.text() == "Market watch — starting…"
+    win.quit_now()
