@@ -77,7 +77,10 @@ class NarratedJournal:
 
     async def append(self, entry: AuditEntry) -> None:
         await self._journal.append(entry)
-        self._observer.on_log(LogEntry(entry.at, level_of(entry), entry.message, entry.session_id))
+        if self._observer.listening:  # a replay journals thousands of entries to nobody
+            self._observer.on_log(
+                LogEntry(entry.at, level_of(entry), entry.message, entry.session_id)
+            )
 
     async def list_entries(
         self, session_id: str | None = None, limit: int = 1_000
@@ -94,7 +97,7 @@ def level_of(entry: AuditEntry) -> LogLevel:
     data = entry.data
     if entry.kind in _ERRORS or data.get("status") in ("ERROR", "REJECTED"):
         return LogLevel.ERROR
-    if entry.kind in _WARNINGS or data.get("approved") is False:
+    if entry.kind in _WARNINGS or data.get("approved") is False or data.get("differences"):
         return LogLevel.WARNING
     if data.get("trading_state") in ("HALTED", "REDUCING") or data.get("status") == "PAUSED":
         return LogLevel.WARNING

@@ -37,6 +37,16 @@ async def test_a_start_after_a_kill_says_the_last_run_did_not_stop_and_what_was_
             if isinstance(e, LogEntry) and "did not stop cleanly" in e.message
         ]
         assert [e.level for e in told] == [LogLevel.WARNING]
+        (restore,) = [
+            e
+            for e in observer.facts["on_log"]
+            if isinstance(e, LogEntry) and "back after the restart" in e.message
+        ]
+        assert restore.message == (
+            "1 session(s) back after the restart, paused; reconciled with PAPER-"
+            f"{session.id}: no difference"
+        )
+        assert restore.level is LogLevel.INFO
         assert workspace.manager.runner(session.id).session.status.value == "PAUSED"
     finally:
         await workspace.shutdown()

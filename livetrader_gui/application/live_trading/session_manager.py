@@ -329,6 +329,23 @@ class LiveTradingSessionManager:
             if runner.session.is_paper:
                 differences.extend(await self._reconciled(runner.reconcile(), runner.venue))
             self._launch(runner)
+        if restored:
+            # The reconciliation's result, clean or not, is part of every session's story.
+            brokers = ", ".join(sorted({r.venue for r in restored}))
+            found = (
+                f"{len(differences)} difference(s): " + "; ".join(differences)
+                if differences
+                else "no difference"
+            )
+            await self._services.journal.append(
+                AuditEntry(
+                    "restore",
+                    f"{len(restored)} session(s) back after the restart, paused; reconciled "
+                    f"with {brokers}: {found}",
+                    self._clock.now(),
+                    data={"sessions": len(restored), "differences": tuple(differences)},
+                )
+            )
         return differences
 
     async def _restore(self, session: LiveTradingSession) -> LiveTradingRunner | None:

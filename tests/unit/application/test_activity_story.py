@@ -106,6 +106,8 @@ async def test_the_kill_switch_is_told_to_every_session_as_a_warning(world: Worl
         ("fill_conflict", {}, LogLevel.ERROR),
         ("reconcile", {}, LogLevel.WARNING),
         ("kill_switch", {}, LogLevel.WARNING),
+        ("restore", {"differences": ()}, LogLevel.INFO),
+        ("restore", {"differences": ("SIM holds 5 005930, records say 0",)}, LogLevel.WARNING),
     ],
 )
 def test_each_kind_of_journal_entry_is_told_at_the_level_it_deserves(

@@ -74,3 +74,14 @@ async def test_a_narrated_journal_tells_each_entry_once_when_the_store_has_writt
         "entry 1",
         "entry 2",
     ]
+
+
+async def test_a_narrated_journal_builds_no_log_line_when_nobody_listens() -> None:
+    store = FailingJournal()
+    observer = RecordingObserver()
+    observer.listening = False
+
+    await NarratedJournal(store, observer).append(entry(1))
+
+    assert [e.message for e in store.entries] == ["entry 1"]
+    assert observer.logs() == []
