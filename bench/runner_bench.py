@@ -53,9 +53,11 @@ from livetrader_gui.application.paper_trading import PaperBook
 from livetrader_gui.application.ports import BrokerOrderState, BrokerPosition, ConnectionState
 from livetrader_gui.application.read_models import SignalSnapshot
 from livetrader_gui.domain import (
+    DEFAULT_CLIENT_ORDER_IDS,
     KRX_STOCK_TICKS,
     Account,
     Candle,
+    ClientOrderIds,
     ExecutionMode,
     Instrument,
     LiveTradingSession,
@@ -161,6 +163,10 @@ class SlowGateway:
     @property
     def clock(self) -> BenchClock:
         return self._clock
+
+    @property
+    def client_order_ids(self) -> ClientOrderIds:
+        return DEFAULT_CLIENT_ORDER_IDS
 
     @property
     def connection_state(self) -> ConnectionState:

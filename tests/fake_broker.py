@@ -20,10 +20,12 @@ from livetrader_gui.application.ports import (
     UnknownSymbolError,
 )
 from livetrader_gui.domain import (
+    DEFAULT_CLIENT_ORDER_IDS,
     KRX_STOCK_TICKS,
     Account,
     AccountStatus,
     Candle,
+    ClientOrderIds,
     Fill,
     Instrument,
     OrderRequest,
@@ -46,6 +48,8 @@ class FakeBroker:
     ) -> None:
         self._clock = clock
         self._broker_id = broker_id
+        # A test gives a venue's own format (a short length, other characters).
+        self.order_ids: ClientOrderIds = DEFAULT_CLIENT_ORDER_IDS
         self.connected = True
         self.refuse_connects = 0  # how many coming ``connect`` calls fail
         self.cash = cash
@@ -95,6 +99,11 @@ class FakeBroker:
     @property
     def is_real_money(self) -> bool:
         return self.real_money
+
+    @property
+    def client_order_ids(self) -> ClientOrderIds:
+        """Return how this broker wants client order ids made."""
+        return self.order_ids
 
     @property
     def clock(self) -> FakeClock:

@@ -33,6 +33,7 @@ from livetrader_gui.domain import (
     AuditEntry,
     BacktestResult,
     Candle,
+    ClientOrderIds,
     DailyBudget,
     Fill,
     Instrument,
@@ -226,6 +227,12 @@ class IBrokerGateway(Protocol):
     @property
     def clock(self) -> Clock:
         """Return the clock of the market this broker trades (the simulator has its own)."""
+        ...
+
+    @property
+    def client_order_ids(self) -> ClientOrderIds:
+        """Return how this broker wants client order ids made (venues differ in length and
+        characters); every order the engine sends carries one made here."""
         ...
 
     @property

@@ -1,6 +1,6 @@
 """The domain model: entities, value objects, state machines and errors (standard library only)."""
 
-from livetrader_gui.domain.account import Account, AccountStatus
+from livetrader_gui.domain.account import Account, AccountStatus, Balance
 from livetrader_gui.domain.audit import AuditEntry
 from livetrader_gui.domain.backtest import BacktestMetrics, BacktestResult
 from livetrader_gui.domain.errors import DomainError, IllegalTransitionError, InvalidValueError
@@ -13,6 +13,8 @@ from livetrader_gui.domain.instrument import (
 )
 from livetrader_gui.domain.market import Candle, Quote
 from livetrader_gui.domain.orders import (
+    DEFAULT_CLIENT_ORDER_IDS,
+    ClientOrderIds,
     Fill,
     Order,
     OrderRequest,
@@ -40,6 +42,7 @@ from livetrader_gui.domain.signals import SignalReason, SignalStatus, TradingSig
 from livetrader_gui.domain.strategy import RiskConfig, RiskControls, Strategy
 
 __all__ = [
+    "DEFAULT_CLIENT_ORDER_IDS",
     "DEFAULT_PAPER_CAPITAL",
     "KRX_STOCK_TICKS",
     "Account",
@@ -47,7 +50,9 @@ __all__ = [
     "AuditEntry",
     "BacktestMetrics",
     "BacktestResult",
+    "Balance",
     "Candle",
+    "ClientOrderIds",
     "DailyBudget",
     "DomainError",
     "EntryProposal",

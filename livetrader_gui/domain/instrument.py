@@ -7,7 +7,15 @@ from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from enum import Enum
 
 from livetrader_gui.domain.errors import InvalidValueError
-from livetrader_gui.domain.values import DecimalLike, positive, symbol_code, text, to_decimal
+from livetrader_gui.domain.values import (
+    DecimalLike,
+    non_negative,
+    plain,
+    positive,
+    symbol_code,
+    text,
+    to_decimal,
+)
 
 
 class PriceRounding(Enum):
@@ -111,6 +119,11 @@ class Instrument:
         The tick table prices must lie on.
     lot_size
         Quantities must be whole multiples of it.
+    min_quantity
+        The smallest quantity an order may ask for (a venue's ``minQty``); one lot when None.
+    min_notional
+        The smallest value, quantity times price in ``currency``, an order may have (Binance's
+        ``NOTIONAL`` filter, Upbit's 5,000 KRW); zero when the venue has none.
     """
 
     symbol: str
@@ -119,6 +132,8 @@ class Instrument:
     currency: str
     ticks: TickTable
     lot_size: Decimal = Decimal(1)
+    min_quantity: Decimal | None = None
+    min_notional: Decimal = Decimal(0)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "symbol", symbol_code(self.symbol))
@@ -126,6 +141,20 @@ class Instrument:
         object.__setattr__(self, "exchange", symbol_code(self.exchange, "exchange code"))
         object.__setattr__(self, "currency", symbol_code(self.currency, "currency").upper())
         object.__setattr__(self, "lot_size", positive(self.lot_size, "lot size"))
+        if self.min_quantity is not None:
+            minimum = positive(self.min_quantity, f"{self.symbol} minimum quantity")
+            object.__setattr__(self, "min_quantity", minimum)
+        notional = non_negative(self.min_notional, f"{self.symbol} minimum order value")
+        object.__setattr__(self, "min_notional", notional)
+
+    @property
+    def smallest_quantity(self) -> Decimal:
+        """Return the smallest quantity an order may ask for: whole lots, at least the minimum."""
+        minimum = self.min_quantity
+        if minimum is None or minimum <= self.lot_size:
+            return self.lot_size
+        lots = (minimum / self.lot_size).to_integral_value(rounding=ROUND_CEILING)
+        return lots * self.lot_size
 
     def tick_size(self, price: DecimalLike) -> Decimal:
         """Return the tick size at *price*."""
@@ -150,3 +179,25 @@ class Instrument:
     def is_valid_quantity(self, quantity: Decimal) -> bool:
         """Tell whether *quantity* is a positive whole number of lots."""
         return quantity.is_finite() and quantity > 0 and quantity % self.lot_size == 0
+
+    def order_problem(self, quantity: Decimal, price: Decimal) -> str | None:
+        """Return why the venue would refuse an order of *quantity* at about *price*, naming
+        the limit; None when it would take it."""
+        if not self.is_valid_quantity(quantity):
+            return (
+                f"{self.symbol}: {plain(quantity)} is not a positive whole number of lots of "
+                f"{plain(self.lot_size)}"
+            )
+        smallest = self.smallest_quantity
+        if quantity < smallest:
+            return (
+                f"{self.symbol}: {plain(quantity)} is below the minimum quantity {plain(smallest)}"
+            )
+        value = quantity * price
+        if value < self.min_notional:
+            return (
+                f"{self.symbol}: {plain(quantity)} at {plain(price)} is worth {plain(value)} "
+                f"{self.currency}, below the minimum order value of {plain(self.min_notional)} "
+                f"{self.currency}"
+            )
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -82,9 +83,52 @@ _ORDER_EDGES: dict[OrderStatus, frozenset[OrderStatus]] = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class ClientOrderIds:
+    """How a venue wants the client order ids it is sent: a prefix, a longest length and the
+    characters it allows (the body of a regular-expression class). Venues differ: Binance takes
+    up to 36 of ``.A-Z:/a-z0-9_-``. Each id is the prefix and random hexadecimal digits, as many
+    as fit up to 32 (128 bits), and never fewer than 16: unique across restarts and machines."""
+
+    prefix: str = "LT-"
+    max_length: int = 64
+    allowed: str = "A-Za-z0-9_-"
+
+    def __post_init__(self) -> None:
+        if self.max_length - len(self.prefix) < _MIN_RANDOM_DIGITS:
+            raise InvalidValueError(
+                f"client order ids of at most {self.max_length} characters leave fewer than "
+                f"{_MIN_RANDOM_DIGITS} random digits after the prefix {self.prefix!r}"
+            )
+        sample = self.prefix + "0123456789abcdef"
+        if (problem := self.problem(sample[: self.max_length])) is not None:
+            raise InvalidValueError(f"client order ids cannot be made: {problem}")
+
+    def new(self) -> str:
+        """Return a fresh client order id this venue accepts."""
+        digits = min(32, self.max_length - len(self.prefix))
+        return self.prefix + uuid.uuid4().hex[:digits]
+
+    def problem(self, client_order_id: str) -> str | None:
+        """Return why the venue would refuse *client_order_id*; None when it would take it."""
+        if not 0 < len(client_order_id) <= self.max_length:
+            return (
+                f"client order id {client_order_id!r} has {len(client_order_id)} characters, "
+                f"not 1 to {self.max_length}"
+            )
+        if re.fullmatch(f"[{self.allowed}]+", client_order_id) is None:
+            return f"client order id {client_order_id!r} has characters outside [{self.allowed}]"
+        return None
+
+
+_MIN_RANDOM_DIGITS = 16  # 64 bits: no two ids alike in any plausible number of orders
+DEFAULT_CLIENT_ORDER_IDS = ClientOrderIds()
+
+
 def new_client_order_id() -> str:
-    """Return a fresh client order id, unique across restarts and machines."""
-    return f"LT-{uuid.uuid4().hex}"
+    """Return a fresh client order id in the default format, unique across restarts and
+    machines."""
+    return DEFAULT_CLIENT_ORDER_IDS.new()
 
 
 @dataclass(frozen=True, slots=True)

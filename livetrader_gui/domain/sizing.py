@@ -60,7 +60,8 @@ def position_quantity(
     commission_rate: Decimal,
     instrument: Instrument,
 ) -> Decimal:
-    """Return the whole lots a new position buys; zero when not even one lot fits.
+    """Return the whole lots a new position buys; zero when not even the venue's smallest order
+    (its minimum quantity and minimum order value) fits.
 
     The budget is ``position_pct`` of equity, capped by ``max_position_size_pct`` of equity and by
     the cash on hand once commission is paid, so sizing never asks for more than the risk limit
@@ -72,4 +73,8 @@ def position_quantity(
     budget = min(budget, cash / (1 + commission_rate))
     if budget <= 0:
         return Decimal(0)
-    return instrument.round_quantity(budget / price)
+    quantity = instrument.round_quantity(budget / price)
+    # Below the venue's minimum quantity or order value the order would only be refused.
+    if quantity < instrument.smallest_quantity or quantity * price < instrument.min_notional:
+        return Decimal(0)
+    return quantity

@@ -159,6 +159,21 @@ class GatewayContract:
         assert held[harness.symbol] == 3
         assert (await gateway.get_account()).cash < cash_before
 
+    async def test_an_order_with_a_client_order_id_of_its_own_format_is_taken_and_found(
+        self, harness: GatewayHarness
+    ) -> None:
+        ids = harness.gateway.client_order_ids
+        client_order_id = ids.new()
+        assert ids.problem(client_order_id) is None
+        order = OrderRequest(
+            client_order_id, harness.symbol, TradeDirection.BUY, OrderType.MARKET, Decimal(1)
+        )
+
+        state = await harness.gateway.place_order(order)
+
+        assert state.client_order_id == client_order_id
+        await filled(harness, client_order_id)
+
     async def test_placing_the_same_client_order_id_twice_never_creates_a_second_order(
         self, harness: GatewayHarness
     ) -> None:

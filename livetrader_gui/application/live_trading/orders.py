@@ -40,7 +40,6 @@ from livetrader_gui.domain import (
     OrderStatus,
     OrderType,
     TradeDirection,
-    new_client_order_id,
 )
 from livetrader_gui.domain.values import plain
 
@@ -92,8 +91,9 @@ class OrderExecutor:
         *,
         timer: Clock | None = None,
         venue: str | None = None,
-        id_factory: Callable[[], str] = new_client_order_id,
+        id_factory: Callable[[], str] | None = None,
     ) -> None:
+        """*id_factory* makes client order ids (the gateway's own format when not given)."""
         self._session_id = session_id
         self._gateway = gateway
         self._orders = orders
@@ -103,8 +103,13 @@ class OrderExecutor:
         self._timer = timer or clock
         self._timeout = timeout
         self._venue = venue or gateway.broker_id
-        self._new_id = id_factory
+        self._id_factory = id_factory
         self._unsaved: dict[str, _Unsaved] = {}
+
+    def _new_id(self) -> str:
+        # Asked of the gateway each time: its format is the venue's, whatever it is now.
+        factory = self._id_factory or self._gateway.client_order_ids.new
+        return factory()
 
     @property
     def venue(self) -> str:

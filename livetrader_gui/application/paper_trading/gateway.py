@@ -23,8 +23,10 @@ from livetrader_gui.application.ports import (
     ITradingCalendar,
 )
 from livetrader_gui.domain import (
+    DEFAULT_CLIENT_ORDER_IDS,
     Account,
     Candle,
+    ClientOrderIds,
     Instrument,
     OrderRequest,
     Quote,
@@ -70,6 +72,11 @@ class PaperGateway:
     @property
     def is_real_money(self) -> bool:
         return False
+
+    @property
+    def client_order_ids(self) -> ClientOrderIds:
+        """Return how this broker wants client order ids made."""
+        return DEFAULT_CLIENT_ORDER_IDS
 
     @property
     def clock(self) -> Clock:

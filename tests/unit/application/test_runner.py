@@ -15,6 +15,7 @@ from livetrader_gui.application.ports import BrokerError, BrokerOrderState, Brok
 from livetrader_gui.domain import (
     Account,
     AuditEntry,
+    ClientOrderIds,
     ExecutionMode,
     OrderRequest,
     OrderStatus,
@@ -487,3 +488,19 @@ async def _until(condition: Callable[[], bool]) -> None:
             return
         await asyncio.sleep(0)
     raise AssertionError("the condition never held")
+
+
+async def test_orders_carry_client_order_ids_in_the_format_the_broker_asks_for(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    h = await harness(xkrx)
+    h.broker.order_ids = ClientOrderIds("Q", 24, "A-Za-z0-9")
+    await h.warm_up(SAMSUNG)
+
+    await h.minute(s005930=110)
+
+    (order,) = h.orders.orders.values()
+    assert order.client_order_id.startswith("Q")
+    assert len(order.client_order_id) == 24
+    assert h.broker.order_ids.problem(order.client_order_id) is None
+    assert [r.client_order_id for r in h.broker.buys()] == [order.client_order_id]

@@ -85,3 +85,51 @@ def test_tick_tables_must_be_well_formed() -> None:
 def test_a_nan_price_is_refused_when_rounding() -> None:
     with pytest.raises(InvalidValueError, match="005930 price must be a finite number"):
         samsung().round_price(Decimal("NaN"))
+
+
+def btc(**overrides: object) -> Instrument:
+    values: dict[str, object] = {
+        "symbol": "BTC/KRW",
+        "name": "Bitcoin",
+        "exchange": "24/7",
+        "currency": "KRW",
+        "ticks": TickTable.fixed(1000),
+        "lot_size": Decimal("0.00000001"),
+        "min_quantity": None,
+        "min_notional": Decimal(5_000),
+    }
+    values.update(overrides)
+    return Instrument(**values)  # type: ignore[arg-type]
+
+
+def test_the_smallest_order_is_one_lot_or_the_venue_s_minimum_in_whole_lots() -> None:
+    assert samsung().smallest_quantity == Decimal(1)
+    assert btc().smallest_quantity == Decimal("0.00000001")
+    assert btc(min_quantity=Decimal("0.0001")).smallest_quantity == Decimal("0.0001")
+    lots = btc(lot_size=Decimal("0.001"), min_quantity=Decimal("0.0015"))
+    assert lots.smallest_quantity == Decimal("0.002"), "rounded up to whole lots"
+    assert btc(min_quantity=Decimal("0.000000001")).smallest_quantity == Decimal("0.00000001")
+
+
+def test_an_order_the_venue_would_refuse_is_named_with_the_limit_it_breaks() -> None:
+    coin = btc(min_quantity=Decimal("0.0001"))
+    price = Decimal(90_000_000)
+
+    assert coin.order_problem(Decimal("0.001"), price) is None
+    assert coin.order_problem(Decimal("0.000000005"), price) == (
+        "BTC/KRW: 0.000000005 is not a positive whole number of lots of 0.00000001"
+    )
+    assert coin.order_problem(Decimal("0.00005"), price) == (
+        "BTC/KRW: 0.00005 is below the minimum quantity 0.0001"
+    )
+    assert coin.order_problem(Decimal("0.0001"), Decimal(40_000_000)) == (
+        "BTC/KRW: 0.0001 at 40000000 is worth 4000 KRW, below the minimum order value of 5000 KRW"
+    )
+    assert coin.order_problem(Decimal("0.000125"), Decimal(40_000_000)) is None
+
+
+def test_a_minimum_that_is_not_a_quantity_or_a_value_is_refused() -> None:
+    with pytest.raises(InvalidValueError, match="BTC/KRW minimum quantity"):
+        btc(min_quantity=Decimal(0))
+    with pytest.raises(InvalidValueError, match="BTC/KRW minimum order value"):
+        btc(min_notional=Decimal(-1))

@@ -3,6 +3,7 @@ from decimal import Decimal
 import pytest
 
 from livetrader_gui.domain import (
+    ClientOrderIds,
     IllegalTransitionError,
     InvalidValueError,
     OrderRequest,
@@ -114,3 +115,29 @@ def test_fills_report_gross_value_and_fees() -> None:
     assert fill.gross_value == 200
     assert fill.fees == 4
     assert TradeDirection.SELL.sign == -1
+
+
+def test_client_order_ids_are_made_in_the_format_each_venue_accepts() -> None:
+    default = ClientOrderIds()
+    binance = ClientOrderIds("LT-", 36, r"\.A-Z:/a-z0-9_-")
+    short = ClientOrderIds("x", 20, "a-z0-9")
+
+    ids = {default.new() for _ in range(1_000)}
+    assert len(ids) == 1_000
+    assert all(len(i) == 35 and i.startswith("LT-") and default.problem(i) is None for i in ids)
+    assert len(binance.new()) == 35
+    made = short.new()
+    assert len(made) == 20
+    assert short.problem(made) is None
+    assert short.problem("X-1") == "client order id 'X-1' has characters outside [a-z0-9]"
+    assert short.problem("x" * 21) == (
+        f"client order id {'x' * 21!r} has 21 characters, not 1 to 20"
+    )
+    assert new_client_order_id().startswith("LT-")
+
+
+def test_a_format_that_leaves_too_little_randomness_or_refuses_its_own_ids_is_refused() -> None:
+    with pytest.raises(InvalidValueError, match="fewer than 16 random digits"):
+        ClientOrderIds("LIVETRADER-", 20)
+    with pytest.raises(InvalidValueError, match="cannot be made"):
+        ClientOrderIds("LT-", 36, "A-Z0-9")

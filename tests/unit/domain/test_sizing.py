@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from livetrader_gui.domain import Instrument, TickTable
 from livetrader_gui.domain.errors import InvalidValueError
 from livetrader_gui.domain.sizing import TradingCosts, position_quantity
 from tests.builders import samsung
@@ -78,3 +79,26 @@ def test_slippage_moves_the_fill_against_the_trader_by_whole_ticks() -> None:
 def test_bad_costs_are_refused_by_name(overrides: dict[str, object], message: str) -> None:
     with pytest.raises(InvalidValueError, match=message):
         TradingCosts(**overrides)  # type: ignore[arg-type]
+
+
+def test_no_position_is_sized_below_the_venue_s_minimum_quantity_or_value() -> None:
+    coin = Instrument(
+        "BTC/KRW",
+        "Bitcoin",
+        "24/7",
+        "KRW",
+        TickTable.fixed(1000),
+        lot_size=Decimal("0.00000001"),
+        min_quantity=Decimal("0.0001"),
+        min_notional=Decimal(5_000),
+    )
+    price = Decimal(90_000_000)
+
+    assert size(instrument=coin, price=price) == Decimal("0.01111111")
+    assert size(instrument=coin, price=price, equity=Decimal(80_000)) == 0, "0.0000888 BTC"
+    assert size(instrument=coin, price=Decimal(40_000_000), equity=Decimal(40_000)) == 0, (
+        "0.0001 BTC is worth 4,000 KRW, under the 5,000 KRW minimum"
+    )
+    assert size(instrument=coin, price=Decimal(40_000_000), equity=Decimal(60_000)) == Decimal(
+        "0.00015"
+    )

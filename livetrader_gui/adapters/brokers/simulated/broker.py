@@ -38,7 +38,15 @@ from livetrader_gui.application.ports import (
     ITradingCalendar,
     UnknownSymbolError,
 )
-from livetrader_gui.domain import Account, Candle, Instrument, OrderRequest, Quote
+from livetrader_gui.domain import (
+    DEFAULT_CLIENT_ORDER_IDS,
+    Account,
+    Candle,
+    ClientOrderIds,
+    Instrument,
+    OrderRequest,
+    Quote,
+)
 
 MAX_CANDLES = 100_000
 MAX_HISTORY = timedelta(days=400)
@@ -96,6 +104,11 @@ class SimulatedBroker:
     @property
     def is_real_money(self) -> bool:
         return False
+
+    @property
+    def client_order_ids(self) -> ClientOrderIds:
+        """Return how this broker wants client order ids made."""
+        return DEFAULT_CLIENT_ORDER_IDS
 
     @property
     def clock(self) -> Clock:

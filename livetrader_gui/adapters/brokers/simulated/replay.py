@@ -22,8 +22,10 @@ from livetrader_gui.application.ports import (
     UnknownSymbolError,
 )
 from livetrader_gui.domain import (
+    DEFAULT_CLIENT_ORDER_IDS,
     Account,
     Candle,
+    ClientOrderIds,
     Instrument,
     OrderRequest,
     Quote,
@@ -72,6 +74,11 @@ class ReplayBroker:
     @property
     def is_real_money(self) -> bool:
         return False
+
+    @property
+    def client_order_ids(self) -> ClientOrderIds:
+        """Return how this broker wants client order ids made."""
+        return DEFAULT_CLIENT_ORDER_IDS
 
     @property
     def clock(self) -> ManualClock:
