@@ -15,6 +15,7 @@ from livetrader_gui.application.ports import (
     BrokerConnectionError,
     BrokerOrderState,
     BrokerPosition,
+    BrokerRateLimitError,
     BrokerTimeoutError,
     ConnectionState,
     UnknownSymbolError,
@@ -52,6 +53,8 @@ class FakeBroker:
         self.order_ids: ClientOrderIds = DEFAULT_CLIENT_ORDER_IDS
         self.connected = True
         self.refuse_connects = 0  # how many coming ``connect`` calls fail
+        self.calls = 0  # every call that reached the venue
+        self.rate_limited_until: datetime | None = None  # until then, every call answers 429
         self.cash = cash
         self.prices: dict[str, Decimal] = {}
         self.half_spread = Decimal(0)  # bid and ask sit this far below and above the price
@@ -132,6 +135,10 @@ class FakeBroker:
     def _check(self) -> None:
         if not self.connected:
             raise BrokerConnectionError(f"{self._broker_id} is disconnected")
+        self.calls += 1
+        if self.rate_limited_until is not None and self._clock.now() < self.rate_limited_until:
+            wait = (self.rate_limited_until - self._clock.now()).total_seconds()
+            raise BrokerRateLimitError(f"{self._broker_id}: too many requests (429)", wait)
 
     # ------------------------------------------------------------------ market data
 

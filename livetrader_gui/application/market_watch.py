@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from livetrader_gui.application.ports import (
     BrokerError,
+    BrokerRateLimitError,
     Clock,
     ConnectionState,
     IBrokerGateway,
@@ -52,6 +53,8 @@ class MarketWatch:
         self._stop = asyncio.Event()
         self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         self._latest: dict[str, Quote] = {}
+        # Until then (wall time) the broker has asked to be sent nothing.
+        self._quiet_until: datetime | None = None
 
     def latest(self) -> list[Quote]:
         """Return the latest quote of each symbol: what a window opened late shows at once."""
@@ -74,7 +77,9 @@ class MarketWatch:
         market_now = self._gateway.clock.now()
         is_open = self._calendar.is_open(market_now)
         stale: list[str] = []
-        if connected:
+        if self._quiet_until is not None and self._clock.now() >= self._quiet_until:
+            self._quiet_until = None
+        if connected and self._quiet_until is None:
             quotes = await asyncio.gather(*(self._quote(s) for s in self._symbols))
             for symbol, quote in zip(self._symbols, quotes, strict=True):
                 if quote is None:
@@ -100,8 +105,19 @@ class MarketWatch:
 
     async def _quote(self, symbol: str) -> Quote | None:
         async with self._limit:
+            if self._quiet_until is not None:
+                return None  # another symbol met the rate limit: ask nothing more this round
             try:
                 return await self._gateway.get_latest_quote(symbol)
+            except BrokerRateLimitError as error:
+                self._quiet_until = self._clock.now() + timedelta(seconds=error.retry_after)
+                _log.warning(
+                    "%s asks to slow down (%s): no quote asked for %g s",
+                    self._gateway.broker_id,
+                    error,
+                    error.retry_after,
+                )
+                return None
             except BrokerError as error:
                 _log.warning("quote for %s failed: %s", symbol, error)
                 return None

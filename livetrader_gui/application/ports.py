@@ -150,6 +150,18 @@ class BrokerConnectionError(BrokerError):
     """The broker cannot be reached (disconnected, connection refused)."""
 
 
+class BrokerRateLimitError(BrokerError):
+    """The broker asks us to slow down (HTTP 429, or a ban such as Upbit's 418).
+
+    ``retry_after`` is how many seconds to send it nothing; the caller waits that long and never
+    retries in a loop.
+    """
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(0.0, float(retry_after))
+
+
 class BrokerTimeoutError(BrokerError):
     """The broker did not answer in time: the outcome of the call is unknown.
 

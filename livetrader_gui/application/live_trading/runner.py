@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar, cast
 
@@ -44,6 +44,7 @@ from livetrader_gui.application.live_trading.signal_flow import Proposal, Signal
 from livetrader_gui.application.live_trading.symbols import SymbolState
 from livetrader_gui.application.ports import (
     BrokerConnectionError,
+    BrokerRateLimitError,
     Clock,
     ConnectionState,
     IBrokerGateway,
@@ -125,6 +126,8 @@ class LiveTradingRunner:
         self._timer = timer or self._clock
         self._book = book or SessionBook()
         self._after_tick = after_tick
+        # Until then (on the timer's clock) the broker has asked to be sent nothing.
+        self._quiet_until: datetime | None = None
         self._executor = OrderExecutor(
             session.id,
             broker,
@@ -395,7 +398,26 @@ class LiveTradingRunner:
         next is decided. Every decision sees the marks, slots and cash of the ones before it
         and nothing of the ones after, whatever order the broker's answers come in: a tick
         decides the same way every time, which is what lets the backtester reproduce it.
+
+        While the broker has asked to slow down, a tick asks it nothing; the tick that meets a
+        rate limit says so and waits the time the broker gave (never a retry in a loop).
         """
+        if self._quiet_until is not None:
+            if self._timer.now() < self._quiet_until:
+                return
+            self._quiet_until = None
+            self._log(LogLevel.INFO, f"{self._broker.broker_id} takes requests again")
+        try:
+            await self._run_once()
+        except BrokerRateLimitError as error:
+            self._quiet_until = self._timer.now() + timedelta(seconds=error.retry_after)
+            self._log(
+                LogLevel.WARNING,
+                f"{self._broker.broker_id} asks to slow down ({error}): no request to it for "
+                f"{error.retry_after:g} s",
+            )
+
+    async def _run_once(self) -> None:
         if self._broker.connection_state is not ConnectionState.CONNECTED:
             raise BrokerConnectionError(f"{self._broker.broker_id} is not connected")
         await self._settle_storage()
@@ -460,7 +482,7 @@ class LiveTradingRunner:
         async with self._limit:
             try:
                 return await step
-            except BrokerConnectionError:
+            except (BrokerConnectionError, BrokerRateLimitError):
                 raise
             except Exception as error:
                 message = f"{state.symbol}: {error or type(error).__name__}"

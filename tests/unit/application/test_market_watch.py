@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 from decimal import Decimal
 
 from livetrader_gui.adapters.brokers.simulated import SimulatedBroker
@@ -12,6 +13,7 @@ from livetrader_gui.application.observers import ObserverHub
 from livetrader_gui.application.ports import BrokerTimeoutError
 from livetrader_gui.application.read_models import MarketStatusSnapshot
 from livetrader_gui.domain import Quote
+from tests.fake_broker import FakeBroker
 from tests.fakes import FakeClock
 from tests.sim import MARKET_OPEN_T0, sim_broker
 
@@ -137,3 +139,26 @@ async def test_the_loop_polls_every_interval_and_stops_at_once(
 
     assert len(seen.statuses) == 2
     assert seen.quotes[-1].last > Decimal(0)
+
+
+async def test_a_rate_limited_broker_is_asked_no_quote_until_the_time_it_gave(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    broker = FakeBroker(FakeClock(MARKET_OPEN_T0), symbols=tuple(SYMBOLS))
+    clock = broker.clock
+    assert isinstance(clock, FakeClock)
+    for symbol in SYMBOLS:
+        broker.close_minute(symbol, 100)
+    service, seen = watch(xkrx, broker, clock)  # type: ignore[arg-type]
+    broker.rate_limited_until = clock.now() + timedelta(seconds=10)
+
+    await service.poll_once()
+    calls = broker.calls
+    clock.advance(5)
+    await service.poll_once()
+
+    assert seen.quotes == []
+    assert broker.calls == calls, "nothing asked while the broker wants quiet"
+    clock.advance(5)
+    await service.poll_once()
+    assert [q.symbol for q in seen.quotes] == SYMBOLS

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -504,3 +505,25 @@ async def test_orders_carry_client_order_ids_in_the_format_the_broker_asks_for(
     assert len(order.client_order_id) == 24
     assert h.broker.order_ids.problem(order.client_order_id) is None
     assert [r.client_order_id for r in h.broker.buys()] == [order.client_order_id]
+
+
+async def test_a_rate_limited_broker_is_sent_nothing_for_the_time_it_asks_then_trading_goes_on(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    h = await harness(xkrx)
+    await h.warm_up(SAMSUNG)
+    h.broker.rate_limited_until = h.clock.now() + timedelta(seconds=150)
+
+    await h.minute(s005930=110)  # at +60 s: 429, retry after 90 s; says so, raises nothing
+    calls = h.broker.calls
+    await h.minute(s005930=110)  # at +120 s, inside the 90 s: asks nothing
+
+    assert h.broker.calls == calls, "no request while the broker asked for quiet"
+    (warning,) = [line for line in h.observer.logs() if "asks to slow down" in line]
+    assert "no request to it for 90 s" in warning
+    assert h.broker.buys() == []
+    assert h.runner.session.status is SessionStatus.RUNNING, "a rate limit is not a failure"
+    await h.minute(s005930=130)  # at +180 s: the rules see every candle, the last one rises
+
+    assert "FAKE takes requests again" in h.observer.logs()
+    assert len(h.broker.buys()) == 1, "the entry goes out once the broker takes requests"
