@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections import defaultdict
 from collections.abc import Sequence
 from datetime import date, datetime, timedelta
@@ -21,12 +22,15 @@ from livetrader_gui.adapters.persistence.memory import (
 from livetrader_gui.application.ports import FillConflict, ITradingCalendar, StorageError
 from livetrader_gui.domain import (
     AuditEntry,
+    DailyBudget,
     Fill,
     LiveTradingSession,
     Order,
     OrderStatus,
+    PaperTradingSession,
     SessionStatus,
     Strategy,
+    TradingSignal,
     TradingState,
 )
 
@@ -98,15 +102,25 @@ class FakeStrategyRepository:
 
 
 class FakeSessionRepository(MemorySessionRepository):
-    """Sessions in memory (``ILiveTradingSessionRepository``); stores copies of the status."""
+    """Sessions in memory (``ILiveTradingSessionRepository``).
+
+    It keeps copies, as a database does: a change that is never saved is not in it, so a missing
+    ``save()`` fails the test that reads the session back.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.saved_statuses: list[tuple[str, SessionStatus, TradingState]] = []
 
     async def save(self, session: LiveTradingSession) -> None:
-        await super().save(session)
+        await super().save(copy.deepcopy(session))
         self.saved_statuses.append((session.id, session.status, session.trading_state))
+
+    async def get(self, session_id: str) -> LiveTradingSession | None:
+        return copy.deepcopy(await super().get(session_id))
+
+    async def list_by_status(self, *statuses: SessionStatus) -> list[LiveTradingSession]:
+        return copy.deepcopy(await super().list_by_status(*statuses))
 
 
 class FakeOrderRepository(MemoryOrderRepository):
@@ -135,15 +149,41 @@ class FakeOrderRepository(MemoryOrderRepository):
 
 
 class FakeSignalRepository(MemorySignalRepository):
-    """Signals in memory (``ISignalRepository``)."""
+    """Signals in memory (``ISignalRepository``), kept as copies (see the sessions')."""
+
+    async def save(self, signal: TradingSignal) -> None:
+        await super().save(copy.deepcopy(signal))
+
+    async def get(self, signal_id: str) -> TradingSignal | None:
+        return copy.deepcopy(await super().get(signal_id))
+
+    async def list_for_session(self, session_id: str) -> list[TradingSignal]:
+        return copy.deepcopy(await super().list_for_session(session_id))
 
 
 class FakeBudgetRepository(MemoryBudgetRepository):
-    """Daily budgets in memory (``IDailyBudgetRepository``)."""
+    """Daily budgets in memory (``IDailyBudgetRepository``), kept as copies."""
+
+    async def save(self, budget: DailyBudget) -> None:
+        await super().save(copy.deepcopy(budget))
+
+    async def get(self, session_id: str, trading_day: date) -> DailyBudget | None:
+        return copy.deepcopy(await super().get(session_id, trading_day))
 
 
 class FakePaperRepository(MemoryPaperRepository):
-    """Paper sessions in memory (``IPaperTradingSessionRepository``)."""
+    """Paper sessions in memory (``IPaperTradingSessionRepository``), kept as copies."""
+
+    async def save(self, session: PaperTradingSession) -> None:
+        await super().save(copy.deepcopy(session))
+
+    async def get_by_strategy(
+        self, strategy_id: str, rules_hash: str | None = None
+    ) -> list[PaperTradingSession]:
+        return copy.deepcopy(await super().get_by_strategy(strategy_id, rules_hash))
+
+    async def get_by_live_session(self, live_session_id: str) -> PaperTradingSession | None:
+        return copy.deepcopy(await super().get_by_live_session(live_session_id))
 
 
 class FakeJournal(MemoryJournal):

@@ -257,7 +257,8 @@ async def test_a_paper_session_needs_no_gate_and_fills_on_its_own_account(world:
         None,
     )
     await world.manager.stop_session(session_id)
-    assert paper.ended_at == world.h.clock.now()
+    (stored,) = world.paper.sessions.values()  # read back: the end is saved, not only set
+    assert stored.ended_at == world.h.clock.now()
 
 
 async def test_a_paper_session_records_the_days_the_gate_counts(world: World) -> None:
