@@ -7,7 +7,7 @@ fakes (``tests/fakes.py``), and only ``app/bootstrap.py`` names the concrete cla
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -516,6 +516,20 @@ class IAuditJournal(Protocol):
         self, session_id: str | None = None, limit: int = 1_000
     ) -> list[AuditEntry]:
         """Return the newest *limit* entries (of one session if given), oldest first."""
+        ...
+
+
+class IMarketDataFeed(Protocol):
+    """A gateway's market data as a stream: quotes and closed one-minute candles, pushed.
+
+    A venue with websockets implements it directly; a gateway that can only be asked is wrapped
+    in ``application.market_data.polling.PollingFeed``. One subscription serves every session
+    and window (the hub fans it out). The stream ends with ``BrokerConnectionError`` when the
+    link is lost; ``BrokerRateLimitError`` never reaches the listener (the feed waits instead).
+    """
+
+    def subscribe(self, symbols: Sequence[str]) -> AsyncIterator[Quote | Candle]:
+        """Yield what is new of *symbols*: quotes as they change, candles as they close."""
         ...
 
 
