@@ -45,6 +45,7 @@ class Workbench(QWidget):
         self._bars = bars
         self._commands = commands
         self._risk: dict[str, RiskStatus] = {}
+        self._charted: set[str] = set()  # sessions whose history was read back for the chart
         self.sessions = SessionsPanel(desk, commands, confirm, timezone)
         self.session = SessionPanel(bars, timezone, names=names)
         self.queue = ManualQueue(desk, commands, commands.report, names=names)
@@ -112,9 +113,14 @@ class Workbench(QWidget):
         self._commands.run(
             "Loading the session", self._desk.view(session.session_id), self._load_view
         )
-        self._commands.run(
-            "Loading the chart", self._desk.chart_history(session.session_id), self._load_chart
-        )
+        if session.session_id not in self._charted:  # once: later bars come as they close
+            self._charted.add(session.session_id)
+            self._commands.run(
+                "Loading the chart",
+                self._desk.chart_history(session.session_id),
+                self._load_chart,
+                lambda _: self._charted.discard(session.session_id),  # the next click tries again
+            )
 
     def _load_chart(self, history: dict[str, list[BarSnapshot]]) -> None:
         """Draw the candles read back from the broker before those the session reported."""

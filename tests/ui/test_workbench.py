@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
+from livetrader_gui.application.read_models import BarSnapshot
 from livetrader_gui.domain import SessionStatus, TradingState
 from livetrader_gui.ui.colours import PALETTE, Tone
 from tests.window import Desk, days_of_history
@@ -203,4 +204,16 @@ async def test_a_paused_session_shows_its_candles_read_back_from_the_broker(
     assert chart.caption.text().endswith("one-minute candles")
     assert int(chart.caption.text().split()[0]) >= 60
     assert any(line.getData()[1] is not None for line in chart.lines.values())
+    read_back = desk.trading.chart_history
+    asked: list[str] = []
+
+    async def counted(session_id: str) -> dict[str, list[BarSnapshot]]:
+        asked.append(session_id)
+        return await read_back(session_id)
+
+    desk.trading.chart_history = counted  # type: ignore[method-assign]
+    desk.bench.sessions.table.clearSelection()
+    desk.bench.sessions.select(session.id)
+    await desk.settled()
+    assert asked == [], "read back once a session: later bars come as they close"
     await desk.world.manager.stop_session(session.id)
