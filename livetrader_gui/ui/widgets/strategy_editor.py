@@ -547,7 +547,6 @@ class StrategyEditor(QDialog):
         self.current = strategy
         self._say(f"Saved '{strategy.name}'.")
         self._refresh()
-        self.show_stored(strategy)
         self.saved.emit(strategy)
 
     def _say(self, message: str, tone: Tone | None = None) -> None:
