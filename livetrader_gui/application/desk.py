@@ -55,9 +55,9 @@ from livetrader_gui.domain.sizing import TradingCosts
 from livetrader_gui.processing import FormulaError, ProcessingEngine
 from livetrader_gui.processing.backtest import BacktestOutcome, ExitPrices
 
-# How much history a backtest started from the window covers, up to now (by default).
-BACKTEST_HISTORY = timedelta(days=182)
+# The periods a backtest started from the window may cover, up to now, in months of 30.4 days.
 BACKTEST_MONTHS = (1, 3, 6, 12, 24)
+DAYS_PER_MONTH = 30.4
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +81,7 @@ class BacktestSettings:
     @property
     def history(self) -> timedelta:
         """Return the period, back from now."""
-        return BACKTEST_HISTORY if self.months == 6 else timedelta(days=round(self.months * 30.4))
+        return timedelta(days=round(self.months * DAYS_PER_MONTH))
 
 
 # Errors whose message the window shows as it is: they name what is wrong and where.
@@ -181,20 +181,16 @@ class TradingDesk:
         ``ValueError`` names the ones it does not list, and nothing is saved.
         """
         if broker_id is not None:
-            unknown = await self.unknown_symbols(strategy.symbols, broker_id)
+            codes = await self._instrument_codes(broker_id)
+            unknown = [symbol for symbol in strategy.symbols if symbol not in codes]
             if unknown:
-                listed = ", ".join(await self._instrument_codes(broker_id))
+                listed = ", ".join(codes)
                 raise ValueError(
                     f"symbols: {', '.join(repr(s) for s in unknown)} "
                     f"{'is' if len(unknown) == 1 else 'are'} not listed by {broker_id} "
                     f"(it lists {listed})"
                 )
         await self._strategies.save(strategy)
-
-    async def unknown_symbols(self, symbols: tuple[str, ...], broker_id: str) -> list[str]:
-        """Return the *symbols* that *broker_id* does not list, in their order."""
-        known = set(await self._instrument_codes(broker_id))
-        return [symbol for symbol in symbols if symbol not in known]
 
     async def _instrument_codes(self, broker_id: str) -> list[str]:
         gateway = self._registry.get(broker_id)
@@ -256,7 +252,7 @@ class TradingDesk:
         cancel: threading.Event | None = None,
     ) -> BacktestRun:
         """Backtest *strategy* on *broker_id*'s candles of the *settings*' period up to now
-        (``BACKTEST_HISTORY``, the default capital and costs when not given).
+        (six months, the default capital and costs when not given).
 
         The result is stored as go-live evidence for the strategy's current rules. ``progress``
         is called from a worker thread; setting ``cancel`` stops the run.
