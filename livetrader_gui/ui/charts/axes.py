@@ -27,7 +27,7 @@ class BarTimeAxis(pg.AxisItem):  # type: ignore[misc]
         self._starts = np.empty(0)
         self._days = np.empty(0, dtype=np.int64)
         self._minutes = np.empty(0, dtype=np.int64)
-        self._day_starts: set[int] = set()
+        self._first = np.empty(0, dtype=bool)  # True where a bar opens its day
         self._long = False
 
     @property
@@ -43,7 +43,7 @@ class BarTimeAxis(pg.AxisItem):  # type: ignore[misc]
         self._minutes = np.asarray(local.hour * 60 + local.minute, dtype=np.int64)
         first = np.ones(len(self._days), dtype=bool)
         first[1:] = self._days[1:] != self._days[:-1]
-        self._day_starts = {int(i) for i in np.flatnonzero(first)}
+        self._first = first
 
     def tickValues(self, first: float, last: float, size: float) -> list[Any]:
         count = len(self._starts)
@@ -52,13 +52,13 @@ class BarTimeAxis(pg.AxisItem):  # type: ignore[misc]
             return []
         room = max(2, int(size / 80))  # labels of about 80 pixels
         bars = np.arange(low, high + 1)
-        days = bars[np.isin(bars, list(self._day_starts))]
+        days = bars[self._first[bars]]
         self._long = (self._starts[high] - self._starts[low]) > 180 * 86_400
         if len(days) >= room:
             return [(1.0, days[:: int(np.ceil(len(days) / room))].tolist())]
         minutes = self._minutes[bars]
         for step in _STEPS:
-            times = bars[(minutes % step == 0) & ~np.isin(bars, days)]
+            times = bars[(minutes % step == 0) & ~self._first[bars]]
             if len(times) + len(days) <= room:
                 break
         return [(1.0, days.tolist()), (0.5, times.tolist())]
@@ -71,7 +71,7 @@ class BarTimeAxis(pg.AxisItem):  # type: ignore[misc]
                 labels.append("")
                 continue
             moment = datetime.fromtimestamp(float(self._starts[i]), self._zone)
-            if i in self._day_starts:
+            if self._first[i]:
                 labels.append(moment.strftime("%Y-%m-%d" if self._long else "%b %d"))
             else:
                 labels.append(moment.strftime("%H:%M"))
