@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import contextlib
 import importlib
 import json
@@ -13,7 +12,6 @@ import math
 import os
 import signal
 import sys
-import threading
 import time
 from collections.abc import Sequence
 from datetime import date
@@ -34,21 +32,9 @@ _log = logging.getLogger("livetrader_gui")
 ENGINE_MODULES = ("livetrader_gui.app.bootstrap", "livetrader_gui.ui.workbench")
 
 
-def _preload(modules: Sequence[str]) -> concurrent.futures.Future[None]:
-    """Import *modules* in a daemon thread; the future carries an import's failure."""
-    done: concurrent.futures.Future[None] = concurrent.futures.Future()
-
-    def load() -> None:
-        try:
-            for name in modules:
-                importlib.import_module(name)
-        except BaseException as error:  # an ImportError, or a module failing as it runs
-            done.set_exception(error)
-        else:
-            done.set_result(None)
-
-    threading.Thread(target=load, name="preload", daemon=True).start()
-    return done
+def _import_all(modules: Sequence[str]) -> None:
+    for name in modules:
+        importlib.import_module(name)
 
 
 def _configure_logging(log_file: Path) -> None:
@@ -133,7 +119,7 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
     # From here the window's first paint overlaps the engine's loading; started earlier, the
     # loading thread slowed the window's construction (they share the interpreter) by more
     # than it gained.
-    engine = _preload(ENGINE_MODULES)
+    engine = asyncio.create_task(asyncio.to_thread(_import_all, ENGINE_MODULES))
 
     def fail(title: str, message: str) -> None:
         _log.error("%s: %s", title, message)
@@ -143,13 +129,12 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
 
     first_paint: float | None = None
     try:
-        # The engine loads once the window is on screen: a trader sees LiveTrader at once.
         first_paint = await asyncio.wait_for(asyncio.shield(painted), 2.0)
         _log.info("first paint %.3f s after start", first_paint - started)
     except TimeoutError:
         pass  # a window started minimized paints later; loading goes on
     try:
-        await asyncio.wrap_future(engine)
+        await engine
     except ImportError as error:
         _log.exception("loading the engine failed")
         fail(
