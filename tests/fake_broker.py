@@ -54,6 +54,7 @@ class FakeBroker:
         self.connected = True
         self.refuse_connects = 0  # how many coming ``connect`` calls fail
         self.calls = 0  # every call that reached the venue
+        self.market_data_calls = 0  # of which quotes and candles
         self.rate_limited_until: datetime | None = None  # until then, every call answers 429
         self.cash = cash
         self.prices: dict[str, Decimal] = {}
@@ -158,6 +159,7 @@ class FakeBroker:
 
     async def get_latest_quote(self, symbol: str) -> Quote | None:
         await self._answer()
+        self.market_data_calls += 1
         price = self.prices.get(symbol)
         if price is None:
             return None
@@ -166,6 +168,7 @@ class FakeBroker:
 
     async def get_recent_candles(self, symbol: str, limit: int) -> list[Candle]:
         self._check()
+        self.market_data_calls += 1
         now = self._clock.now()
         return [c for c in self.candles[symbol] if c.end <= now][-limit:]
 
@@ -173,6 +176,7 @@ class FakeBroker:
         self, symbol: str, start: datetime, end: datetime
     ) -> list[Candle]:
         self._check()
+        self.market_data_calls += 1
         return [c for c in self.candles[symbol] if start <= c.start and c.end <= end]
 
     # ------------------------------------------------------------------ orders

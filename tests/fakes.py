@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import copy
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -19,15 +19,22 @@ from livetrader_gui.adapters.persistence.memory import (
     MemorySessionRepository,
     MemorySignalRepository,
 )
-from livetrader_gui.application.ports import FillConflict, ITradingCalendar, StorageError
+from livetrader_gui.application.ports import (
+    BrokerError,
+    FillConflict,
+    ITradingCalendar,
+    StorageError,
+)
 from livetrader_gui.domain import (
     AuditEntry,
+    Candle,
     DailyBudget,
     Fill,
     LiveTradingSession,
     Order,
     OrderStatus,
     PaperTradingSession,
+    Quote,
     SessionStatus,
     Strategy,
     TradingSignal,
@@ -46,21 +53,22 @@ class FakeClock(ManualClock):
         """Move time forward and wake every sleeper whose deadline has come."""
         self.advance_to(self.now() + timedelta(seconds=seconds))
 
-    async def run_until(self, until: datetime, loops: int) -> None:
+    async def run_until(self, until: datetime, loops: int | Callable[[], int]) -> None:
         """Let time pass up to *until* as fast as the code allows, as if it were real time.
 
         Whenever at least *loops* waits are parked (each of the *loops* tasks that run
         forever is waiting, or sleeping inside a call), time jumps to the earliest deadline.
         Work that waits on threads (the database) gets real time to finish first: nothing
-        waits for time to pass.
+        waits for time to pass. *loops* may be counted afresh each time (tasks come and go).
         """
+        count = loops if callable(loops) else lambda: loops
         while True:
             for spin in range(100_000):
-                if self.sleepers >= loops:
+                if self.sleepers >= count():
                     break
                 await asyncio.sleep(0 if spin < 50 else 0.001)
             else:
-                raise AssertionError(f"expected {loops} parked waits, found {self.sleepers}")
+                raise AssertionError(f"expected {count()} parked waits, found {self.sleepers}")
             if self.now() >= until:
                 return
             deadline = self.next_deadline()
@@ -253,3 +261,27 @@ class HolidayOn:
 
     def is_session(self, day: date) -> bool:
         return day != self._day and self._calendar.is_session(day)
+
+
+class ScriptedFeed:
+    """An ``IMarketDataFeed`` whose facts the test sends; it records every subscription."""
+
+    def __init__(self) -> None:
+        self.subscriptions: list[tuple[str, ...]] = []
+        self.open = 0
+        self._queue: asyncio.Queue[Quote | Candle | BrokerError] = asyncio.Queue()
+
+    async def subscribe(self, symbols: Sequence[str]) -> AsyncIterator[Quote | Candle]:
+        self.subscriptions.append(tuple(symbols))
+        self.open += 1
+        try:
+            while True:
+                fact = await self._queue.get()
+                if isinstance(fact, BrokerError):
+                    raise fact
+                yield fact
+        finally:
+            self.open -= 1
+
+    def send(self, fact: Quote | Candle | BrokerError) -> None:
+        self._queue.put_nowait(fact)

@@ -11,6 +11,7 @@ from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.runner import LiveTradingRunner
 from livetrader_gui.application.live_trading.services import RunnerServices
+from livetrader_gui.application.market_data.hub import MarketDataHub
 from livetrader_gui.domain import (
     ExecutionMode,
     LiveTradingSession,
@@ -29,6 +30,7 @@ from tests.fakes import (
     FakeSessionRepository,
     FakeSignalRepository,
     RecordingObserver,
+    ScriptedFeed,
 )
 
 OPEN = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)  # Tuesday 10:00 KST, XKRX in session
@@ -57,10 +59,25 @@ class Harness:
     strategy: Strategy = field(default_factory=trading_strategy)
     mode: ExecutionMode = ExecutionMode.AUTO
     start: datetime = OPEN
+    # Streaming: the runner is fed by a hub over a feed the test scripts (``feed.send``).
+    streaming: bool = False
+    # Runners on the same hub share these (a second session on the same broker).
+    shared: Harness | None = None
 
     def __post_init__(self) -> None:
-        self.clock = FakeClock(self.start)
-        self.broker = FakeBroker(self.clock, symbols=self.strategy.symbols)
+        shared = self.shared
+        self.clock: FakeClock = shared.clock if shared else FakeClock(self.start)
+        self.broker: FakeBroker = (
+            shared.broker if shared else FakeBroker(self.clock, self.strategy.symbols)
+        )
+        self.feed: ScriptedFeed = shared.feed if shared else ScriptedFeed()
+        self.hub: MarketDataHub | None = (
+            shared.hub
+            if shared
+            else MarketDataHub(self.feed, self.clock, gateway=self.broker, calendar=self.calendar)
+            if self.streaming
+            else None
+        )
         self.sessions = FakeSessionRepository()
         self.orders = FakeOrderRepository()
         self.signals = FakeSignalRepository()
@@ -78,7 +95,7 @@ class Harness:
             signal_ttl=120,
         )
         self.session = LiveTradingSession(
-            id="S-1",
+            id=f"S-{id(self)}" if shared else "S-1",
             strategy=self.strategy,
             broker_id=self.broker.broker_id,
             symbols=self.strategy.symbols,
@@ -94,6 +111,8 @@ class Harness:
             self.calendar,
             self.config,
             RunnerLimits(warmup_candles=50, stale_quote_after=90),
+            hub=self.hub,
+            account=self.hub.account if self.hub is not None else None,
         )
 
     async def started(self) -> Harness:

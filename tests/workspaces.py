@@ -97,13 +97,18 @@ def config(strategy_: Strategy, *, paper: bool = False, **kw: object) -> LiveSes
 
 
 def loops(workspace: Workspace) -> int:
-    """Return how many tasks of the workspace run forever: each session's runner."""
-    return len(workspace.manager.get_active_sessions())
+    """Return how many tasks of the workspace run forever: each session's runner, and the
+    market-data hubs' feeds and watchdogs; a signal being carried out counts as one more,
+    so that time waits for it as it waits for a tick."""
+    manager = workspace.manager
+    active = manager.get_active_sessions()
+    reacting = sum(manager.runner(s.id).reacting for s in active)
+    return len(active) + workspace.hubs.loops + reacting
 
 
 async def idle(workspace: Workspace, clock: FakeClock) -> None:
     """Wait until the workspace's loops wait for time (a tick under way finishes first)."""
-    await clock.run_until(clock.now(), loops(workspace))
+    await clock.run_until(clock.now(), lambda: loops(workspace))
 
 
 async def tick(workspace: Workspace, clock: FakeClock, seconds: float = 60) -> None:
@@ -112,7 +117,7 @@ async def tick(workspace: Workspace, clock: FakeClock, seconds: float = 60) -> N
     Sessions started here tick once a minute; sessions restored after a restart tick at the
     app's default, every second.
     """
-    await clock.run_until(clock.now() + timedelta(seconds=seconds), loops(workspace))
+    await clock.run_until(clock.now() + timedelta(seconds=seconds), lambda: loops(workspace))
     await idle(workspace, clock)
 
 

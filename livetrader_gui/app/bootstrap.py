@@ -42,6 +42,7 @@ from livetrader_gui.application.desk import TradingDesk
 from livetrader_gui.application.journal import NarratedJournal
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
+from livetrader_gui.application.market_data.hubs import MarketDataHubs
 from livetrader_gui.application.market_watch import MarketWatch
 from livetrader_gui.application.ports import Clock, ISessionObserver, ITradingCalendar
 from livetrader_gui.domain import AuditEntry, Instrument
@@ -74,6 +75,7 @@ class Workspace:
     manager: LiveTradingSessionManager
     desk: TradingDesk
     services: RunnerServices
+    hubs: MarketDataHubs
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     demo: asyncio.Task[None] | None = None
     # What reconciling the restored sessions with their brokers found at the last start.
@@ -142,6 +144,7 @@ class Workspace:
             self.market_watch.stop()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._tasks.clear()
+            await self.hubs.close()
         try:
             await self.simulator.disconnect()
             await self.journal.append(
@@ -243,6 +246,8 @@ async def build_workspace(
         observer=observer,
     )
     engine = ProcessingEngine()
+    # One subscription, one link and one account read per broker, whatever the sessions.
+    hubs = MarketDataHubs(clock)
     manager = LiveTradingSessionManager(
         registry,
         engine,
@@ -251,6 +256,7 @@ async def build_workspace(
         paper_sessions,
         calendars,
         clock,
+        hubs=hubs,
     )
     return Workspace(
         settings=settings,
@@ -270,6 +276,7 @@ async def build_workspace(
         journal=journal,
         manager=manager,
         services=services,
+        hubs=hubs,
         desk=TradingDesk(
             manager,
             strategies,
@@ -289,5 +296,6 @@ async def build_workspace(
             clock,
             [i.symbol for i in instruments],
             simulated_clock=True,
+            hub=hubs.of(simulator, calendar),
         ),
     )

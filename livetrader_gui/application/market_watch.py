@@ -1,4 +1,8 @@
-"""Market watch: polls a broker's quotes and reports them, with the market's state, to observers."""
+"""Market watch: a broker's quotes and the market's state, reported to observers.
+
+With a market-data hub the quotes are the hub's (pushed, shared with the sessions: no request
+of its own); without one, the watch asks for them every interval.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
+from livetrader_gui.application.market_data.hub import MarketDataHub
 from livetrader_gui.application.ports import (
     BrokerError,
     BrokerRateLimitError,
@@ -17,7 +22,7 @@ from livetrader_gui.application.ports import (
     ITradingCalendar,
 )
 from livetrader_gui.application.read_models import MarketStatusSnapshot
-from livetrader_gui.domain import Quote
+from livetrader_gui.domain import Candle, Quote
 
 _log = logging.getLogger(__name__)
 MAX_CONCURRENT_REQUESTS = 8
@@ -41,8 +46,10 @@ class MarketWatch:
         interval: float = 1.0,
         stale_after: float = 30.0,
         simulated_clock: bool = False,
+        hub: MarketDataHub | None = None,
     ) -> None:
         self._gateway = gateway
+        self._hub = hub
         self._calendar = calendar
         self._observer = observer
         self._clock = clock
@@ -61,11 +68,21 @@ class MarketWatch:
         return list(self._latest.values())
 
     async def run(self) -> None:
-        """Poll until ``stop`` is called."""
+        """Report until ``stop`` is called (with a hub, each quote as it comes)."""
         self._stop.clear()
-        while not self._stop.is_set():
-            await self.poll_once()
-            await self._clock.wait(self._stop, self._interval)
+        listening = None if self._hub is None else self._hub.listen(self._symbols, self._heard)
+        try:
+            while not self._stop.is_set():
+                await self.poll_once()
+                await self._clock.wait(self._stop, self._interval)
+        finally:
+            if listening is not None:
+                listening.close()
+
+    def _heard(self, fact: Quote | Candle) -> None:
+        if isinstance(fact, Quote):
+            self._latest[fact.symbol] = fact
+            self._observer.on_quote_received(fact)
 
     def stop(self) -> None:
         """End ``run`` at its next wait, at once."""
@@ -77,16 +94,28 @@ class MarketWatch:
         market_now = self._gateway.clock.now()
         is_open = self._calendar.is_open(market_now)
         stale: list[str] = []
+        stale_gap = self._stale_after
         if self._quiet_until is not None and self._clock.now() >= self._quiet_until:
             self._quiet_until = None
-        if connected and self._quiet_until is None:
+        if self._hub is not None:
+            connected = connected and self._hub.connected
+            stale = (
+                [
+                    q.symbol
+                    for q in self._latest.values()
+                    if is_open and market_now - q.at > stale_gap
+                ]
+                if connected
+                else []
+            )
+        elif connected and self._quiet_until is None:
             quotes = await asyncio.gather(*(self._quote(s) for s in self._symbols))
             for symbol, quote in zip(self._symbols, quotes, strict=True):
                 if quote is None:
                     continue
                 self._latest[symbol] = quote
                 self._observer.on_quote_received(quote)
-                if is_open and market_now - quote.at > self._stale_after:
+                if is_open and market_now - quote.at > stale_gap:
                     stale.append(symbol)
         status = MarketStatusSnapshot(
             broker_id=self._gateway.broker_id,

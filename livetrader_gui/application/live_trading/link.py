@@ -1,4 +1,8 @@
-"""The runner's link to its broker: pause when it breaks, reconnect with backoff, reconcile."""
+"""The runner's link to its broker: pause when it breaks, reconnect with backoff, reconcile.
+
+A runner fed by a market-data hub does not reconnect by itself: the hub mends the gateway's link
+once for every session on it, and the runner waits for the hub's market data to flow again.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 from livetrader_gui.application.live_trading.config import RunnerLimits
+from livetrader_gui.application.market_data.hub import MarketDataHub
 from livetrader_gui.application.ports import (
     BrokerError,
     Clock,
@@ -40,8 +45,10 @@ class BrokerLink:
         log: Callable[[LogLevel, str], None],
         *,
         timer: Clock | None = None,
+        hub: MarketDataHub | None = None,
     ) -> None:
         self._session = session
+        self._hub = hub
         self._broker = broker
         self._calendar = calendar
         self._clock = clock
@@ -79,7 +86,9 @@ class BrokerLink:
         never = asyncio.Event()
         while not self._closed and self.paused_by_link:
             try:
-                if self._broker.connection_state is not ConnectionState.CONNECTED:
+                if self._hub is not None:
+                    await self._hub.wait_connected()
+                elif self._broker.connection_state is not ConnectionState.CONNECTED:
                     await self._broker.connect()
                 differences = await self._reconcile()
                 fresh = await self._feed_is_fresh()
@@ -108,9 +117,12 @@ class BrokerLink:
         if not self._calendar.is_open(now):
             return True
         for symbol in self._session.symbols:
-            quote = await within(
-                self._timer, self._broker.get_latest_quote(symbol), self._limits.broker_timeout
-            )
+            if self._hub is not None:
+                quote = self._hub.latest(symbol)  # what flows again, with no request
+            else:
+                quote = await within(
+                    self._timer, self._broker.get_latest_quote(symbol), self._limits.broker_timeout
+                )
             if quote is not None and (now - quote.at).total_seconds() <= (
                 self._limits.stale_quote_after
             ):

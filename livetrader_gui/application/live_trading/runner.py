@@ -7,6 +7,12 @@ positions and trigger stop-loss and take-profit. A rule that fires becomes a sig
 check decides; AUTO mode sends the order at once, MANUAL mode waits for the trader. Waits end at
 once on pause and stop.
 
+Fed by a market-data hub (the app's way), the runner asks the broker for no market data once a
+symbol has warmed up: a pushed quote marks its position and runs its stop-loss and take-profit
+check at once, a closed candle runs its rules at once, and the tick keeps what runs on time
+(the account, the daily roll-over, signal expiry, open orders, a symbol whose candles have a
+gap to fill). Without a hub (replays, the backtester's parity), each tick asks for every quote.
+
 Two clocks: the session's clock (the market's time, which a simulator may run fast) stamps
 what happens and decides trading hours and expiries; the *timer* (real time) paces the ticks
 and measures the broker's answers, which take real time whatever the market's speed.
@@ -42,6 +48,12 @@ from livetrader_gui.application.live_trading.session_orders import SessionOrders
 from livetrader_gui.application.live_trading.signal_desk import SignalDesk
 from livetrader_gui.application.live_trading.signal_flow import Proposal, SignalFlow
 from livetrader_gui.application.live_trading.symbols import SymbolState
+from livetrader_gui.application.market_data.hub import (
+    LinkChange,
+    Listening,
+    MarketDataHub,
+    Watching,
+)
 from livetrader_gui.application.ports import (
     BrokerConnectionError,
     BrokerRateLimitError,
@@ -60,6 +72,7 @@ from livetrader_gui.application.read_models import (
 )
 from livetrader_gui.application.timeouts import within
 from livetrader_gui.domain import (
+    Account,
     AuditEntry,
     Candle,
     LiveTradingSession,
@@ -109,9 +122,18 @@ class LiveTradingRunner:
         timer: Clock | None = None,
         venue: str | None = None,
         reconcile: Callable[[], Awaitable[list[str]]] | None = None,
+        hub: MarketDataHub | None = None,
+        account: Callable[[], Awaitable[Account]] | None = None,
     ) -> None:
         self._session = session
         self._broker = broker
+        self._hub = hub
+        self._read_account = account  # None: the gateway's own, asked each tick
+        self._listening: Listening | None = None
+        self._watching: Watching | None = None
+        # Symbols whose signal is being carried out: no second one until it is.
+        self._busy: set[str] = set()
+        self._reacting: set[asyncio.Future[None]] = set()
         journal = services.journal
         self._journal_sink = (
             journal
@@ -158,6 +180,7 @@ class LiveTradingRunner:
             log=self._log,
             halt=lambda reason: self.halt(reason, cause=STORAGE_HALT),
             pause=self.pause,
+            filled=hub.account_changed if hub is not None else None,
         )
         self._flow = SignalFlow(
             session,
@@ -193,6 +216,7 @@ class LiveTradingRunner:
             self._reconcile_account,
             self._log,
             timer=self._timer,
+            hub=hub,
         )
 
     # ------------------------------------------------------------------ reading
@@ -227,6 +251,11 @@ class LiveTradingRunner:
         """Return the broker answers that wait to be recorded (HALTED until they are)."""
         return self._executor.unsaved
 
+    @property
+    def reacting(self) -> int:
+        """Return how many pushed facts are being acted on now (signals carried out)."""
+        return len(self._reacting)
+
     def pending_signals(self) -> list[TradingSignal]:
         """Return the MANUAL signals waiting for the trader."""
         return self._desk.pending
@@ -249,7 +278,12 @@ class LiveTradingRunner:
     # ------------------------------------------------------------------ life cycle
 
     async def run(self) -> None:
-        """Trade until ``stop``: a tick, then a wait of the timer that pause and stop cut short."""
+        """Trade until ``stop``: a tick, then a wait of the timer that pause and stop cut short;
+        with a hub, the market's facts in between as they come."""
+        hub = self._hub
+        if hub is not None:
+            self._listening = hub.listen(self._symbols, self._on_market)
+            self._watching = hub.watch(self._on_link)
         try:
             while not self._stopping:
                 if self._session.status is SessionStatus.PAUSED:
@@ -260,6 +294,12 @@ class LiveTradingRunner:
                 if not self._stopping:
                     await self._timer.wait(self._wake, self._config.tick_interval)
         finally:
+            if self._listening is not None:
+                self._listening.close()
+            if self._watching is not None:
+                self._watching.close()
+            # An order in flight finishes (it may have been sent): never cut short.
+            await asyncio.gather(*self._reacting, return_exceptions=True)
             await self._link.close()
 
     async def _tick(self) -> None:
@@ -410,19 +450,26 @@ class LiveTradingRunner:
         try:
             await self._run_once()
         except BrokerRateLimitError as error:
-            self._quiet_until = self._timer.now() + timedelta(seconds=error.retry_after)
-            self._log(
-                LogLevel.WARNING,
-                f"{self._broker.broker_id} asks to slow down ({error}): no request to it for "
-                f"{error.retry_after:g} s",
-            )
+            self._slow_down(error)
+
+    def _slow_down(self, error: BrokerRateLimitError) -> None:
+        self._quiet_until = self._timer.now() + timedelta(seconds=error.retry_after)
+        self._log(
+            LogLevel.WARNING,
+            f"{self._broker.broker_id} asks to slow down ({error}): no request to it for "
+            f"{error.retry_after:g} s",
+        )
 
     async def _run_once(self) -> None:
+        hub = self._hub
+        if hub is not None and not hub.connected:
+            raise BrokerConnectionError(f"market data from {self._broker.broker_id} stopped")
         if self._broker.connection_state is not ConnectionState.CONNECTED:
             raise BrokerConnectionError(f"{self._broker.broker_id} is not connected")
         await self._settle_storage()
         now = self._clock.now()
-        account = await within(self._timer, self._broker.get_account(), self._limits.broker_timeout)
+        read = self._read_account or self._broker.get_account
+        account = await within(self._timer, read(), self._limits.broker_timeout)
         self._flow.account = account
         await self._daily.roll(now, account.equity)
         for signal in await self._desk.expire(now):
@@ -437,6 +484,9 @@ class LiveTradingRunner:
         in_session = self._calendar.is_open(now)
         view = self._book.view()
         states = list(self._symbols.values())
+        if hub is not None:
+            # The hub brings the rest: only a symbol to warm up or with a gap is asked for.
+            states = [s for s in states if s.needs_fetch]
         fetching = [eager(self._guarded(self._observe(s, now), s)) for s in states]
         verdicts: list[bool] = []
         failures: list[str] = []
@@ -457,16 +507,18 @@ class LiveTradingRunner:
                     continue
                 verdicts.append(fresh)
                 if proposal is not None:
+                    self._busy.add(state.symbol)
                     carrying.append(eager(self._guarded(self._flow.carry_out(proposal), state)))
         finally:
             settled = await settle([*fetching, *carrying])
+            self._busy.difference_update(s.symbol for s in states)
         lost = next((o for o in settled if isinstance(o, BrokerConnectionError)), None)
         if lost is not None:
             raise lost
         if failures and len(failures) == len(states):
             await self._tick_failed(failures[0])
             return
-        if in_session and verdicts and not any(verdicts):
+        if hub is None and in_session and verdicts and not any(verdicts):
             await self._link.lost("every quote is stale: the feed went silent")
             return
         await self._daily.check(now)
@@ -475,6 +527,110 @@ class LiveTradingRunner:
             self._services.observer.on_risk_status_changed(self.get_risk_status())
         if self._after_tick is not None:
             await self._after_tick(now)
+
+    # ------------------------------------------------------------------ pushed market data
+
+    def _on_market(self, fact: Quote | Candle) -> None:
+        """Take one pushed fact: a closed candle feeds its symbol's rules, and the symbol's
+        latest quote then decides at once, as a pushed quote does by itself."""
+        state = self._symbols.get(fact.symbol)
+        if state is None or state.needs_fetch:
+            return  # the tick warms it up or fills its gap first
+        now = self._clock.now()
+        if isinstance(fact, Candle):
+            if state.gap_before(fact, self._calendar):
+                state.behind = True  # the next tick asks for what was missed, in order
+                self._wake.set()
+                return
+            observer = self._services.observer
+            listening = observer.listening
+            for candle, indicators in state.ingest([fact], now, indicators=listening):
+                if listening:
+                    observer.on_candle_closed(BarSnapshot(self._session.id, candle, indicators))
+            hub = self._hub
+            quote = hub.latest(fact.symbol) if hub is not None else None
+            if quote is None:
+                return
+            self._react(state, quote, now, closed=True)
+            return
+        self._react(state, fact, now)
+
+    def _react(
+        self, state: SymbolState, quote: Quote, now: datetime, *, closed: bool = False
+    ) -> None:
+        """Decide on *quote* now (*closed*: a candle just closed); carry out what is decided in
+        the background."""
+        if self._stopping or self._flow.account is None:
+            return  # before the first tick read the account, nothing can be sized
+        symbol = state.symbol
+        quiet = self._quiet_until is not None and self._timer.now() < self._quiet_until
+        waiting = self._book.has_open_order(symbol)
+        if symbol in self._busy or quiet or (waiting and not closed):
+            position = self._book.positions.get(symbol)
+            if position is not None and not position.is_flat:
+                position.mark(quote.last)
+            return
+        self._busy.add(symbol)
+        if waiting:
+            # The rules decide on this candle once: first learn whether the order in flight
+            # has filled (a polled broker tells only when asked), then decide.
+            self._background(self._decide_after_sync(state))
+            return
+        proposal = self._proposal(state, quote, now)
+        if proposal is None:
+            self._busy.discard(symbol)
+            return
+        self._background(self._carry_out(state, proposal))
+
+    def _proposal(self, state: SymbolState, quote: Quote, now: datetime) -> Proposal | None:
+        try:
+            _, proposal = self._decide(
+                state, quote, now, self._calendar.is_open(now), self._book.view(), pushed=True
+            )
+        except Exception as error:  # one symbol's failure must not stop the others
+            message = f"{state.symbol}: {error or type(error).__name__}"
+            self._health.error(f"{state.symbol} ({type(error).__name__})", message, error)
+            return None
+        return proposal
+
+    def _background(self, step: Coroutine[Any, Any, None]) -> None:
+        done = eager(step)
+        if not done.done():
+            self._reacting.add(done)
+            done.add_done_callback(self._reacting.discard)
+
+    async def _decide_after_sync(self, state: SymbolState) -> None:
+        async def sync_then_decide() -> None:
+            await within(self._timer, self._orders.sync(), self._limits.broker_timeout)
+            hub = self._hub
+            quote = hub.latest(state.symbol) if hub is not None else None
+            if quote is None:
+                return
+            proposal = self._proposal(state, quote, self._clock.now())
+            if proposal is not None:
+                await self._flow.carry_out(proposal)
+
+        await self._carry_out(state, sync_then_decide())
+
+    async def _carry_out(self, state: SymbolState, step: Proposal | Awaitable[None]) -> None:
+        work = self._flow.carry_out(step) if isinstance(step, Proposal) else step
+        try:
+            outcome = await self._guarded(work, state)
+            if isinstance(outcome, str):
+                await self._tick_failed(outcome)
+        except BrokerConnectionError as error:
+            await self._link.lost(f"broker disconnected: {error}")
+        except BrokerRateLimitError as error:
+            self._slow_down(error)
+        except TimeoutError as error:
+            await self._link.lost(f"the broker stopped answering: {error}")
+        finally:
+            self._busy.discard(state.symbol)
+
+    def _on_link(self, change: LinkChange) -> None:
+        if change.connected:
+            return  # the link's own recovery waits for the hub, reconciles, then resumes
+        self._background(self._link.lost(change.reason))
 
     async def _guarded(self, step: Awaitable[_T], state: SymbolState) -> _T | str:
         """Run one symbol's step; return what it returns, or what went wrong (one symbol's
@@ -493,7 +649,7 @@ class LiveTradingRunner:
         """Fetch a symbol's new candles (feeding its rules) and its quote."""
         timeout = self._limits.broker_timeout
         symbol = state.symbol
-        if state.candles_due(now) or not state.has_instrument:
+        if state.candles_due(now) or not state.has_instrument or state.behind:
             fetches: list[Coroutine[Any, Any, object]] = [
                 self._broker.get_latest_quote(symbol),
                 self._candles(state, now),
@@ -508,16 +664,28 @@ class LiveTradingRunner:
             for candle, indicators in state.ingest(candles, now, indicators=listening):
                 if listening:
                     observer.on_candle_closed(BarSnapshot(self._session.id, candle, indicators))
+            state.behind = False
         else:
             # Most ticks need only the quote: no gather, no extra task per symbol.
             quote = await within(self._timer, self._broker.get_latest_quote(symbol), timeout)
         return quote if isinstance(quote, Quote) else None
 
     def _decide(
-        self, state: SymbolState, quote: Quote, now: datetime, in_session: bool, view: TickView
+        self,
+        state: SymbolState,
+        quote: Quote,
+        now: datetime,
+        in_session: bool,
+        view: TickView,
+        *,
+        pushed: bool = False,
     ) -> tuple[bool, Proposal | None]:
         """Mark a symbol's position and decide what its rules and quote ask for, at once
-        (nothing awaited); return whether its quote was fresh, and the signal to carry out."""
+        (nothing awaited); return whether its quote was fresh, and the signal to carry out.
+
+        A *pushed* quote is fresh: it came because it is new (the hub watches for a silent
+        feed). Its time can still lag the market's clock by the feed's delay, which a fast
+        simulated market multiplies."""
         symbol = state.symbol
         position = self._book.positions.get(symbol)
         if position is not None and not position.is_flat:
@@ -527,7 +695,7 @@ class LiveTradingRunner:
                 PositionSnapshot.of(self._session.id, position)
             )
         view.marks[symbol] = quote.last
-        stale = (now - quote.at).total_seconds() > self._limits.stale_quote_after
+        stale = not pushed and (now - quote.at).total_seconds() > self._limits.stale_quote_after
         if not in_session or stale or self._session.status is not SessionStatus.RUNNING:
             state.consume_decision()
             return not stale, None

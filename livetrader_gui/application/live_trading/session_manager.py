@@ -27,6 +27,7 @@ from livetrader_gui.application.live_trading.prerequisites import PrerequisiteCh
 from livetrader_gui.application.live_trading.recovery import HistoryRepair, reconcile_shared
 from livetrader_gui.application.live_trading.runner import LiveTradingRunner
 from livetrader_gui.application.live_trading.services import RunnerServices
+from livetrader_gui.application.market_data.hubs import MarketDataHubs
 from livetrader_gui.application.paper_trading import PaperBook, PaperDays, PaperGateway
 from livetrader_gui.application.ports import (
     BrokerError,
@@ -88,8 +89,12 @@ class LiveTradingSessionManager:
         calendars: ICalendarProvider,
         clock: Clock,
         limits: RunnerLimits | None = None,
+        hubs: MarketDataHubs | None = None,
     ) -> None:
         self._broker_registry = broker_registry
+        # With hubs, runners are driven by the market's pushed facts and share one subscription
+        # and one link per gateway; without, each tick asks the broker (replays).
+        self._hubs = hubs
         self._engine = processing_engine
         if not isinstance(services.journal, BufferedJournal):
             # A journal entry the store refuses must not stop an order from being tracked;
@@ -183,12 +188,20 @@ class LiveTradingSessionManager:
         days = None
         venue = gateway.broker_id
         reconcile = None
+        hub = self._hubs.of(gateway, calendar) if self._hubs is not None else None
+        account = hub.account if hub is not None else None
         if paper is not None:
             # Same runner, same feed; only the orders go to a simulated account instead.
             paper_book = PaperBook(paper.capital, config.costs)
             paper_book.restore(orders, fills)
-            paper_gateway = PaperGateway(gateway, paper_book, calendar, paper_account(session.id))
-            gateway, venue = paper_gateway, paper_gateway.account_id
+            paper_gateway = PaperGateway(
+                gateway,
+                paper_book,
+                calendar,
+                paper_account(session.id),
+                latest=hub.latest if hub is not None else None,
+            )
+            gateway, venue, account = paper_gateway, paper_gateway.account_id, None
             days = PaperDays(
                 paper,
                 self._paper_sessions,
@@ -214,6 +227,8 @@ class LiveTradingSessionManager:
             timer=self._clock,
             venue=venue,
             reconcile=reconcile,
+            hub=hub,
+            account=account,
         )
         self._active_sessions[session.id] = runner
         return runner

@@ -52,6 +52,7 @@ class SessionOrders:
         log: Log,
         halt: React,
         pause: React,
+        filled: Callable[[], None] | None = None,
     ) -> None:
         self._session = session
         self._broker = broker
@@ -64,6 +65,7 @@ class SessionOrders:
         self._log = log
         self._halt = halt
         self._pause = pause
+        self._on_fill = filled
         # One exchange with the broker about the open orders at a time: two resolving the same
         # order at once would apply its fills twice.
         self._resolving = asyncio.Lock()
@@ -124,6 +126,8 @@ class SessionOrders:
 
     def _filled(self, fill: Fill) -> None:
         position = self._book.apply_fill(fill)
+        if self._on_fill is not None:
+            self._on_fill()
         self._observer.on_position_changed(PositionSnapshot.of(self._session.id, position))
 
     async def cancel_all(self) -> list[OrderUpdate]:

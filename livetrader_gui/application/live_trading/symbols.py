@@ -74,6 +74,22 @@ class SymbolState:
         self._decision = Decision()
         self._instrument: Instrument | None = None
         self._scales = {**entry.indicator_scales(), **exit_.indicator_scales()}
+        # Set when a pushed candle showed that candles were missed: fetch them before any other.
+        self.behind = False
+
+    @property
+    def needs_fetch(self) -> bool:
+        """Tell whether the broker must be asked before pushed data can be used: the symbol
+        has not warmed up yet, or candles were missed."""
+        return self._instrument is None or self.behind
+
+    def gap_before(self, candle: Candle, calendar: ITradingCalendar) -> bool:
+        """Tell whether trading minutes passed between the last candle seen and *candle*
+        (a pushed candle after a lost link, or after the warm-up)."""
+        last = self._last_start
+        if last is None or candle.start <= last + CANDLE:
+            return False
+        return bool(trading_ranges(calendar, last + CANDLE, candle.start))
 
     def candles_due(self, now: datetime) -> bool:
         """Tell whether a candle may have closed since the last one seen."""

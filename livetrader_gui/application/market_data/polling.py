@@ -55,10 +55,13 @@ class PollingFeed:
             except BrokerRateLimitError as error:
                 await self._timer.sleep(error.retry_after)
                 continue
+            # The answers came later than the round began (a slow broker, a fast market): a
+            # candle is closed if it was by the time they came.
+            answered = self._gateway.clock.now()
             for symbol, (quote, candles) in zip(wanted, answers, strict=True):
                 for candle in candles:
                     last = closed.get(symbol)
-                    if candle.end <= now and (last is None or candle.start > last):
+                    if candle.end <= answered and (last is None or candle.start > last):
                         closed[symbol] = candle.start
                         yield candle
                 if quote is not None and quote.at != quoted.get(symbol):

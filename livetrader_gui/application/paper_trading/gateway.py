@@ -3,12 +3,14 @@
 A paper session runs the same ``LiveTradingRunner`` as a live one; only its gateway differs.
 Market data, instruments and the connection come from the wrapped broker, so a paper session
 sees exactly the quotes and candles a live one would, and loses the feed when the broker drops.
-Orders never reach that broker: a market buy fills in full at the quoted ask, a sell at the bid,
-each moved by the session's slippage ticks and charged its commission and tax.
+With a market-data hub, the quotes it fills and marks at are the hub's latest (no request to
+the broker). Orders never reach that broker: a market buy fills in full at the quoted ask, a
+sell at the bid, each moved by the session's slippage ticks and charged its commission and tax.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from decimal import Decimal
 
@@ -43,8 +45,10 @@ class PaperGateway:
         book: PaperBook,
         calendar: ITradingCalendar,
         account_id: str,
+        latest: Callable[[str], Quote | None] | None = None,
     ) -> None:
         self._data = market_data
+        self._latest = latest
         self._book = book
         self._calendar = calendar
         self._account_id = account_id
@@ -125,7 +129,7 @@ class PaperGateway:
         instrument = await self._data.get_instrument(request.symbol)
         if not self._calendar.is_open(now):
             return self._refuse(request, now, f"the {self._calendar.code} market is closed")
-        quote = await self._data.get_latest_quote(request.symbol)
+        quote = await self._quote(request.symbol)
         if quote is None:
             return self._refuse(request, now, f"no {request.symbol} quote to fill at")
         buying = request.direction is TradeDirection.BUY
@@ -133,6 +137,13 @@ class PaperGateway:
             instrument, quote.ask if buying else quote.bid, buying=buying
         )
         return self._book.execute(request, price, instrument, now)
+
+    async def _quote(self, symbol: str) -> Quote | None:
+        if self._latest is not None:
+            quote = self._latest(symbol)
+            if quote is not None:
+                return quote
+        return await self._data.get_latest_quote(symbol)
 
     def _refuse(self, request: OrderRequest, now: datetime, reason: str) -> BrokerOrderState:
         return self._book.reject(request, now, reason)
@@ -160,7 +171,7 @@ class PaperGateway:
         self._require_link()
         marks = {}
         for position in self._book.broker_positions():
-            quote = await self._data.get_latest_quote(position.symbol)
+            quote = await self._quote(position.symbol)
             if quote is not None:
                 marks[position.symbol] = quote.last  # as the runner marks positions
         if self._currency is None:

@@ -8,13 +8,14 @@ from decimal import Decimal
 
 from livetrader_gui.adapters.brokers.simulated import SimulatedBroker
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
+from livetrader_gui.application.market_data.hub import MarketDataHub
 from livetrader_gui.application.market_watch import MarketWatch
 from livetrader_gui.application.observers import ObserverHub
 from livetrader_gui.application.ports import BrokerTimeoutError
 from livetrader_gui.application.read_models import MarketStatusSnapshot
 from livetrader_gui.domain import Quote
 from tests.fake_broker import FakeBroker
-from tests.fakes import FakeClock
+from tests.fakes import FakeClock, ScriptedFeed
 from tests.sim import MARKET_OPEN_T0, sim_broker
 
 SYMBOLS = ["005930", "000660", "035720"]
@@ -162,3 +163,36 @@ async def test_a_rate_limited_broker_is_asked_no_quote_until_the_time_it_gave(
     clock.advance(5)
     await service.poll_once()
     assert [q.symbol for q in seen.quotes] == SYMBOLS
+
+
+async def test_on_a_hub_the_watch_shows_the_pushed_quotes_and_asks_the_broker_nothing(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    clock = FakeClock(MARKET_OPEN_T0)
+    broker = FakeBroker(clock, symbols=tuple(SYMBOLS))
+    feed = ScriptedFeed()
+    market = MarketDataHub(feed, clock, gateway=broker, calendar=xkrx)
+    seen = RecordingObserver()
+    observers = ObserverHub()
+    observers.add(seen)  # type: ignore[arg-type]
+    service = MarketWatch(broker, xkrx, observers, clock, SYMBOLS, hub=market)
+    task = asyncio.create_task(service.run())
+    try:
+        await asyncio.sleep(0)
+        p = Decimal(70_000)
+        feed.send(Quote("005930", p, p, p, clock.now()))
+        for _ in range(10):
+            await asyncio.sleep(0)
+        clock.advance(1)
+        for _ in range(10):
+            await asyncio.sleep(0)
+
+        assert [q.symbol for q in seen.quotes] == ["005930"]
+        assert [q.symbol for q in service.latest()] == ["005930"]
+        assert seen.statuses[-1].connected
+        assert broker.calls == 0
+        assert feed.subscriptions == [tuple(sorted(SYMBOLS))]
+    finally:
+        service.stop()
+        await task
+        await market.close()

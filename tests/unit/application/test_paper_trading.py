@@ -20,6 +20,7 @@ from livetrader_gui.domain import (
     OrderStatus,
     OrderType,
     PaperTradingSession,
+    Quote,
     TradeDirection,
 )
 from livetrader_gui.domain.sizing import TradingCosts
@@ -348,3 +349,24 @@ def test_coverage_must_be_a_fraction_of_the_session(xkrx: ExchangeTradingCalenda
     paper = PaperTradingSession("P-1", "strat-1", "hash-1", OPEN)
     with pytest.raises(ValueError, match=r"paper-day coverage must be in \(0, 1\], got 0"):
         PaperDays(paper, FakePaperRepository(), xkrx, FakeJournal(), RecordingObserver(), 0)
+
+
+async def test_paper_orders_on_a_hub_fill_at_its_latest_quote_without_asking_the_broker(
+    feed: FakeBroker, xkrx: ExchangeTradingCalendar
+) -> None:
+    pushed = Quote(SAMSUNG, Decimal(71_000), Decimal(71_200), Decimal(71_100), feed.clock.now())
+    paper = PaperGateway(
+        feed,
+        PaperBook(Decimal(10_000_000), TradingCosts(Decimal(0), Decimal(0))),
+        xkrx,
+        "PAPER-S-1",
+        latest={SAMSUNG: pushed}.get,
+    )
+    asked = feed.market_data_calls
+
+    bought = await paper.place_order(order(BUY, 10, "c-1"))
+    account = await paper.get_account()
+
+    assert bought.average_fill_price == 71_200, "the pushed ask, not the broker's 70,100"
+    assert account.equity == 10_000_000 - 10 * 71_200 + 10 * 71_100
+    assert feed.market_data_calls == asked

@@ -159,3 +159,31 @@ async def test_the_simulated_market_streams_through_the_feed_a_candle_each_minut
     assert starts == [MARKET_OPEN_T0 + timedelta(minutes=m) for m in (29, 30, 31)]
     quotes = [e for e in events if isinstance(e, Quote) and e.symbol == "005930"]
     assert len({q.at for q in quotes}) == len(quotes) >= 3, "a new quote each round, none twice"
+
+
+async def test_a_candle_closed_by_the_time_a_slow_broker_answers_is_passed_on() -> None:
+    # A broker that takes 30 s of the market's time to answer (a simulated market at 60 times
+    # real time, half a second a call): the newest candle it gives ends after the round began.
+    clock = FakeClock(T0 + timedelta(seconds=50))
+    broker = FakeBroker(clock, symbols=("005930",))
+    broker.close_minute("005930", 100)
+    broker.latency = 30
+    feed = PollingFeed(broker, clock, interval=1.0)
+    events: list[Quote | Candle] = []
+
+    async def listen() -> None:
+        async for event in feed.subscribe(["005930"]):
+            events.append(event)
+
+    task = asyncio.create_task(listen())
+    try:
+        await turn()
+        clock.advance(30)  # the quote's answer; the minute 10:00 closes meanwhile
+        broker.close_minute("005930", 101)
+        await turn()
+
+        candles = [e for e in events if isinstance(e, Candle)]
+        assert [c.close for c in candles] == [101]
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -1,0 +1,191 @@
+"""A runner fed by a market-data hub: pushed facts decide at once, the broker is asked once."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from decimal import Decimal
+
+from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
+from livetrader_gui.application.ports import BrokerConnectionError
+from livetrader_gui.domain import (
+    Candle,
+    Quote,
+    RiskConfig,
+    SessionStatus,
+    Strategy,
+    TradeDirection,
+)
+from tests.builders import risk_controls, strategy
+from tests.runner_harness import Harness
+
+SYMBOL = "005930"
+
+
+def always_in(**controls: object) -> Strategy:
+    """Buy at once, never sell by rule: only the protective exits close the position."""
+    limits: dict[str, object] = {"stop_loss_pct": None, "take_profit_pct": None, **controls}
+    return strategy(
+        symbols=(SYMBOL,),
+        entry_rule="close > 0",
+        exit_rule="close < 0",
+        risk_config=RiskConfig(risk_controls(**limits)),
+        position_pct=Decimal(10),
+    )
+
+
+def never(symbols: tuple[str, ...] = (SYMBOL,)) -> Strategy:
+    return strategy(symbols=symbols, entry_rule="close < 0", exit_rule="close < 0")
+
+
+async def turn() -> None:
+    for _ in range(20):
+        await asyncio.sleep(0)
+
+
+def pushed(h: Harness, price: int) -> Quote:
+    """Quote *price* at the broker now and push the quote, as a venue's websocket would."""
+    h.broker.set_price(SYMBOL, price)
+    p = Decimal(price)
+    quote = Quote(SYMBOL, p, p, p, h.clock.now())
+    h.feed.send(quote)
+    return quote
+
+
+@asynccontextmanager
+async def running(*harnesses: Harness) -> AsyncIterator[None]:
+    """Run each harness's runner (its first tick warms it up), and stop them all at the end."""
+    for h in harnesses:
+        await h.runner.start()
+    tasks = [asyncio.create_task(h.runner.run()) for h in harnesses]
+    try:
+        await turn()
+        yield
+    finally:
+        for h in harnesses:
+            await h.runner.stop()
+        await asyncio.gather(*tasks)
+        hub = harnesses[0].hub
+        assert hub is not None
+        await hub.close()
+
+
+async def warmed(h: Harness, minutes: int = 3, price: int = 100) -> None:
+    for _ in range(minutes):
+        h.clock.advance(60)
+        for symbol in h.strategy.symbols:
+            h.broker.close_minute(symbol, price)
+
+
+async def test_a_pushed_quote_through_the_stop_sends_the_exit_at_once_without_a_tick_or_a_request(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    h = Harness(xkrx, strategy=always_in(stop_loss_pct=Decimal(2)), streaming=True)
+    await warmed(h)
+    async with running(h):
+        assert [r.direction for r in h.broker.placed] == [TradeDirection.BUY], "warm-up tick"
+        asked = h.broker.market_data_calls
+        at = h.clock.now()
+
+        pushed(h, 97)  # 3 % under the entry
+        await turn()
+
+        assert [r.direction for r in h.broker.placed] == [TradeDirection.BUY, TradeDirection.SELL]
+        assert h.clock.now() == at, "no time passed: no tick ran"
+        assert h.broker.market_data_calls == asked, "the quote was pushed, not asked for"
+        assert h.codes("signal", "reason") == ["ENTRY_RULE", "STOP_LOSS"]
+
+
+async def test_a_pushed_closed_candle_runs_the_rules_at_once(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    h = Harness(xkrx, streaming=True)  # close > sma(close, 3)
+    await warmed(h)
+    async with running(h):
+        assert h.broker.placed == []
+        h.clock.advance(60)  # a minute: the tick that runs asks the broker nothing about it
+        await turn()
+        asked = h.broker.market_data_calls
+
+        pushed(h, 110)
+        h.feed.send(h.broker.close_minute(SYMBOL, 110))
+        await turn()
+
+        assert [(r.symbol, r.direction) for r in h.broker.placed] == [(SYMBOL, TradeDirection.BUY)]
+        assert h.broker.market_data_calls == asked
+
+
+async def test_pause_takes_effect_at_once_on_pushed_quotes(xkrx: ExchangeTradingCalendar) -> None:
+    h = Harness(xkrx, strategy=always_in(stop_loss_pct=Decimal(2)), streaming=True)
+    await warmed(h)
+    async with running(h):
+        await h.runner.pause("by the trader")
+        pushed(h, 90)
+        await turn()
+
+        assert [r.direction for r in h.broker.placed] == [TradeDirection.BUY]
+
+
+async def test_sessions_on_one_broker_share_one_subscription_and_ask_for_no_market_data(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    first = Harness(xkrx, strategy=never(), streaming=True)
+    others = [Harness(xkrx, strategy=never(), shared=first) for _ in range(2)]
+    await warmed(first)
+    async with running(first, *others):
+        warm_up = first.broker.market_data_calls
+        calls = first.broker.calls
+        for second in range(1, 11):
+            first.clock.advance(1)
+            pushed(first, 100 + second)
+            await turn()
+
+        assert first.feed.open == 1
+        assert first.broker.market_data_calls == warm_up, "steady state: nothing asked"
+        # Three sessions ticking each second read the account through the hub: once in 2 s.
+        assert first.broker.calls - calls <= 6
+
+
+async def test_a_gap_in_pushed_candles_is_filled_from_the_broker_before_the_rules_go_on(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    h = Harness(xkrx, streaming=True)
+    await warmed(h)
+    async with running(h):
+        h.clock.advance(180)
+        last = h.broker.candles[SYMBOL][-1].start
+        for minute, close in enumerate((103, 106, 109), start=1):
+            price = Decimal(close)
+            h.broker.candles[SYMBOL].append(
+                Candle(SYMBOL, last + timedelta(minutes=minute), price, price, price, price, price)
+            )
+        asked = h.broker.market_data_calls
+        h.feed.send(h.broker.candles[SYMBOL][-1])  # the first two closed while the link was down
+        await turn()
+
+        # A tick ran at once and asked for the missed minutes: all three were fed, in order.
+        assert h.broker.market_data_calls > asked
+        assert h.runner.indicator_values(SYMBOL)["sma(close, 3)"] == (103 + 106 + 109) / 3
+
+
+async def test_a_lost_feed_pauses_every_session_on_it_and_they_resume_once_it_flows_clean(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    first = Harness(xkrx, strategy=never(), streaming=True)
+    second = Harness(xkrx, strategy=never(), shared=first)
+    await warmed(first)
+    async with running(first, second):
+        first.feed.send(BrokerConnectionError("FAKE dropped the socket"))
+        await turn()
+        assert {h.session.status for h in (first, second)} == {SessionStatus.PAUSED}
+        assert "FAKE dropped the socket" in (first.session.status_reason or "")
+
+        first.clock.advance(1)  # the hub's first reconnection delay
+        await turn()
+        pushed(first, 101)
+        await turn()
+
+        assert {h.session.status for h in (first, second)} == {SessionStatus.RUNNING}
+        assert len(first.feed.subscriptions) == 2, "one reconnection for both sessions"
