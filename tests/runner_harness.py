@@ -12,6 +12,8 @@ from livetrader_gui.application.live_trading.config import LiveSessionConfig, Ru
 from livetrader_gui.application.live_trading.runner import LiveTradingRunner
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.market_data.hub import MarketDataHub
+from livetrader_gui.application.ports import IBrokerGateway
+from livetrader_gui.application.request_budget import BudgetedGateway, RequestBudget, VenueBudget
 from livetrader_gui.domain import (
     ExecutionMode,
     LiveTradingSession,
@@ -63,6 +65,8 @@ class Harness:
     streaming: bool = False
     # Runners on the same hub share these (a second session on the same broker).
     shared: Harness | None = None
+    # The venue's request budget the runner's requests spend (``gateway``), if any.
+    budget: VenueBudget | None = None
 
     def __post_init__(self) -> None:
         shared = self.shared
@@ -70,11 +74,18 @@ class Harness:
         self.broker: FakeBroker = (
             shared.broker if shared else FakeBroker(self.clock, self.strategy.symbols)
         )
+        self.gateway: IBrokerGateway = (
+            shared.gateway
+            if shared
+            else BudgetedGateway(self.broker, RequestBudget(self.budget, self.clock))
+            if self.budget is not None
+            else self.broker
+        )
         self.feed: ScriptedFeed = shared.feed if shared else ScriptedFeed()
         self.hub: MarketDataHub | None = (
             shared.hub
             if shared
-            else MarketDataHub(self.feed, self.clock, gateway=self.broker, calendar=self.calendar)
+            else MarketDataHub(self.feed, self.clock, gateway=self.gateway, calendar=self.calendar)
             if self.streaming
             else None
         )
@@ -105,7 +116,7 @@ class Harness:
         )
         self.runner = LiveTradingRunner(
             self.session,
-            self.broker,
+            self.gateway,
             ProcessingEngine(),
             self.services,
             self.calendar,

@@ -154,12 +154,14 @@ class BrokerRateLimitError(BrokerError):
     """The broker asks us to slow down (HTTP 429, or a ban such as Upbit's 418).
 
     ``retry_after`` is how many seconds to send it nothing; the caller waits that long and never
-    retries in a loop.
+    retries in a loop. ``sent`` is False when the request was held back before it left (a
+    request budget refused it): then the broker certainly never received it.
     """
 
-    def __init__(self, message: str, retry_after: float) -> None:
+    def __init__(self, message: str, retry_after: float, *, sent: bool = True) -> None:
         super().__init__(message)
         self.retry_after = max(0.0, float(retry_after))
+        self.sent = sent
 
 
 class BrokerTimeoutError(BrokerError):

@@ -21,6 +21,7 @@ from decimal import Decimal
 from livetrader_gui.application.ports import (
     BrokerError,
     BrokerOrderState,
+    BrokerRateLimitError,
     Clock,
     FillConflict,
     IAuditJournal,
@@ -139,17 +140,28 @@ class OrderExecutor:
         await self._record(order)
         try:
             state = await within(self._timer, self._gateway.place_order(request), self._timeout)
+        except BrokerRateLimitError as error:
+            if error.sent:
+                return await self._unknown(order, error)
+            # Held back before it left (the venue asked for a pause): certainly not at the
+            # broker, so it closes here and is never sent.
+            closed = order.copy()
+            closed.mark_rejected(f"not sent: {error}", self._clock.now())
+            return await self._store(order, closed, ())
         except Exception as error:
-            # Whatever went wrong, the order may have reached the broker: its outcome is
-            # unknown until the broker says, by client order id. It is never sent again.
-            _log.warning(
-                "order %s: no answer (%s: %s); asking the broker",
-                order.client_order_id,
-                type(error).__name__,
-                error,
-            )
-            return await self.resolve(order)
+            return await self._unknown(order, error)
         return await self.apply(order, state)
+
+    async def _unknown(self, order: Order, error: Exception) -> OrderUpdate:
+        # Whatever went wrong, the order may have reached the broker: its outcome is unknown
+        # until the broker says, by client order id. It is never sent again.
+        _log.warning(
+            "order %s: no answer (%s: %s); asking the broker",
+            order.client_order_id,
+            type(error).__name__,
+            error,
+        )
+        return await self.resolve(order)
 
     async def resolve(self, order: Order) -> OrderUpdate:
         """Ask the broker what became of *order* and apply it; unchanged if it cannot answer."""

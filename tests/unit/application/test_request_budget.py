@@ -1,0 +1,231 @@
+"""A gateway's requests spend its venue's budget: in order of importance, never past the
+venue's limit, and not at all while the venue has asked for a pause (issue 21)."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from livetrader_gui.adapters.brokers.venue_budgets import BINANCE, UPBIT, within_budget
+from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
+from livetrader_gui.application.ports import BrokerRateLimitError
+from livetrader_gui.application.request_budget import (
+    BudgetedGateway,
+    Rate,
+    RequestBudget,
+    RequestGroup,
+    VenueBudget,
+)
+from livetrader_gui.domain import OrderStatus
+from tests.builders import T0
+from tests.fake_broker import FakeBroker
+from tests.fakes import FakeClock
+from tests.runner_harness import Harness
+
+ORDERS, ACCOUNT, MARKET_DATA = RequestGroup.ORDERS, RequestGroup.ACCOUNT, RequestGroup.MARKET_DATA
+SAMSUNG = "005930"
+
+
+async def spend(budget: RequestBudget, clock: FakeClock, groups: list[RequestGroup]) -> list[str]:
+    """Ask for every group's turn at once; return the order they were let go in, with times."""
+    order: list[str] = []
+
+    async def ask(i: int, group: RequestGroup) -> None:
+        await budget.acquire(group)
+        order.append(f"{group.name}#{i}@{(clock.now() - T0).total_seconds():g}")
+
+    tasks = [asyncio.create_task(ask(i, g)) for i, g in enumerate(groups)]
+    await turn()
+    while budget.waiting:
+        await clock.run_until(clock.now() + timedelta(seconds=0.05), lambda: budget.waiting)
+        await turn()
+    await asyncio.gather(*tasks)
+    return order
+
+
+async def turn() -> None:
+    for _ in range(10):
+        await asyncio.sleep(0)
+
+
+async def test_requests_within_the_burst_go_at_once_and_the_rest_at_the_venues_rate() -> None:
+    clock = FakeClock(T0)
+    budget = RequestBudget(VenueBudget("V", {MARKET_DATA: Rate(10, 3)}), clock)
+
+    order = await spend(budget, clock, [MARKET_DATA] * 5)
+
+    assert order == [
+        "MARKET_DATA#0@0",
+        "MARKET_DATA#1@0",
+        "MARKET_DATA#2@0",
+        "MARKET_DATA#3@0.1",
+        "MARKET_DATA#4@0.2",
+    ]
+
+
+async def test_an_order_waiting_goes_before_an_account_read_and_that_before_a_quote() -> None:
+    clock = FakeClock(T0)
+    budget = RequestBudget(VenueBudget("V", shared=Rate(10, 1)), clock)
+    await budget.acquire(MARKET_DATA)  # the burst is spent: the next ones wait
+
+    order = await spend(budget, clock, [MARKET_DATA, ACCOUNT, ORDERS, MARKET_DATA, ORDERS])
+
+    assert [o.split("@")[0] for o in order] == [
+        "ORDERS#2",
+        "ORDERS#4",
+        "ACCOUNT#1",
+        "MARKET_DATA#0",
+        "MARKET_DATA#3",
+    ]
+
+
+async def test_a_group_that_has_spent_its_own_rate_does_not_hold_back_another() -> None:
+    clock = FakeClock(T0)
+    budget = RequestBudget(VenueBudget("V", {ORDERS: Rate(1, 1), MARKET_DATA: Rate(10, 10)}), clock)
+    await budget.acquire(ORDERS)
+
+    order = await spend(budget, clock, [ORDERS, MARKET_DATA, MARKET_DATA])
+
+    assert order == ["MARKET_DATA#1@0", "MARKET_DATA#2@0", "ORDERS#0@1"]
+
+
+async def test_a_request_weighs_what_the_venue_counts_against_the_shared_allowance() -> None:
+    clock = FakeClock(T0)
+    budget = RequestBudget(VenueBudget("V", shared=Rate(10, 20)), clock)
+    await budget.acquire(ACCOUNT, cost=20)
+
+    async def quote_after_account() -> float:
+        await budget.acquire(MARKET_DATA, cost=2)
+        return (clock.now() - T0).total_seconds()
+
+    waited = asyncio.create_task(quote_after_account())
+    await turn()
+    await clock.run_until(T0 + timedelta(seconds=1), lambda: budget.waiting)
+
+    assert await waited == pytest.approx(0.2)
+
+
+async def test_a_request_that_gives_up_waiting_lets_the_next_go() -> None:
+    clock = FakeClock(T0)
+    budget = RequestBudget(VenueBudget("V", shared=Rate(1, 1)), clock)
+    await budget.acquire(MARKET_DATA)
+    first = asyncio.create_task(budget.acquire(ORDERS))
+    second = asyncio.create_task(budget.acquire(MARKET_DATA))
+    await clock.settle(2)
+
+    first.cancel()
+    await turn()
+    await clock.run_until(T0 + timedelta(seconds=1), lambda: budget.waiting)
+    await second
+
+    assert budget.waiting == 0
+    assert budget.granted[MARKET_DATA] == 2
+
+
+async def test_the_venues_slow_down_holds_its_group_and_refuses_without_sending() -> None:
+    clock = FakeClock(T0)
+    broker = FakeBroker(clock)
+    gateway = BudgetedGateway(broker, RequestBudget(UPBIT, clock))
+    broker.rate_limited_until = T0 + timedelta(seconds=5)
+
+    with pytest.raises(BrokerRateLimitError) as met:
+        await gateway.get_latest_quote(SAMSUNG)
+    assert met.value.sent
+    calls = broker.calls
+    broker.rate_limited_until = None
+
+    with pytest.raises(BrokerRateLimitError) as held:
+        await gateway.get_recent_candles(SAMSUNG, 5)
+    assert not held.value.sent
+    assert held.value.retry_after == 5
+    assert "UPBIT asked for no market data requests for 5 s more" in str(held.value)
+    assert broker.calls == calls, "a held request never reaches the venue"
+    await gateway.get_account()  # Upbit limits its exchange requests apart from quotes
+    clock.advance(5)
+    assert await gateway.get_recent_candles(SAMSUNG, 5) == []
+    assert gateway.budget.refused[MARKET_DATA] == 1
+
+
+async def test_a_venue_that_limits_per_ip_holds_every_group() -> None:
+    clock = FakeClock(T0)
+    broker = FakeBroker(clock, broker_id="BINANCE")
+    gateway = within_budget(broker, clock)
+    assert isinstance(gateway, BudgetedGateway)
+    broker.rate_limited_until = T0 + timedelta(seconds=2)
+
+    with pytest.raises(BrokerRateLimitError):
+        await gateway.get_latest_quote(SAMSUNG)
+    with pytest.raises(BrokerRateLimitError) as held:
+        await gateway.get_account()
+
+    assert not held.value.sent
+    assert gateway.budget.held_for(ORDERS) == 2
+
+
+def test_a_venue_without_limits_is_not_wrapped_and_bad_figures_are_named() -> None:
+    broker = FakeBroker(FakeClock(T0), broker_id="SIM")
+    assert within_budget(broker, broker.clock) is broker
+    with pytest.raises(ValueError, match="above 0 per second, not 0"):
+        Rate(0, 1)
+    with pytest.raises(ValueError, match="at least 1, not 0"):
+        Rate(1, 0)
+    assert BINANCE.weight("get_account") == 20
+    assert BINANCE.weight("connect") == 1
+
+
+@pytest.mark.parametrize("budget", [UPBIT, BINANCE], ids=lambda b: b.venue)
+def test_a_venues_budget_never_exceeds_its_published_limit_in_any_window(
+    budget: VenueBudget,
+) -> None:
+    # A token bucket sends at most burst + rate x window in a window: that is the worst case.
+    published = {
+        "UPBIT": {ORDERS: (8, 1.0), ACCOUNT: (30, 1.0), MARKET_DATA: (10, 1.0)},
+        "BINANCE": {ORDERS: (50, 10.0)},
+    }[budget.venue]
+    for group, (limit, window) in published.items():
+        rate = budget.groups[group]
+        assert rate.burst + rate.per_second * window <= limit * 2  # a window may start mid-burst
+        assert rate.per_second * window <= limit
+    if budget.shared is not None:
+        assert budget.shared.burst + budget.shared.per_second * 60 <= 6_000
+
+
+# ----------------------------------------------------------------------------- the runner
+
+
+async def test_an_order_held_back_by_the_budget_is_closed_as_not_sent_and_never_reaches_the_broker(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    h = await Harness(xkrx, budget=UPBIT).started()
+    await h.warm_up(SAMSUNG)
+    assert isinstance(h.gateway, BudgetedGateway)
+    h.gateway.budget.hold(ORDERS, 90)  # past the coming minute
+
+    await h.minute(s005930=110)
+
+    assert h.broker.placed == []
+    (order,) = h.orders.orders.values()
+    assert order.status is OrderStatus.REJECTED
+    assert order.reject_reason is not None
+    assert order.reject_reason.startswith("not sent: UPBIT asked for no orders requests")
+    assert h.runner.book.held(SAMSUNG) == 0
+
+
+async def test_a_pause_the_venue_asks_of_one_session_holds_the_other_on_the_same_venue(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    first = await Harness(xkrx, budget=UPBIT).started()
+    second = await Harness(xkrx, shared=first).started()
+    first.broker.rate_limited_until = first.clock.now() + timedelta(seconds=70)
+    first.clock.advance(60)
+
+    await first.runner.run_once()
+    first.broker.rate_limited_until = None  # the venue would answer, but it asked for 70 s
+    calls = first.broker.calls
+    await second.runner.run_once()
+
+    assert first.broker.calls == calls, "the second session sent nothing"
+    (said,) = [m for m in second.observer.logs() if "asks to slow down" in m]
+    assert "not sent" in said
