@@ -34,6 +34,7 @@ from livetrader_gui.domain import (
     Quote,
     TradeDirection,
 )
+from livetrader_gui.domain.values import plain
 from tests.fakes import FakeClock
 
 
@@ -67,6 +68,9 @@ class FakeBroker:
         self.lose_answers = 0
         self.reject_with: str | None = None
         self.fill_orders = True
+        # A market order fills in this many parts, one a second (1: at once).
+        self.fill_parts = 1
+        self._working: dict[str, datetime] = {}  # orders filling in parts, by when placed
         self.account_status = AccountStatus.ACTIVE
         self.real_money = False
         # A real broker's answer takes a while: with this set, calls let other tasks run first.
@@ -140,6 +144,7 @@ class FakeBroker:
         if self.rate_limited_until is not None and self._clock.now() < self.rate_limited_until:
             wait = (self.rate_limited_until - self._clock.now()).total_seconds()
             raise BrokerRateLimitError(f"{self._broker_id}: too many requests (429)", wait)
+        self._fill_due_parts()
 
     # ------------------------------------------------------------------ market data
 
@@ -197,37 +202,76 @@ class FakeBroker:
     def _execute(self, request: OrderRequest) -> BrokerOrderState:
         now = self._clock.now()
         broker_id = f"B-{len(self.orders) + 1}"
-        if self.reject_with is not None:
+        held = self.holdings.get(request.symbol, Decimal(0))
+        reason = self.reject_with
+        if request.direction is TradeDirection.SELL and held < request.quantity:
+            reason = reason or f"{request.symbol}: {plain(held)} held, cannot sell more"
+        if reason is not None:
             return BrokerOrderState(
-                request,
-                broker_id,
-                OrderStatus.REJECTED,
-                Decimal(0),
-                None,
-                (),
-                now,
-                self.reject_with,
+                request, broker_id, OrderStatus.REJECTED, Decimal(0), None, (), now, reason
             )
-        if not self.fill_orders:
-            return BrokerOrderState(
-                request, broker_id, OrderStatus.SUBMITTED, Decimal(0), None, (), now
-            )
-        price = self.prices[request.symbol]
-        fill = Fill(
-            f"{broker_id}-F1",
-            request.client_order_id,
-            request.symbol,
-            request.direction,
-            request.quantity,
-            price,
-            now,
+        submitted = BrokerOrderState(
+            request, broker_id, OrderStatus.SUBMITTED, Decimal(0), None, (), now
         )
-        sign = request.direction.sign
-        self.cash -= sign * request.quantity * price
-        held = self.holdings.get(request.symbol, Decimal(0)) + sign * request.quantity
-        self.holdings[request.symbol] = held
+        if not self.fill_orders or not self._marketable(request):
+            return submitted  # it rests at the broker
+        if self.fill_parts > 1:
+            self._working[request.client_order_id] = now
+            self.orders[request.client_order_id] = submitted
+            self._fill_due_parts()
+            return self.orders[request.client_order_id]
+        return self._filled(submitted, (request.quantity,))
+
+    def _marketable(self, request: OrderRequest) -> bool:
+        if request.limit_price is None:
+            return True
+        price = self.prices[request.symbol]
+        buying = request.direction is TradeDirection.BUY
+        return request.limit_price >= price if buying else request.limit_price <= price
+
+    def _fill_due_parts(self) -> None:
+        """Fill one more part of each working order for every second since it was placed."""
+        now = self._clock.now()
+        for client_order_id, placed in list(self._working.items()):
+            state = self.orders[client_order_id]
+            quantity = state.request.quantity
+            parts = min(self.fill_parts, int(quantity))
+            part = (quantity / parts).to_integral_value(rounding="ROUND_FLOOR")
+            due = min(parts, 1 + int((now - placed).total_seconds()))
+            if due < parts:
+                sizes = [part] * due
+            else:
+                sizes = [part] * (parts - 1) + [quantity - part * (parts - 1)]
+                del self._working[client_order_id]
+            if len(sizes) > len(state.fills):
+                self.orders[client_order_id] = self._filled(state, tuple(sizes))
+
+    def _filled(self, state: BrokerOrderState, sizes: tuple[Decimal, ...]) -> BrokerOrderState:
+        """Return *state* with fills of *sizes* (those it had are kept), applied to the books."""
+        request, now = state.request, self._clock.now()
+        price = self.prices[request.symbol]
+        fills = list(state.fills)
+        for number, size in enumerate(sizes[len(fills) :], start=len(fills) + 1):
+            fills.append(
+                Fill(
+                    f"{state.broker_order_id}-F{number}",
+                    request.client_order_id,
+                    request.symbol,
+                    request.direction,
+                    size,
+                    price,
+                    now,
+                )
+            )
+            sign = request.direction.sign
+            self.cash -= sign * size * price
+            held = self.holdings.get(request.symbol, Decimal(0)) + sign * size
+            self.holdings[request.symbol] = held
+        filled = sum((f.quantity for f in fills), Decimal(0))
+        average = sum((f.quantity * f.price for f in fills), Decimal(0)) / filled
+        status = OrderStatus.FILLED if filled == request.quantity else OrderStatus.PARTIALLY_FILLED
         return BrokerOrderState(
-            request, broker_id, OrderStatus.FILLED, request.quantity, price, (fill,), now
+            request, state.broker_order_id, status, filled, average, tuple(fills), now
         )
 
     async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
@@ -235,6 +279,7 @@ class FakeBroker:
         state = self.orders[client_order_id]
         if state.status.is_terminal:
             return state
+        self._working.pop(client_order_id, None)
         cancelled = BrokerOrderState(
             state.request,
             state.broker_order_id,

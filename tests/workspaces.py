@@ -8,6 +8,7 @@ next ``open_workspace`` on the same folder is a restart after a crash.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +19,7 @@ from livetrader_gui.app.settings import parse_settings
 from livetrader_gui.application.live_trading.config import LiveSessionConfig
 from livetrader_gui.application.live_trading.runner import LiveTradingRunner
 from livetrader_gui.application.observers import ObserverHub
+from livetrader_gui.application.ports import IBrokerGateway
 from livetrader_gui.domain import ExecutionMode, Order, RiskConfig, Strategy
 from tests.builders import risk_controls, strategy
 from tests.fakes import FakeClock, RecordingObserver
@@ -54,15 +56,21 @@ async def open_workspace(
     speed: float = 1,
     demo: bool = False,
     busy_timeout_ms: int = 50,
+    gateways: Sequence[IBrokerGateway] | None = None,
 ) -> tuple[Workspace, RecordingObserver]:
-    """Start the app's workspace on *folder*; without *demo*, a strategy is saved first so the
-    demo is not prepared."""
+    """Start the app's workspace on *folder* (on *gateways*, by default SIM); without *demo*,
+    a strategy is saved first so the demo is not prepared."""
     settings = parse_settings(["--data-dir", str(folder), "--sim-speed", str(speed)], {})
     observer = RecordingObserver()
     hub = ObserverHub()
     hub.add(observer)
     workspace = await build_workspace(
-        settings, hub, clock=clock, calendars=calendars, busy_timeout_ms=busy_timeout_ms
+        settings,
+        hub,
+        clock=clock,
+        calendars=calendars,
+        gateways=gateways,
+        busy_timeout_ms=busy_timeout_ms,
     )
     if not demo and not await workspace.strategies.list_all():
         await workspace.strategies.save(always())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from livetrader_gui import __version__
@@ -37,6 +37,7 @@ from livetrader_gui.adapters.strategy_file import TomlStrategyFiles
 from livetrader_gui.app.calendars import calendar_provider
 from livetrader_gui.app.demo import HISTORY_START, DemoStores, needs_demo, prepare_demo
 from livetrader_gui.app.settings import AppSettings
+from livetrader_gui.app.trading import TradingStores, compose_trading
 from livetrader_gui.application.backtesting import BacktestService
 from livetrader_gui.application.desk import TradingDesk
 from livetrader_gui.application.journal import NarratedJournal
@@ -44,9 +45,13 @@ from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
 from livetrader_gui.application.market_data.hubs import MarketDataHubs
 from livetrader_gui.application.market_watch import MarketWatch
-from livetrader_gui.application.ports import Clock, ISessionObserver, ITradingCalendar
+from livetrader_gui.application.ports import (
+    Clock,
+    IBrokerGateway,
+    ISessionObserver,
+    ITradingCalendar,
+)
 from livetrader_gui.domain import AuditEntry, Instrument
-from livetrader_gui.processing import ProcessingEngine
 
 _log = logging.getLogger(__name__)
 SIM_EXCHANGE = "XKRX"
@@ -63,7 +68,8 @@ class Workspace:
     calendar: ITradingCalendar
     clock: Clock
     registry: BrokerRegistry
-    simulator: SimulatedBroker
+    # The broker the market watch shows (the first given; by default SIM).
+    broker: IBrokerGateway
     instruments: list[Instrument]
     strategies: SqlStrategyRepository
     sessions: SqlSessionRepository
@@ -82,6 +88,14 @@ class Workspace:
     differences: list[str] = field(default_factory=list)
     # The start of the last run when it never recorded its stop (None: it stopped cleanly).
     unclean: AuditEntry | None = None
+
+    @property
+    def simulator(self) -> SimulatedBroker:
+        """Return the built-in simulated market; ``LookupError`` if this workspace has none."""
+        for gateway in self.registry.all():
+            if isinstance(gateway, SimulatedBroker):
+                return gateway
+        raise LookupError("this workspace trades no simulated market")
 
     async def start(self, tell: Callable[[str], None] = lambda _: None) -> list[str]:
         """Start the background services and bring back the sessions of the last run, PAUSED.
@@ -146,7 +160,8 @@ class Workspace:
             self._tasks.clear()
             await self.hubs.close()
         try:
-            await self.simulator.disconnect()
+            for gateway in self.registry.all():
+                await gateway.disconnect()
             await self.journal.append(
                 AuditEntry("app_stopped", "LiveTrader stopped", self.clock.now())
             )
@@ -171,18 +186,23 @@ async def build_workspace(
     *,
     clock: Clock | None = None,
     calendars: ExchangeCalendarProvider | None = None,
+    gateways: Sequence[IBrokerGateway] | None = None,
+    database: Database | None = None,
     busy_timeout_ms: int = 5_000,
 ) -> Workspace:
     """Open storage, calendars and brokers and wire the services; blocking work runs off-loop.
 
-    *clock* is the real time (a test gives a fake one), *calendars* a provider that reaches
-    back to the demo's history. Raises ``DatabaseError`` (with a message for the trader) when
-    the database cannot be used. *busy_timeout_ms* is how long a write waits for another
-    program holding the database's lock before it fails.
+    Every part can be given: *clock* is the real time (a test gives a fake one), *calendars* a
+    provider that reaches back to the demo's history, *gateways* the brokers (the first one is
+    shown in the market watch; by default the built-in simulated market, SIM) and *database*
+    an opened database (by default the one of *settings*). Raises ``DatabaseError`` (with a
+    message for the trader) when the database cannot be used. *busy_timeout_ms* is how long a
+    write waits for another program holding the database's lock before it fails.
     """
     loop = asyncio.get_running_loop()
-    info = await loop.run_in_executor(None, prepare_database, settings.database_url)
-    database = Database(info.url, busy_timeout_ms=busy_timeout_ms)
+    url = database.url if database is not None else settings.database_url
+    info = await loop.run_in_executor(None, prepare_database, url)
+    database = database or Database(info.url, busy_timeout_ms=busy_timeout_ms)
     try:
         clock = clock or SystemClock()
         today = clock.now().date()
@@ -190,30 +210,15 @@ async def build_workspace(
         calendars = calendars or calendar_provider(
             min(today - DEFAULT_HISTORY, HISTORY_START), today + DEFAULT_AHEAD
         )
-        calendar = await calendars.get(SIM_EXCHANGE)
         journal = SqlAuditJournal(database.sessions)
-        config = SimulatedBrokerConfig(seed=settings.sim_seed)
-        store = simulator_books(settings, config.broker_id)
-        books = await loop.run_in_executor(None, store.load)
-        # The simulated market carries on from the latest time it or any session on it showed,
-        # never earlier; if real time has gone past that, from now.
-        shown = (
-            books.clock if books else None,
-            await journal.latest_time_of_broker(config.broker_id),
-        )
-        start = max([default_market_start(calendar, clock.now()), *(t for t in shown if t)])
-        simulator = SimulatedBroker(
-            calendar,
-            market_clock(clock, calendar, speed=settings.sim_speed, start=start),
-            config,
-            store=store,
-            books=books,
-        )
-        registry = BrokerRegistry(clock)
-        registry.register(simulator)
-        await simulator.connect()
-        await registry.refresh_health()
-        instruments = await simulator.get_instruments()
+        if gateways is None:
+            gateways = [await _simulated_market(settings, clock, calendars, journal)]
+        for gateway in gateways:
+            await gateway.connect()
+        main = gateways[0]
+        instruments = await main.get_instruments()
+        exchange = instruments[0].exchange if instruments else SIM_EXCHANGE
+        calendar = await calendars.get(exchange)
         # A start with no stop after it: the last run ended by a crash, a kill or a power cut.
         last = await journal.latest_of_kinds("app_started", "app_stopped")
         unclean = last if last is not None and last.kind == "app_started" else None
@@ -245,19 +250,21 @@ async def build_workspace(
         journal=journal,
         observer=observer,
     )
-    engine = ProcessingEngine()
-    # One subscription, one link and one account read per broker, whatever the sessions.
-    hubs = MarketDataHubs(clock)
-    manager = LiveTradingSessionManager(
-        registry,
-        engine,
-        services,
-        backtests,
-        paper_sessions,
-        calendars,
-        clock,
-        hubs=hubs,
+    # One registry, one request budget, one subscription, one link and one account read per
+    # broker, whatever the number of sessions.
+    trading = compose_trading(
+        gateways, TradingStores(services, backtests, paper_sessions), calendars, clock
     )
+    registry, manager, engine, hubs = (
+        trading.registry,
+        trading.manager,
+        trading.engine,
+        trading.hubs,
+    )
+    assert hubs is not None  # streaming
+    await registry.refresh_health()
+    broker = registry.get(main.broker_id)
+    assert broker is not None
     return Workspace(
         settings=settings,
         database=database,
@@ -266,7 +273,7 @@ async def build_workspace(
         calendar=calendar,
         clock=clock,
         registry=registry,
-        simulator=simulator,
+        broker=broker,
         instruments=instruments,
         strategies=strategies,
         sessions=sessions,
@@ -290,12 +297,40 @@ async def build_workspace(
         ),
         unclean=unclean,
         market_watch=MarketWatch(
-            simulator,
+            broker,
             calendar,
             observer,
             clock,
             [i.symbol for i in instruments],
-            simulated_clock=True,
-            hub=hubs.of(simulator, calendar),
+            simulated_clock=main.clock is not clock,
+            hub=hubs.of(broker, calendar),
         ),
+    )
+
+
+async def _simulated_market(
+    settings: AppSettings,
+    clock: Clock,
+    calendars: ExchangeCalendarProvider,
+    journal: SqlAuditJournal,
+) -> SimulatedBroker:
+    """Return the built-in simulated KRX market (the embedded default), with its books."""
+    loop = asyncio.get_running_loop()
+    calendar = await calendars.get(SIM_EXCHANGE)
+    config = SimulatedBrokerConfig(seed=settings.sim_seed)
+    store = simulator_books(settings, config.broker_id)
+    books = await loop.run_in_executor(None, store.load)
+    # The simulated market carries on from the latest time it or any session on it showed,
+    # never earlier; if real time has gone past that, from now.
+    shown = (
+        books.clock if books else None,
+        await journal.latest_time_of_broker(config.broker_id),
+    )
+    start = max([default_market_start(calendar, clock.now()), *(t for t in shown if t)])
+    return SimulatedBroker(
+        calendar,
+        market_clock(clock, calendar, speed=settings.sim_speed, start=start),
+        config,
+        store=store,
+        books=books,
     )

@@ -24,13 +24,12 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from livetrader_gui.adapters.brokers.registry import BrokerRegistry
 from livetrader_gui.adapters.brokers.simulated import SimulatedBroker, SimulatedBrokerConfig
 from livetrader_gui.adapters.clocks import ManualClock
+from livetrader_gui.app.trading import TradingStores, compose_trading
 from livetrader_gui.application.backtesting import BacktestRequest, BacktestService
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.services import RunnerServices
-from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
 from livetrader_gui.application.observers import ObserverHub
 from livetrader_gui.application.ports import (
     Clock,
@@ -187,8 +186,6 @@ async def _paper_trade(
     progress: Progress,
 ) -> int:
     """Run *strategy* in a paper session through ``PAPER_DAYS`` sessions; return the days."""
-    registry = BrokerRegistry(market_clock)
-    registry.register(broker)
     # The workspace's stores, but a quiet observer: this history is not the live window's.
     services = RunnerServices(
         sessions=stores.services.sessions,
@@ -198,16 +195,16 @@ async def _paper_trade(
         journal=stores.journal,
         observer=ObserverHub(),
     )
-    manager = LiveTradingSessionManager(
-        registry,
-        engine,
-        services,
-        stores.backtests,
-        stores.paper_sessions,
+    # Ticked, not streamed: each minute is decided whole before the clock moves on.
+    manager = compose_trading(
+        [broker],
+        TradingStores(services, stores.backtests, stores.paper_sessions),
         calendars,
         market_clock,
-        RunnerLimits(stale_quote_after=120),
-    )
+        limits=RunnerLimits(stale_quote_after=120),
+        streaming=False,
+        engine=engine,
+    ).manager
     config = LiveSessionConfig(
         strategy=strategy,
         broker_id=broker.broker_id,

@@ -177,8 +177,8 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         _log.warning("reconciliation after restart: %s", difference)
     window.show_workspace(
         workspace.desk,
-        workspace.simulator.display_name,
-        workspace.simulator.broker_id,
+        workspace.broker.display_name,
+        workspace.broker.broker_id,
         {i.symbol: i.name for i in workspace.instruments},
         workspace.calendar.timezone,
         str(workspace.database_info.path or workspace.database_info.url),

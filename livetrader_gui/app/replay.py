@@ -18,7 +18,6 @@ from typing import Any
 
 import numpy as np
 
-from livetrader_gui.adapters.brokers.registry import BrokerRegistry
 from livetrader_gui.adapters.brokers.simulated.replay import MINUTE, ReplayBroker
 from livetrader_gui.adapters.candle_file import MINUTE_NS, CandleColumns, moment
 from livetrader_gui.adapters.clocks import ManualClock
@@ -40,9 +39,9 @@ from livetrader_gui.app.simulation_inputs import (
     instrument_of,
     run_command,
 )
+from livetrader_gui.app.trading import TradingStores, compose_trading
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.services import RunnerServices
-from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
 from livetrader_gui.application.observers import ObserverHub
 from livetrader_gui.application.ports import ICalendarProvider
 from livetrader_gui.domain import (
@@ -51,7 +50,6 @@ from livetrader_gui.domain import (
 )
 from livetrader_gui.domain.sizing import TradingCosts
 from livetrader_gui.domain.values import plain
-from livetrader_gui.processing import ProcessingEngine
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -130,18 +128,15 @@ async def _run(
         journal,
         ObserverHub(),
     )
-    registry = BrokerRegistry(clock)
-    registry.register(broker)
-    manager = LiveTradingSessionManager(
-        registry,
-        ProcessingEngine(),
-        services,
-        MemoryBacktestRepository(),
-        MemoryPaperRepository(),
+    # Ticked, not streamed: a replay decides every symbol at every minute, in order.
+    manager = compose_trading(
+        [broker],
+        TradingStores(services, MemoryBacktestRepository(), MemoryPaperRepository()),
         calendars,
         clock,
-        RunnerLimits(stale_quote_after=REPLAY_STALE_AFTER),
-    )
+        limits=RunnerLimits(stale_quote_after=REPLAY_STALE_AFTER),
+        streaming=False,
+    ).manager
     config = LiveSessionConfig(
         strategy=strategy,
         broker_id=broker.broker_id,

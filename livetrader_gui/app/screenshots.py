@@ -44,8 +44,8 @@ async def _shoot(folder: Path) -> list[Path]:
         await workspace.start(window.report)
         window.show_workspace(
             workspace.desk,
-            workspace.simulator.display_name,
-            workspace.simulator.broker_id,
+            workspace.broker.display_name,
+            workspace.broker.broker_id,
             {i.symbol: i.name for i in workspace.instruments},
             workspace.calendar.timezone,
             str(workspace.database_info.path),

@@ -32,6 +32,7 @@ from livetrader_gui.application.ports import (
     BrokerError,
     BrokerOrderState,
     BrokerPosition,
+    BrokerRateLimitError,
     BrokerTimeoutError,
     Clock,
     ConnectionState,
@@ -171,6 +172,14 @@ class SimulatedBroker:
             self.faults.timeouts -= 1
             raise BrokerTimeoutError(f"{self.broker_id} did not answer in time (fault injected)")
         now = self._clock.now()
+        limited = self.faults.rate_limited_until
+        if limited is not None:
+            if now < limited:
+                raise BrokerRateLimitError(
+                    f"{self.broker_id}: too many requests (429, fault injected)",
+                    (limited - now).total_seconds(),
+                )
+            self.faults.rate_limited_until = None
         self._ledger.advance(now)
         await self._store_books(now)
         return now

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 
 @dataclass
@@ -23,6 +24,7 @@ class SimulatedFaults:
     account_blocked: bool = False
     silenced: set[str] = field(default_factory=set)
     silence_all: bool = False
+    rate_limited_until: datetime | None = None
     _rejects: list[str] = field(default_factory=list)
 
     def disconnect(self) -> None:
@@ -50,6 +52,10 @@ class SimulatedFaults:
     def time_out_next_calls(self, count: int) -> None:
         """Make the next *count* calls (of any kind) time out without doing anything."""
         self.timeouts = count
+
+    def rate_limit(self, until: datetime) -> None:
+        """Answer every call with "too many requests" (HTTP 429) until the broker's *until*."""
+        self.rate_limited_until = until
 
     def silence_feed(self, *symbols: str) -> None:
         """Freeze quotes and candles (of *symbols*, or of all) while the connection stays up."""

@@ -1,0 +1,88 @@
+"""The trading core, wired once for every caller: the app, the demo's paper days and replays.
+
+Each gives its own gateways, stores, calendars and clock; what connects them (the registry, the
+venues' request budgets, the market-data hubs and the session manager) is made here only, so the
+demo and a replay run the very engine the app runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from livetrader_gui.adapters.brokers.registry import BrokerRegistry
+from livetrader_gui.adapters.brokers.venue_budgets import within_budget
+from livetrader_gui.application.live_trading.config import RunnerLimits
+from livetrader_gui.application.live_trading.services import RunnerServices
+from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
+from livetrader_gui.application.market_data.hubs import MarketDataHubs
+from livetrader_gui.application.ports import (
+    Clock,
+    IBacktestRepository,
+    IBrokerGateway,
+    ICalendarProvider,
+    IPaperTradingSessionRepository,
+)
+from livetrader_gui.processing import ProcessingEngine
+
+
+@dataclass(frozen=True, slots=True)
+class TradingStores:
+    """Where the trading core keeps what it does (the database's, or memory for a replay)."""
+
+    services: RunnerServices
+    backtests: IBacktestRepository
+    paper_sessions: IPaperTradingSessionRepository
+
+
+@dataclass(frozen=True, slots=True)
+class Trading:
+    """The wired core: every gateway registered within its venue's budget, and the manager."""
+
+    registry: BrokerRegistry
+    manager: LiveTradingSessionManager
+    engine: ProcessingEngine
+    hubs: MarketDataHubs  # the runners' only with streaming; the market watch's always
+
+    @property
+    def gateways(self) -> list[IBrokerGateway]:
+        """Return the registered gateways (each spending its venue's budget, if it has one)."""
+        return self.registry.all()
+
+
+def compose_trading(
+    gateways: Sequence[IBrokerGateway],
+    stores: TradingStores,
+    calendars: ICalendarProvider,
+    clock: Clock,
+    *,
+    limits: RunnerLimits | None = None,
+    streaming: bool = True,
+    engine: ProcessingEngine | None = None,
+) -> Trading:
+    """Wire the trading core over *gateways* (the first is the one shown by default).
+
+    With *streaming*, runners are driven by one market-data hub per gateway; without, each
+    tick asks the broker, which is what a replay needs to decide every symbol every minute.
+    *clock* is real time for the app (venues count real seconds) and the replayed time for a
+    replay.
+    """
+    if not gateways:
+        raise ValueError("the trading core needs at least one broker")
+    registry = BrokerRegistry(clock)
+    for gateway in gateways:
+        registry.register(within_budget(gateway, clock))
+    engine = engine or ProcessingEngine()
+    hubs = MarketDataHubs(clock)
+    manager = LiveTradingSessionManager(
+        registry,
+        engine,
+        stores.services,
+        stores.backtests,
+        stores.paper_sessions,
+        calendars,
+        clock,
+        limits,
+        hubs=hubs if streaming else None,
+    )
+    return Trading(registry, manager, engine, hubs)
