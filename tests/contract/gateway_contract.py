@@ -2,22 +2,28 @@
 
 A gateway's test module subclasses ``GatewayContract`` and provides a ``harness`` fixture: the
 gateway, connected, on a market that is open, plus the few levers only a test has (moving the
-venue's time, dropping the link, losing an answer). The simulator runs it now; each real venue
-runs it against a loopback fake of its wire protocol.
+venue's time, dropping the link, losing an answer, a 429, fills in parts). SIM, the tests' fake
+broker, the paper gateway and the replay broker run it; each real venue runs it against a
+loopback copy of its wire protocol. A double without a lever (a replay has no link to drop)
+skips that test and says why; a double that cannot rest a limit order must refuse it with a
+reason.
 """
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from livetrader_gui.application.market_data.polling import PollingFeed
 from livetrader_gui.application.ports import (
     BrokerConnectionError,
+    BrokerRateLimitError,
     BrokerTimeoutError,
     ConnectionState,
     IBrokerGateway,
@@ -25,22 +31,34 @@ from livetrader_gui.application.ports import (
 )
 from livetrader_gui.domain import (
     AccountStatus,
+    Candle,
     OrderRequest,
     OrderStatus,
     OrderType,
     PriceRounding,
+    Quote,
     TradeDirection,
     new_client_order_id,
 )
+from tests.fakes import FakeClock
 
 
 @dataclass
 class GatewayHarness:
     gateway: IBrokerGateway
     symbol: str  # a liquid symbol the venue lists
+    clock: FakeClock  # the venue's time, and the tests' real time
     advance: Callable[[float], None]  # move the venue's time forward by seconds
-    drop_link: Callable[[], None]  # make the venue unreachable
-    lose_next_answer: Callable[[], None]  # accept the next order but lose its answer
+    drop_link: Callable[[], None] | None  # make the venue unreachable
+    lose_next_answer: Callable[[], None] | None  # accept the next order but lose its answer
+    rate_limit: Callable[[float], None] | None = None  # answer 429 for so many seconds
+    parts: int | None = None  # a quantity it fills in more than one part (None: all at once)
+    rests_limit_orders: bool = True  # False: it refuses limit orders with a reason
+
+    def lever(self, lever: object, missing: str) -> None:
+        """Skip the test when the double has no such lever, saying why."""
+        if lever is None:
+            pytest.skip(f"{self.gateway.display_name}: {missing}")
 
 
 def market(
@@ -87,6 +105,8 @@ class GatewayContract:
     async def test_a_dropped_link_is_reported_and_fails_calls(
         self, harness: GatewayHarness
     ) -> None:
+        harness.lever(harness.drop_link, "it has no link that can drop")
+        assert harness.drop_link is not None
         harness.drop_link()
         assert harness.gateway.connection_state is ConnectionState.DISCONNECTED
         with pytest.raises(BrokerConnectionError):
@@ -209,7 +229,11 @@ class GatewayContract:
             Decimal(1),
             low,
         )
-        await gateway.place_order(order)
+        placed = await gateway.place_order(order)
+        if not harness.rests_limit_orders:
+            assert placed.status is OrderStatus.REJECTED
+            assert placed.reject_reason
+            return
         assert order.client_order_id in {o.client_order_id for o in await gateway.get_open_orders()}
 
         cancelled = await gateway.cancel_order(order.client_order_id)
@@ -225,6 +249,8 @@ class GatewayContract:
     async def test_a_lost_answer_times_out_and_the_order_is_found_by_client_id(
         self, harness: GatewayHarness
     ) -> None:
+        harness.lever(harness.lose_next_answer, "no answer of it can be lost")
+        assert harness.lose_next_answer is not None
         order = market(harness.symbol, 1)
         harness.lose_next_answer()
         with pytest.raises(BrokerTimeoutError):
@@ -238,3 +264,102 @@ class GatewayContract:
         assert account.status is AccountStatus.ACTIVE
         assert account.buying_power > 0
         assert account.verification_problems() == ()
+
+    async def test_its_market_data_streams_the_symbols_quotes_and_closed_candles_in_order(
+        self, harness: GatewayHarness
+    ) -> None:
+        # A gateway that streams gives its own feed; one that can only be asked is polled.
+        feed = PollingFeed(harness.gateway, harness.clock)
+        stream = feed.subscribe([harness.symbol])
+        facts: list[tuple[Quote | Candle, datetime]] = []
+
+        async def read() -> None:
+            async for fact in stream:
+                facts.append((fact, harness.gateway.clock.now()))
+
+        reader = asyncio.create_task(read())
+        for _ in range(3):
+            await parked(harness.clock)
+            harness.advance(60)
+        await parked(harness.clock)
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)
+
+        quotes = [f for f, _ in facts if isinstance(f, Quote)]
+        candles = [(f, at) for f, at in facts if isinstance(f, Candle)]
+        assert quotes, "a quote arrives"
+        assert len(candles) >= 2, "the minutes that close arrive"
+        assert all(f.symbol == harness.symbol for f, _ in facts)
+        assert all(c.end <= at for c, at in candles), "never a candle before it closed"
+        assert all(a.start < b.start for (a, _), (b, _) in itertools.pairwise(candles))
+
+    async def test_an_order_filled_in_parts_reports_each_part_and_they_add_up(
+        self, harness: GatewayHarness
+    ) -> None:
+        harness.lever(harness.parts, "it fills every order whole, at once")
+        assert harness.parts is not None
+        order = market(harness.symbol, harness.parts)
+        state = await harness.gateway.place_order(order)
+        seen = []
+        for _ in range(120):
+            assert state.filled_quantity == sum((f.quantity for f in state.fills), Decimal(0))
+            assert len({f.fill_id for f in state.fills}) == len(state.fills)
+            if 0 < state.filled_quantity < order.quantity:
+                assert state.status is OrderStatus.PARTIALLY_FILLED
+            seen.append(state.filled_quantity)
+            if state.status is OrderStatus.FILLED:
+                break
+            harness.advance(1)
+            found = await harness.gateway.get_order(order.client_order_id)
+            assert found is not None
+            state = found
+        assert state.status is OrderStatus.FILLED
+        assert len(state.fills) >= 2
+        assert any(0 < q < order.quantity for q in seen), "a part was seen on its own"
+        value = sum((f.quantity * f.price for f in state.fills), Decimal(0))
+        assert state.average_fill_price == value / order.quantity
+
+    async def test_a_venue_that_says_slow_down_tells_how_long_and_answers_after(
+        self, harness: GatewayHarness
+    ) -> None:
+        harness.lever(harness.rate_limit, "it never limits its request rate")
+        assert harness.rate_limit is not None
+        harness.rate_limit(5)
+
+        with pytest.raises(BrokerRateLimitError) as limited:
+            await harness.gateway.get_latest_quote(harness.symbol)
+
+        assert 0 < limited.value.retry_after <= 5
+        harness.advance(limited.value.retry_after)
+        assert await harness.gateway.get_latest_quote(harness.symbol) is not None
+
+    async def test_after_a_reconnection_its_orders_and_holdings_are_still_there(
+        self, harness: GatewayHarness
+    ) -> None:
+        gateway = harness.gateway
+        order = market(harness.symbol, 2)
+        await gateway.place_order(order)
+        await filled(harness, order.client_order_id)
+        held = {p.symbol: p.quantity for p in await gateway.get_positions()}
+        if harness.drop_link is not None:
+            harness.drop_link()
+        else:
+            await gateway.disconnect()
+        assert gateway.connection_state is ConnectionState.DISCONNECTED
+
+        await gateway.connect()
+
+        assert gateway.connection_state is ConnectionState.CONNECTED
+        again = await gateway.get_order(order.client_order_id)
+        assert again is not None
+        assert again.status is OrderStatus.FILLED
+        assert {p.symbol: p.quantity for p in await gateway.get_positions()} == held
+
+
+async def parked(clock: FakeClock) -> None:
+    """Let the other tasks run until one waits for time (a venue may take many turns)."""
+    for _ in range(100_000):
+        if clock.sleepers:
+            return
+        await asyncio.sleep(0)
+    pytest.fail("nothing came to wait for time")

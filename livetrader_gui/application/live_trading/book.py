@@ -21,6 +21,9 @@ class SessionBook:
         self.open_orders: dict[str, Order] = {}
         self.realized_pnl = Decimal(0)
         self.reserved = 0
+        # The symbols held, kept as fills come: counting them must not walk every position on
+        # each decision (a pushed quote decides on its own, hundreds of times a second).
+        self._held: set[str] = set()
 
     @classmethod
     def rebuild(cls, orders: Iterable[Order], fills: Iterable[Fill]) -> SessionBook:
@@ -47,6 +50,10 @@ class SessionBook:
         """Apply *fill* to its position and return the position."""
         position = self.positions.setdefault(fill.symbol, Position(fill.symbol))
         self.realized_pnl += position.apply_fill(fill)
+        if position.is_flat:
+            self._held.discard(fill.symbol)
+        else:
+            self._held.add(fill.symbol)
         return position
 
     def track(self, order: Order) -> None:
@@ -68,7 +75,7 @@ class SessionBook:
     @property
     def open_positions(self) -> int:
         """Return positions held plus entries in flight (orders and reservations)."""
-        held = {s for s, p in self.positions.items() if not p.is_flat}
+        held = self._held
         entering = {
             o.symbol
             for o in self.open_orders.values()
@@ -79,19 +86,26 @@ class SessionBook:
     @property
     def unrealized_pnl(self) -> Decimal:
         """Return the unrealized P&L of every open position at its last mark."""
-        return sum((p.unrealized_pnl for p in self.positions.values()), Decimal(0))
+        positions = self.positions
+        return sum((positions[s].unrealized_pnl for s in self._held), Decimal(0))
 
     def view(self) -> TickView:
         """Return the book as a tick begins, for the tick's decisions to see."""
+        positions = self.positions
         return TickView(
             self.open_positions,
             self.realized_pnl,
             {
                 s: (p.quantity, p.average_price, p.last_price)
-                for s, p in self.positions.items()
-                if not p.is_flat
+                for s in self._held
+                for p in (positions[s],)
             },
         )
+
+    def view_now(self) -> TickView:
+        """Return the book as it stands, for one decision on a pushed fact: the positions'
+        P&L at their latest marks, summed once, instead of a copy of every holding."""
+        return TickView(self.open_positions, self.realized_pnl, {}, marked=self.unrealized_pnl)
 
     @property
     def market_value(self) -> Decimal:
@@ -115,6 +129,8 @@ class TickView:
     holdings: dict[str, tuple[Decimal, Decimal, Decimal | None]]
     entries: int = 0
     marks: dict[str, Decimal] = field(default_factory=dict)
+    # The unrealized P&L of positions not in ``holdings``, already at their latest marks.
+    marked: Decimal = Decimal(0)
 
     @property
     def open_positions(self) -> int:
@@ -125,7 +141,7 @@ class TickView:
     @property
     def unrealized(self) -> Decimal:
         """Return the unrealized P&L of the positions held at the start, at the latest marks."""
-        total = Decimal(0)
+        total = self.marked
         for symbol, (quantity, average, last) in self.holdings.items():
             mark = self.marks.get(symbol, last)
             if mark is not None:

@@ -256,6 +256,12 @@ class LiveTradingRunner:
         """Return how many pushed facts are being acted on now (signals carried out)."""
         return len(self._reacting)
 
+    @property
+    def warming_up(self) -> int:
+        """Return how many symbols still wait for their history from the broker (the warm-up,
+        or minutes missed); pushed data cannot be used for them until it has come."""
+        return sum(1 for state in self._symbols.values() if state.needs_fetch)
+
     def pending_signals(self) -> list[TradingSignal]:
         """Return the MANUAL signals waiting for the trader."""
         return self._desk.pending
@@ -585,7 +591,7 @@ class LiveTradingRunner:
     def _proposal(self, state: SymbolState, quote: Quote, now: datetime) -> Proposal | None:
         try:
             _, proposal = self._decide(
-                state, quote, now, self._calendar.is_open(now), self._book.view(), pushed=True
+                state, quote, now, self._calendar.is_open(now), None, pushed=True
             )
         except Exception as error:  # one symbol's failure must not stop the others
             message = f"{state.symbol}: {error or type(error).__name__}"
@@ -676,12 +682,16 @@ class LiveTradingRunner:
         quote: Quote,
         now: datetime,
         in_session: bool,
-        view: TickView,
+        view: TickView | None,
         *,
         pushed: bool = False,
     ) -> tuple[bool, Proposal | None]:
         """Mark a symbol's position and decide what its rules and quote ask for, at once
         (nothing awaited); return whether its quote was fresh, and the signal to carry out.
+
+        *view* is the tick's view of the book; None for a pushed fact, decided on its own: the
+        book as it stands now is then seen, and only if a signal is proposed (most quotes
+        propose nothing, and a view walks every position).
 
         A *pushed* quote is fresh: it came because it is new (the hub watches for a silent
         feed). Its time can still lag the market's clock by the feed's delay, which a fast
@@ -694,7 +704,8 @@ class LiveTradingRunner:
             self._services.observer.on_position_changed(
                 PositionSnapshot.of(self._session.id, position)
             )
-        view.marks[symbol] = quote.last
+        if view is not None:
+            view.marks[symbol] = quote.last
         stale = not pushed and (now - quote.at).total_seconds() > self._limits.stale_quote_after
         if not in_session or stale or self._session.status is not SessionStatus.RUNNING:
             state.consume_decision()
@@ -707,7 +718,12 @@ class LiveTradingRunner:
             if reason is None:
                 return True, None
             return True, self._flow.propose(
-                symbol, TradeDirection.SELL, position.quantity, quote, reason, view
+                symbol,
+                TradeDirection.SELL,
+                position.quantity,
+                quote,
+                reason,
+                view or self._book.view_now(),
             )
         if not state.consume_decision().entry:
             return True, None
@@ -725,7 +741,12 @@ class LiveTradingRunner:
             instrument=instrument,
         )
         return True, self._flow.propose(
-            symbol, TradeDirection.BUY, quantity, quote, SignalReason.ENTRY_RULE, view
+            symbol,
+            TradeDirection.BUY,
+            quantity,
+            quote,
+            SignalReason.ENTRY_RULE,
+            view or self._book.view_now(),
         )
 
     async def _candles(self, state: SymbolState, now: datetime) -> list[Candle]:

@@ -53,6 +53,8 @@ class PaperGateway:
         self._calendar = calendar
         self._account_id = account_id
         self._currency: str | None = None
+        # Closed by ``disconnect``: this session's link, not the broker's feed (others share it).
+        self._closed = False
 
     @property
     def account_id(self) -> str:
@@ -88,32 +90,45 @@ class PaperGateway:
 
     @property
     def connection_state(self) -> ConnectionState:
-        return self._data.connection_state
+        return ConnectionState.DISCONNECTED if self._closed else self._data.connection_state
 
     async def connect(self) -> None:
-        await self._data.connect()
+        if self._data.connection_state is not ConnectionState.CONNECTED:
+            await self._data.connect()
+        self._closed = False
 
     async def disconnect(self) -> None:
-        return None  # the feed belongs to the broker, shared with other sessions
+        # Only this gateway closes: the feed belongs to the broker, shared with other sessions.
+        self._closed = True
 
     async def get_instruments(self) -> list[Instrument]:
+        self._require_open()
         return await self._data.get_instruments()
 
     async def get_instrument(self, symbol: str) -> Instrument:
+        self._require_open()
         return await self._data.get_instrument(symbol)
 
     async def get_latest_quote(self, symbol: str) -> Quote | None:
+        self._require_open()
         return await self._data.get_latest_quote(symbol)
 
     async def get_recent_candles(self, symbol: str, limit: int) -> list[Candle]:
+        self._require_open()
         return await self._data.get_recent_candles(symbol, limit)
 
     async def get_historical_candles(
         self, symbol: str, start: datetime, end: datetime
     ) -> list[Candle]:
+        self._require_open()
         return await self._data.get_historical_candles(symbol, start, end)
 
+    def _require_open(self) -> None:
+        if self._closed:
+            raise BrokerConnectionError(f"the paper account {self._account_id} is disconnected")
+
     def _require_link(self) -> None:
+        self._require_open()
         if self._data.connection_state is not ConnectionState.CONNECTED:
             raise BrokerConnectionError(
                 f"{self._data.broker_id} is {self._data.connection_state.value.lower()}: "

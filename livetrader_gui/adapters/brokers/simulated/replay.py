@@ -16,6 +16,7 @@ from livetrader_gui.adapters.candle_file import MINUTE_NS, CandleColumns, exact,
 from livetrader_gui.adapters.clocks import ManualClock
 from livetrader_gui.application.paper_trading import PaperBook
 from livetrader_gui.application.ports import (
+    BrokerConnectionError,
     BrokerOrderState,
     BrokerPosition,
     ConnectionState,
@@ -62,6 +63,7 @@ class ReplayBroker:
         self._counted: dict[str, int] = {}
         self._counted_ns = 0
         self._built: dict[str, tuple[int, Candle]] = {}
+        self._connected = True  # a recording is always there; only ``disconnect`` closes it
 
     @property
     def broker_id(self) -> str:
@@ -86,15 +88,20 @@ class ReplayBroker:
 
     @property
     def connection_state(self) -> ConnectionState:
-        return ConnectionState.CONNECTED
+        return ConnectionState.CONNECTED if self._connected else ConnectionState.DISCONNECTED
 
     async def connect(self) -> None:
-        return None
+        self._connected = True
 
     async def disconnect(self) -> None:
-        return None
+        self._connected = False
+
+    def _require(self) -> None:
+        if not self._connected:
+            raise BrokerConnectionError(f"the replay of {self._name} is disconnected")
 
     def _rows(self, symbol: str) -> CandleColumns:
+        self._require()
         rows = self._candles.get(symbol)
         if rows is None:
             raise UnknownSymbolError(f"the replay has no symbol '{symbol}'")
@@ -128,6 +135,7 @@ class ReplayBroker:
         return candle
 
     async def get_instruments(self) -> list[Instrument]:
+        self._require()
         return list(self._instruments.values())
 
     async def get_instrument(self, symbol: str) -> Instrument:
@@ -165,6 +173,7 @@ class ReplayBroker:
         return [self._candle(symbol, i) for i in range(first, closed)]
 
     async def place_order(self, request: OrderRequest) -> BrokerOrderState:
+        self._require()
         closed = self._closed(request.symbol)
         instrument = self._instruments[request.symbol]
         price = None
@@ -176,21 +185,26 @@ class ReplayBroker:
         return self._book.execute(request, price, instrument, self._clock.now())
 
     async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
+        self._require()
         state = self._book.orders.get(client_order_id)
         if state is None:
             raise ValueError(f"the replay has no order {client_order_id}")
         return state  # every order is filled or rejected at once: nothing is left to cancel
 
     async def get_order(self, client_order_id: str) -> BrokerOrderState | None:
+        self._require()
         return self._book.orders.get(client_order_id)
 
     async def get_open_orders(self) -> list[BrokerOrderState]:
+        self._require()
         return []
 
     async def get_positions(self) -> list[BrokerPosition]:
+        self._require()
         return self._book.broker_positions()
 
     async def get_account(self) -> Account:
+        self._require()
         marks = {}
         for symbol in self._book.positions:
             closed = self._closed(symbol)
