@@ -1,0 +1,63 @@
+"""The session book counts what it holds as fills come, and a pushed decision sees the same
+P&L as a tick's view of it (issue 21: a pushed quote must not copy every holding)."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal
+
+from livetrader_gui.application.live_trading.book import SessionBook
+from livetrader_gui.domain import Fill, TradeDirection
+from tests.builders import T0
+
+_ids = itertools.count(1)
+
+
+def fill(symbol: str, direction: TradeDirection, quantity: int, price: int) -> Fill:
+    number = next(_ids)
+    return Fill(
+        f"F-{number}", f"C-{number}", symbol, direction, Decimal(quantity), Decimal(price), T0
+    )
+
+
+def test_a_position_sold_out_no_longer_counts_and_one_bought_again_does() -> None:
+    book = SessionBook()
+    book.apply_fill(fill("005930", TradeDirection.BUY, 10, 100))
+    book.apply_fill(fill("000660", TradeDirection.BUY, 5, 200))
+    assert book.open_positions == 2
+
+    book.apply_fill(fill("005930", TradeDirection.SELL, 10, 110))
+    assert book.open_positions == 1
+    assert set(book.view().holdings) == {"000660"}
+
+    book.apply_fill(fill("005930", TradeDirection.BUY, 3, 105))
+    assert book.open_positions == 2
+
+
+def test_the_view_of_a_pushed_decision_sees_the_same_pnl_as_a_ticks_view() -> None:
+    book = SessionBook()
+    book.apply_fill(fill("005930", TradeDirection.BUY, 10, 100))
+    book.apply_fill(fill("000660", TradeDirection.BUY, 5, 200))
+    book.apply_fill(fill("035720", TradeDirection.BUY, 2, 50))  # never marked: no P&L yet
+    book.positions["005930"].mark(Decimal(112))
+    book.positions["000660"].mark(Decimal(190))
+
+    now, tick = book.view_now(), book.view()
+
+    assert now.unrealized == tick.unrealized == Decimal(10 * 12 - 5 * 10)
+    assert now.unrealized == book.unrealized_pnl
+    assert (now.open_positions, now.realized) == (tick.open_positions, tick.realized)
+    assert now.holdings == {}, "nothing is copied for one decision"
+
+
+def test_a_rebuilt_book_counts_what_its_fills_leave_held() -> None:
+    fills = [
+        fill("005930", TradeDirection.BUY, 10, 100),
+        fill("005930", TradeDirection.SELL, 10, 90),
+        fill("000660", TradeDirection.BUY, 1, 200),
+    ]
+
+    book = SessionBook.rebuild([], fills)
+
+    assert book.open_positions == 1
+    assert book.realized_pnl == Decimal(-100)
