@@ -60,6 +60,10 @@ class MarketWatch:
         self._stop = asyncio.Event()
         self._limit = asyncio.Semaphore(MAX_CONCURRENT_REQUESTS)
         self._latest: dict[str, Quote] = {}
+        # When the hub last passed on each symbol's quote (real time). A quote's own time lags a
+        # fast simulated market by the polling interval times its speed: freshness is judged
+        # by when quotes keep coming, as the hub's watchdog judges the feed.
+        self._heard_at: dict[str, datetime] = {}
         # Until then (wall time) the broker has asked to be sent nothing.
         self._quiet_until: datetime | None = None
 
@@ -82,6 +86,7 @@ class MarketWatch:
     def _heard(self, fact: Quote | Candle) -> None:
         if isinstance(fact, Quote):
             self._latest[fact.symbol] = fact
+            self._heard_at[fact.symbol] = self._clock.now()
             self._observer.on_quote_received(fact)
 
     def stop(self) -> None:
@@ -99,11 +104,12 @@ class MarketWatch:
             self._quiet_until = None
         if self._hub is not None:
             connected = connected and self._hub.connected
+            real_now = self._clock.now()
             stale = (
                 [
-                    q.symbol
-                    for q in self._latest.values()
-                    if is_open and market_now - q.at > stale_gap
+                    symbol
+                    for symbol, heard in self._heard_at.items()
+                    if is_open and real_now - heard > stale_gap
                 ]
                 if connected
                 else []

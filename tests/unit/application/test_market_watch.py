@@ -196,3 +196,32 @@ async def test_on_a_hub_the_watch_shows_the_pushed_quotes_and_asks_the_broker_no
         service.stop()
         await task
         await market.close()
+
+
+async def test_on_a_hub_a_fast_market_s_quotes_are_fresh_while_they_keep_coming(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    real, market = FakeClock(MARKET_OPEN_T0), FakeClock(MARKET_OPEN_T0)
+    broker = FakeBroker(market, symbols=tuple(SYMBOLS))
+    feed = ScriptedFeed()
+    hub = MarketDataHub(feed, real, gateway=broker, calendar=xkrx)
+    service = MarketWatch(broker, xkrx, ObserverHub(), real, SYMBOLS, stale_after=30, hub=hub)
+    task = asyncio.create_task(service.run())
+    try:
+        await asyncio.sleep(0)
+        p = Decimal(70_000)
+        feed.send(Quote("005930", p, p, p, market.now()))
+        for _ in range(10):
+            await asyncio.sleep(0)
+        # One real second later, a market at 60 times real time is a minute on.
+        real.advance(1)
+        market.advance(60)
+        assert (await service.poll_once()).stale_symbols == ()
+
+        real.advance(30)
+        market.advance(1_800)
+        assert (await service.poll_once()).stale_symbols == ("005930",)
+    finally:
+        service.stop()
+        await task
+        await hub.close()
