@@ -16,6 +16,7 @@ from livetrader_gui.adapters.brokers.simulated import (
     market_clock,
 )
 from livetrader_gui.adapters.brokers.simulated.store import SimulatedAccountStore
+from livetrader_gui.adapters.brokers.venue_budgets import within_budget
 from livetrader_gui.adapters.calendars import (
     DEFAULT_AHEAD,
     DEFAULT_HISTORY,
@@ -213,6 +214,8 @@ async def build_workspace(
         journal = SqlAuditJournal(database.sessions)
         if gateways is None:
             gateways = [await _simulated_market(settings, clock, calendars, journal)]
+        # Within their venues' budgets from the first request on (start-up asks too).
+        gateways = [within_budget(gateway, clock) for gateway in gateways]
         for gateway in gateways:
             await gateway.connect()
         main = gateways[0]
@@ -261,10 +264,7 @@ async def build_workspace(
         trading.engine,
         trading.hubs,
     )
-    assert hubs is not None  # streaming
     await registry.refresh_health()
-    broker = registry.get(main.broker_id)
-    assert broker is not None
     return Workspace(
         settings=settings,
         database=database,
@@ -273,7 +273,7 @@ async def build_workspace(
         calendar=calendar,
         clock=clock,
         registry=registry,
-        broker=broker,
+        broker=main,
         instruments=instruments,
         strategies=strategies,
         sessions=sessions,
@@ -297,13 +297,13 @@ async def build_workspace(
         ),
         unclean=unclean,
         market_watch=MarketWatch(
-            broker,
+            main,
             calendar,
             observer,
             clock,
             [i.symbol for i in instruments],
             simulated_clock=main.clock is not clock,
-            hub=hubs.of(broker, calendar),
+            hub=hubs.of(main, calendar),
         ),
     )
 

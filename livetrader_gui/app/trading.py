@@ -44,11 +44,6 @@ class Trading:
     engine: ProcessingEngine
     hubs: MarketDataHubs  # the runners' only with streaming; the market watch's always
 
-    @property
-    def gateways(self) -> list[IBrokerGateway]:
-        """Return the registered gateways (each spending its venue's budget, if it has one)."""
-        return self.registry.all()
-
 
 def compose_trading(
     gateways: Sequence[IBrokerGateway],

@@ -270,11 +270,6 @@ class BudgetedGateway:
         self._budget = budget
 
     @property
-    def inner(self) -> IBrokerGateway:
-        """Return the gateway whose requests this one spends."""
-        return self._gateway
-
-    @property
     def budget(self) -> RequestBudget:
         """Return the budget every request goes through."""
         return self._budget

@@ -8,9 +8,12 @@ and a request it refuses costs more (a wait, then a ban) than one we send a mome
   families are limited apart, so a 429 on quotes does not stop orders.
 - **Binance spot** (``/api/v3`` limits): request weight 6,000 a minute per IP, every
   request weighing what the documentation gives it; orders 50 per 10 seconds per account. A
-  429 (or a 418 ban) is per IP: every request waits. A token bucket of rate *r* and burst *b*
-  sends at most ``b + r·w`` in a window of *w* seconds, so the figures keep that sum at the
-  venue's limit: 80/s with a burst of 1,200 is 6,000 a minute; 4/s with 10 is 50 per 10 s.
+  429 (or a 418 ban) is per IP: every request waits.
+
+A token bucket of rate *r* and burst *b* sends at most ``b + r·w`` in any window of *w*
+seconds, so every figure keeps that sum at the venue's limit: Upbit's orders 6/s with a burst
+of 2 is 8 in any second; Binance's weight 80/s with a burst of 1,200 is 6,000 a minute, its
+orders 4/s with 10 are 50 per 10 s.
 - **SIM** runs in this process and limits nothing.
 """
 
@@ -30,9 +33,9 @@ from livetrader_gui.application.request_budget import (
 UPBIT = VenueBudget(
     "UPBIT",
     groups={
-        RequestGroup.ORDERS: Rate(8, 8),
-        RequestGroup.ACCOUNT: Rate(30, 30),
-        RequestGroup.MARKET_DATA: Rate(10, 10),
+        RequestGroup.ORDERS: Rate(6, 2),
+        RequestGroup.ACCOUNT: Rate(25, 5),
+        RequestGroup.MARKET_DATA: Rate(8, 2),
     },
 )
 
@@ -69,6 +72,6 @@ def within_budget(
     *timer* is real time: venues count real seconds.
     """
     budget = budgets.get(gateway.broker_id)
-    if budget is None:
-        return gateway
+    if budget is None or isinstance(gateway, BudgetedGateway):
+        return gateway  # no limits, or already spending them
     return BudgetedGateway(gateway, RequestBudget(budget, timer))

@@ -723,7 +723,7 @@ class LiveTradingRunner:
                 position.quantity,
                 quote,
                 reason,
-                view or self._book.view_now(),
+                view if view is not None else self._book.view_now(),
             )
         if not state.consume_decision().entry:
             return True, None
@@ -746,7 +746,7 @@ class LiveTradingRunner:
             quantity,
             quote,
             SignalReason.ENTRY_RULE,
-            view or self._book.view_now(),
+            view if view is not None else self._book.view_now(),
         )
 
     async def _candles(self, state: SymbolState, now: datetime) -> list[Candle]:
