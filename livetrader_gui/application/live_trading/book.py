@@ -24,6 +24,8 @@ class SessionBook:
         # The symbols held, kept as fills come: counting them must not walk every position on
         # each decision (a pushed quote decides on its own, hundreds of times a second).
         self._held: set[str] = set()
+        # symbol -> its orders that can still fill, for the same reason.
+        self._ordering: dict[str, int] = {}
 
     @classmethod
     def rebuild(cls, orders: Iterable[Order], fills: Iterable[Fill]) -> SessionBook:
@@ -58,10 +60,20 @@ class SessionBook:
 
     def track(self, order: Order) -> None:
         """Keep *order* while it can still fill; forget it once it cannot."""
+        key, symbol = order.client_order_id, order.symbol
+        known = key in self.open_orders
         if order.status.is_terminal:
-            self.open_orders.pop(order.client_order_id, None)
+            if known:
+                del self.open_orders[key]
+                left = self._ordering[symbol] - 1
+                if left:
+                    self._ordering[symbol] = left
+                else:
+                    del self._ordering[symbol]
         else:
-            self.open_orders[order.client_order_id] = order
+            self.open_orders[key] = order
+            if not known:
+                self._ordering[symbol] = self._ordering.get(symbol, 0) + 1
 
     def held(self, symbol: str) -> Decimal:
         """Return the quantity held of *symbol*."""
@@ -70,7 +82,7 @@ class SessionBook:
 
     def has_open_order(self, symbol: str) -> bool:
         """Tell whether an order for *symbol* can still fill."""
-        return any(o.symbol == symbol for o in self.open_orders.values())
+        return symbol in self._ordering
 
     @property
     def open_positions(self) -> int:

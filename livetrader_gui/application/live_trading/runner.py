@@ -549,10 +549,11 @@ class LiveTradingRunner:
                 self._wake.set()
                 return
             observer = self._services.observer
-            listening = observer.listening
-            for candle, indicators in state.ingest([fact], now, indicators=listening):
-                if listening:
+            if observer.listening:
+                for candle, indicators in state.ingest([fact], now):
                     observer.on_candle_closed(BarSnapshot(self._session.id, candle, indicators))
+            else:
+                state.take(fact, now)
             hub = self._hub
             quote = hub.latest(fact.symbol) if hub is not None else None
             if quote is None:
@@ -576,6 +577,13 @@ class LiveTradingRunner:
             if position is not None and not position.is_flat:
                 position.mark(quote.last)
             return
+        if not waiting and not state.entry_pending:
+            position = self._book.positions.get(symbol)
+            if position is None or position.is_flat:
+                # Flat with no entry to decide: whatever else holds, nothing is proposed (the
+                # usual case of a pushed fact, worth no more than this).
+                state.consume_decision()
+                return
         self._busy.add(symbol)
         if waiting:
             # The rules decide on this candle once: first learn whether the order in flight
@@ -619,7 +627,7 @@ class LiveTradingRunner:
         await self._carry_out(state, sync_then_decide())
 
     async def _carry_out(self, state: SymbolState, step: Proposal | Awaitable[None]) -> None:
-        work = self._flow.carry_out(step) if isinstance(step, Proposal) else step
+        work = self._flow.carry_out(step, pushed=True) if isinstance(step, Proposal) else step
         try:
             outcome = await self._guarded(work, state)
             if isinstance(outcome, str):

@@ -8,6 +8,7 @@ in MANUAL mode it waits for the trader, whose Execute re-checks the risk on a fr
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -121,13 +122,20 @@ class SignalFlow:
         )
         return Proposal(signal, quote, self._check(signal, quote, view))
 
-    async def carry_out(self, proposal: Proposal) -> None:
+    async def carry_out(self, proposal: Proposal, *, pushed: bool = False) -> None:
         """Save and journal the signal and its verdict, then send it (AUTO) or queue it for the
-        trader (MANUAL); a refused signal is closed with the reasons."""
+        trader (MANUAL); a refused signal is closed with the reasons.
+
+        *pushed*: the signal was decided on a fact the hub is handing to every session in turn.
+        It is saved and told at once; the rest waits until the fact has reached them all, so
+        that one session's order path does not hold back the others' decisions on the fact.
+        """
         signal, quote, decision = proposal.signal, proposal.quote, proposal.decision
         reserved = signal.direction is TradeDirection.BUY and decision.approved
         try:
             await self._desk.publish(signal)
+            if pushed:
+                await asyncio.sleep(0)
             await self._journal(
                 "signal",
                 f"{signal.reason.value} signal: {signal.direction.value} "

@@ -55,6 +55,41 @@ class Decision:
     exit: bool = False
 
 
+# Shared: a decision is frozen, and a candle decides one of four ways.
+_DECISIONS = {
+    (entry, exit_): Decision(entry, exit_) for entry in (False, True) for exit_ in (False, True)
+}
+
+
+class _Bars:
+    """The numbers a rule reads from a candle, for the candle last asked about.
+
+    The hub hands one pushed candle to every session on the symbol in turn: converting its
+    prices from ``Decimal`` once serves them all.
+    """
+
+    __slots__ = ("_bar", "_candle")
+
+    def __init__(self) -> None:
+        self._candle: Candle | None = None
+        self._bar = (0.0, 0.0, 0.0, 0.0, 0.0)
+
+    def of(self, candle: Candle) -> tuple[float, float, float, float, float]:
+        if candle is not self._candle:
+            self._bar = (
+                float(candle.open),
+                float(candle.high),
+                float(candle.low),
+                float(candle.close),
+                float(candle.volume),
+            )
+            self._candle = candle
+        return self._bar
+
+
+_BARS = _Bars()
+
+
 class SymbolState:
     """Feeds each new closed candle of one symbol to the entry and exit rules, once.
 
@@ -129,20 +164,33 @@ class SymbolState:
         entry = exit_ = False
         fed: list[tuple[Candle, tuple[IndicatorValue, ...]]] = []
         for candle in new:
-            bar = (
-                float(candle.open),
-                float(candle.high),
-                float(candle.low),
-                float(candle.close),
-                float(candle.volume),
-            )
+            bar = _BARS.of(candle)
             entry = self._entry.update(*bar)
             exit_ = self._exit.update(*bar)
             fed.append((candle, self._indicators() if indicators else ()))
         if new:
             self._last_start = new[-1].start
-            self._decision = Decision(entry, exit_)
+            self._decision = _DECISIONS[entry, exit_]
         return fed
+
+    def take(self, candle: Candle, now: datetime) -> bool:
+        """Feed one pushed candle if it is newer than the last seen and closed by *now*; return
+        whether it was fed. The way of a pushed candle: every session on the symbol takes it at
+        each close, so nothing is built that only a view needs."""
+        last = self._last_start
+        if (last is not None and candle.start <= last) or candle.end > now:
+            return False
+        bar = _BARS.of(candle)
+        entry = self._entry.update(*bar)
+        exit_ = self._exit.update(*bar)
+        self._last_start = candle.start
+        self._decision = _DECISIONS[entry, exit_]
+        return True
+
+    @property
+    def entry_pending(self) -> bool:
+        """Tell whether the rules' verdict on the newest candle, not yet consumed, is to enter."""
+        return self._decision.entry
 
     def chart(self, candles: Sequence[Candle]) -> list[tuple[Candle, tuple[IndicatorValue, ...]]]:
         """Return *candles* (oldest first), each with the rules' indicators on it, computed on

@@ -9,12 +9,15 @@ from datetime import timedelta
 from decimal import Decimal
 
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
-from livetrader_gui.application.ports import BrokerConnectionError
+from livetrader_gui.application.ports import BrokerConnectionError, BrokerOrderState
+from livetrader_gui.application.read_models import SignalSnapshot
 from livetrader_gui.domain import (
     Candle,
+    OrderRequest,
     Quote,
     RiskConfig,
     SessionStatus,
+    SignalReason,
     Strategy,
     TradeDirection,
 )
@@ -189,3 +192,38 @@ async def test_a_lost_feed_pauses_every_session_on_it_and_they_resume_once_it_fl
 
         assert {h.session.status for h in (first, second)} == {SessionStatus.RUNNING}
         assert len(first.feed.subscriptions) == 2, "one reconnection for both sessions"
+
+
+async def test_every_session_on_a_pushed_quote_signals_before_any_of_them_sends_its_order(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    stops = always_in(stop_loss_pct=Decimal(2))
+    first = Harness(xkrx, strategy=stops, streaming=True)
+    others = [Harness(xkrx, strategy=stops, shared=first) for _ in range(2)]
+    sessions = (first, *others)
+    await warmed(first)
+    async with running(*sessions):
+        assert len(first.broker.placed) == 3, "each session entered on its warm-up tick"
+        signalled_when_sent: list[int] = []
+        place = first.broker.place_order
+
+        async def noting(request: OrderRequest) -> BrokerOrderState:
+            signalled_when_sent.append(
+                len(
+                    {
+                        s.signal_id
+                        for h in sessions
+                        for s in h.observer.facts["on_signal_emitted"]
+                        if isinstance(s, SignalSnapshot) and s.reason is SignalReason.STOP_LOSS
+                    }
+                )
+            )
+            return await place(request)
+
+        first.broker.place_order = noting  # type: ignore[method-assign]
+        pushed(first, 97)
+        await turn()
+
+        # One session's order path did not hold back the others' decisions on the quote.
+        assert signalled_when_sent == [3, 3, 3]
+        assert [r.direction for r in first.broker.placed[3:]] == [TradeDirection.SELL] * 3

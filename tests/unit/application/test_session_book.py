@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from livetrader_gui.application.live_trading.book import SessionBook
 from livetrader_gui.domain import Fill, TradeDirection
-from tests.builders import T0
+from tests.builders import T0, order
 
 _ids = itertools.count(1)
 
@@ -61,3 +61,25 @@ def test_a_rebuilt_book_counts_what_its_fills_leave_held() -> None:
 
     assert book.open_positions == 1
     assert book.realized_pnl == Decimal(-100)
+
+
+def test_a_symbol_has_an_open_order_until_its_last_order_can_no_longer_fill() -> None:
+    book = SessionBook()
+    first, second = order(symbol="005930"), order(symbol="005930")
+    other = order(symbol="000660")
+    for tracked in (first, second, other):
+        book.track(tracked)
+    book.track(first)  # tracked again as its state changes: still one order
+    assert book.has_open_order("005930")
+    assert book.has_open_order("000660")
+
+    first.mark_cancelled(T0)
+    book.track(first)
+    assert book.has_open_order("005930"), "the second can still fill"
+
+    second.mark_rejected("no", T0)
+    book.track(second)
+    book.track(second)  # a terminal order seen twice is forgotten once
+    assert not book.has_open_order("005930")
+    assert book.has_open_order("000660")
+    assert list(book.open_orders) == [other.client_order_id]
