@@ -46,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # for tests.fak
 from formula_bench import FORMULAS
 
 from livetrader_gui.adapters.clocks import SystemClock
+from livetrader_gui.app.collector import pace_collector
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.runner import LiveTradingRunner
 from livetrader_gui.application.live_trading.services import RunnerServices
@@ -441,4 +442,5 @@ if __name__ == "__main__":
     parser.add_argument("--naive-symbols", type=int, default=25)
     parser.add_argument("--latency-symbols", type=int, default=20)
     parser.add_argument("--latency-minutes", type=int, default=120)
+    pace_collector()  # the app's pace
     print(json.dumps(asyncio.run(main(parser.parse_args()))))

@@ -67,6 +67,9 @@ class Harness:
     shared: Harness | None = None
     # The venue's request budget the runner's requests spend (``gateway``), if any.
     budget: VenueBudget | None = None
+    limits: RunnerLimits = field(
+        default_factory=lambda: RunnerLimits(warmup_candles=50, stale_quote_after=90)
+    )
 
     def __post_init__(self) -> None:
         shared = self.shared
@@ -121,7 +124,7 @@ class Harness:
             self.services,
             self.calendar,
             self.config,
-            RunnerLimits(warmup_candles=50, stale_quote_after=90),
+            self.limits,
             hub=self.hub,
             account=self.hub.account if self.hub is not None else None,
         )

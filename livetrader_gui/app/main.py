@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from types import TracebackType
 
+from livetrader_gui.app.collector import pace_collector, settle_heap
 from livetrader_gui.app.settings import AppSettings, SettingsError, parse_settings
 
 EXIT_OK = 0
@@ -73,6 +74,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_SETTINGS
     if settings.smoke_test:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    pace_collector()
     _configure_logging(settings.log_file)
     sys.excepthook = _log_unhandled
 
@@ -189,6 +191,7 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
     ready.add_done_callback(
         lambda done: _log.info("ready %.3f s after start", done.result() - started)
     )
+    ready.add_done_callback(_settle)
     if workspace.unclean is not None:
         window.tell_unclean_shutdown(f"{workspace.unclean.at:%Y-%m-%d %H:%M} UTC", differences)
     elif differences:
@@ -213,6 +216,15 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         window.close()
     _log.info("LiveTrader stopped")
     return code
+
+
+def _settle(_: object) -> None:
+    """Freeze what start-up made, once the trader sees quotes (see ``collector``)."""
+    began = time.perf_counter()
+    frozen = settle_heap()
+    _log.info(
+        "start-up heap settled: %d objects frozen in %.3f s", frozen, time.perf_counter() - began
+    )
 
 
 def _show_unexpected_errors(window: object, log_file: str) -> None:

@@ -114,11 +114,6 @@ class SessionBook:
             },
         )
 
-    def view_now(self) -> TickView:
-        """Return the book as it stands, for one decision on a pushed fact: the positions'
-        P&L at their latest marks, summed once, instead of a copy of every holding."""
-        return TickView(self.open_positions, self.realized_pnl, {}, marked=self.unrealized_pnl)
-
     @property
     def market_value(self) -> Decimal:
         """Return the value of every open position at its last mark."""
@@ -141,8 +136,6 @@ class TickView:
     holdings: dict[str, tuple[Decimal, Decimal, Decimal | None]]
     entries: int = 0
     marks: dict[str, Decimal] = field(default_factory=dict)
-    # The unrealized P&L of positions not in ``holdings``, already at their latest marks.
-    marked: Decimal = Decimal(0)
 
     @property
     def open_positions(self) -> int:
@@ -153,7 +146,7 @@ class TickView:
     @property
     def unrealized(self) -> Decimal:
         """Return the unrealized P&L of the positions held at the start, at the latest marks."""
-        total = self.marked
+        total = Decimal(0)
         for symbol, (quantity, average, last) in self.holdings.items():
             mark = self.marks.get(symbol, last)
             if mark is not None:

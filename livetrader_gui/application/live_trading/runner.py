@@ -47,7 +47,7 @@ from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.session_orders import SessionOrders
 from livetrader_gui.application.live_trading.signal_desk import SignalDesk
 from livetrader_gui.application.live_trading.signal_flow import Proposal, SignalFlow
-from livetrader_gui.application.live_trading.symbols import SymbolState
+from livetrader_gui.application.live_trading.symbols import RuleLanes, SymbolState
 from livetrader_gui.application.market_data.hub import (
     LinkChange,
     Listening,
@@ -103,7 +103,8 @@ class LiveTradingRunner:
     *timer* paces the ticks and times the broker out (real time; the session's clock by
     default). *venue* names the books the orders go to (the broker, or a paper account).
     *reconcile* compares the broker's account with what the app expects of it; by default
-    with this session's book alone (an account only this session trades).
+    with this session's book alone (an account only this session trades). *lanes*: the rule
+    lanes shared with the other sessions of the same manager (``RuleLane``).
     """
 
     def __init__(
@@ -124,6 +125,7 @@ class LiveTradingRunner:
         reconcile: Callable[[], Awaitable[list[str]]] | None = None,
         hub: MarketDataHub | None = None,
         account: Callable[[], Awaitable[Account]] | None = None,
+        lanes: RuleLanes | None = None,
     ) -> None:
         self._session = session
         self._broker = broker
@@ -133,6 +135,8 @@ class LiveTradingRunner:
         self._watching: Watching | None = None
         # Symbols whose signal is being carried out: no second one until it is.
         self._busy: set[str] = set()
+        # Symbols whose candle closed, decided once the hub has handed on the candles it had.
+        self._later: list[SymbolState] = []
         self._reacting: set[asyncio.Future[None]] = set()
         journal = services.journal
         self._journal_sink = (
@@ -163,7 +167,10 @@ class LiveTradingRunner:
         )
         entry = engine.compile(session.strategy.entry_rule)
         exit_ = engine.compile(session.strategy.exit_rule)
-        self._symbols = {s: SymbolState(s, entry, exit_) for s in session.symbols}
+        self._symbols = {
+            s: SymbolState(s, entry, exit_, lanes=lanes, broker_id=broker.broker_id)
+            for s in session.symbols
+        }
         self._desk = SignalDesk(session.id, services.signals, services.observer)
         self._daily = DailyRisk(
             session, self._book, services.budgets, calendar, self._move_trading_state
@@ -590,9 +597,31 @@ class LiveTradingRunner:
             # has filled (a polled broker tells only when asked), then decide.
             self._background(self._decide_after_sync(state))
             return
+        if closed:
+            # Every session feeds the minute's candles to its rules before any acts on them:
+            # one session's entries must not hold back another's rules (or a pushed quote).
+            if not self._later:
+                asyncio.get_running_loop().call_soon(self._decide_later)
+            self._later.append(state)
+            return
+        self._propose_and_carry_out(state, quote, now)
+
+    def _decide_later(self) -> None:
+        """Decide on the symbols whose candle closed, once the hub has handed every session
+        the candles it had; each on its latest quote."""
+        states, self._later = self._later, []
+        hub = self._hub
+        for state in states:
+            quote = hub.latest(state.symbol) if hub is not None else None
+            if self._stopping or quote is None:
+                self._busy.discard(state.symbol)
+                continue
+            self._propose_and_carry_out(state, quote, self._clock.now())
+
+    def _propose_and_carry_out(self, state: SymbolState, quote: Quote, now: datetime) -> None:
         proposal = self._proposal(state, quote, now)
         if proposal is None:
-            self._busy.discard(symbol)
+            self._busy.discard(state.symbol)
             return
         self._background(self._carry_out(state, proposal))
 
@@ -627,9 +656,11 @@ class LiveTradingRunner:
         await self._carry_out(state, sync_then_decide())
 
     async def _carry_out(self, state: SymbolState, step: Proposal | Awaitable[None]) -> None:
+        exit_ = isinstance(step, Proposal) and step.signal.direction is TradeDirection.SELL
         work = self._flow.carry_out(step, pushed=True) if isinstance(step, Proposal) else step
         try:
-            outcome = await self._guarded(work, state)
+            # A position's exit never queues behind a burst of entries.
+            outcome = await self._guarded(work, state, limited=not exit_)
             if isinstance(outcome, str):
                 await self._tick_failed(outcome)
         except BrokerConnectionError as error:
@@ -646,18 +677,26 @@ class LiveTradingRunner:
             return  # the link's own recovery waits for the hub, reconciles, then resumes
         self._background(self._link.lost(change.reason))
 
-    async def _guarded(self, step: Awaitable[_T], state: SymbolState) -> _T | str:
+    async def _guarded(
+        self, step: Awaitable[_T], state: SymbolState, *, limited: bool = True
+    ) -> _T | str:
         """Run one symbol's step; return what it returns, or what went wrong (one symbol's
-        failure must not stop the others)."""
+        failure must not stop the others). *limited*: the step waits its turn among the
+        symbols in flight (``max_concurrent_symbols``)."""
+        if not limited:
+            return await self._caught(step, state)
         async with self._limit:
-            try:
-                return await step
-            except (BrokerConnectionError, BrokerRateLimitError):
-                raise
-            except Exception as error:
-                message = f"{state.symbol}: {error or type(error).__name__}"
-                self._health.error(f"{state.symbol} ({type(error).__name__})", message, error)
-                return message
+            return await self._caught(step, state)
+
+    async def _caught(self, step: Awaitable[_T], state: SymbolState) -> _T | str:
+        try:
+            return await step
+        except (BrokerConnectionError, BrokerRateLimitError):
+            raise
+        except Exception as error:
+            message = f"{state.symbol}: {error or type(error).__name__}"
+            self._health.error(f"{state.symbol} ({type(error).__name__})", message, error)
+            return message
 
     async def _observe(self, state: SymbolState, now: datetime) -> Quote | None:
         """Fetch a symbol's new candles (feeding its rules) and its quote."""
@@ -698,8 +737,7 @@ class LiveTradingRunner:
         (nothing awaited); return whether its quote was fresh, and the signal to carry out.
 
         *view* is the tick's view of the book; None for a pushed fact, decided on its own: the
-        book as it stands now is then seen, and only if a signal is proposed (most quotes
-        propose nothing, and a view walks every position).
+        book as it stands now is then seen (a view walks every position).
 
         A *pushed* quote is fresh: it came because it is new (the hub watches for a silent
         feed). Its time can still lag the market's clock by the feed's delay, which a fast
@@ -731,7 +769,7 @@ class LiveTradingRunner:
                 position.quantity,
                 quote,
                 reason,
-                view if view is not None else self._book.view_now(),
+                view,  # an exit takes no slot: the risk rules need no view of the book
             )
         if not state.consume_decision().entry:
             return True, None
@@ -754,7 +792,7 @@ class LiveTradingRunner:
             quantity,
             quote,
             SignalReason.ENTRY_RULE,
-            view if view is not None else self._book.view_now(),
+            view,
         )
 
     async def _candles(self, state: SymbolState, now: datetime) -> list[Candle]:

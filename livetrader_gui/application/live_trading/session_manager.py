@@ -27,6 +27,7 @@ from livetrader_gui.application.live_trading.prerequisites import PrerequisiteCh
 from livetrader_gui.application.live_trading.recovery import HistoryRepair, reconcile_shared
 from livetrader_gui.application.live_trading.runner import LiveTradingRunner
 from livetrader_gui.application.live_trading.services import RunnerServices
+from livetrader_gui.application.live_trading.symbols import RuleLanes
 from livetrader_gui.application.market_data.hubs import MarketDataHubs
 from livetrader_gui.application.paper_trading import PaperBook, PaperDays, PaperGateway
 from livetrader_gui.application.ports import (
@@ -96,6 +97,8 @@ class LiveTradingSessionManager:
         # and one link per gateway; without, each tick asks the broker (replays).
         self._hubs = hubs
         self._engine = processing_engine
+        # Sessions trading the same rules on the same symbols run them once (``RuleLane``).
+        self._lanes = RuleLanes()
         if not isinstance(services.journal, BufferedJournal):
             # A journal entry the store refuses must not stop an order from being tracked;
             # each one written is also a line of the Activity log.
@@ -229,6 +232,7 @@ class LiveTradingSessionManager:
             reconcile=reconcile,
             hub=hub,
             account=account,
+            lanes=self._lanes,
         )
         self._active_sessions[session.id] = runner
         return runner

@@ -100,11 +100,12 @@ class SignalFlow:
         quantity: Decimal,
         quote: Quote,
         reason: SignalReason,
-        view: TickView,
+        view: TickView | None,
     ) -> Proposal:
         """Return a new signal with the risk rules' verdict on it, at once (nothing awaited).
 
-        The risk check sees the tick's *view* of the book (see ``TickView``). An approved entry
+        The risk check sees the tick's *view* of the book (see ``TickView``), or the book as
+        it stands (None: a decision on a pushed fact, or an exit). An approved entry
         takes its position slot there and in the book, so that the entries a tick decides in
         turn see the slots the ones before them took, whatever order their I/O finishes in.
         """

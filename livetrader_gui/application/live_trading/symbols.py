@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import weakref
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +18,8 @@ CANDLE = timedelta(minutes=1)
 _DAY = timedelta(days=1)
 # Trading days missed beyond which the rules warm up again instead of catching up.
 MAX_CATCH_UP_SESSIONS = 10
+# Verdicts a rule lane keeps: a session that shares it may be this many candles behind.
+KEPT_VERDICTS = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,19 +94,94 @@ class _Bars:
 _BARS = _Bars()
 
 
+class RuleLane:
+    """One symbol's entry and exit rules, fed each closed candle once.
+
+    Sessions that trade the same rules on the same symbol of the same broker, from the same
+    first candle, share a lane: their rules would be fed the same candles in the same order, so
+    their states would be equal. Each session keeps its own place in the lane; a candle the
+    lane has already been fed gives the session the verdict the lane kept for it.
+    """
+
+    __slots__ = ("__weakref__", "_entry", "_exit", "_verdicts", "last_start")
+
+    def __init__(self, entry: CompiledFormula, exit_: CompiledFormula) -> None:
+        self._entry = entry.stream()
+        self._exit = exit_.stream()
+        self.last_start: datetime | None = None
+        self._verdicts: deque[tuple[datetime, Decision]] = deque(maxlen=KEPT_VERDICTS)
+
+    def feed(self, candle: Candle) -> None:
+        """Feed *candle*, newer than every candle fed before, to both rules."""
+        bar = _BARS.of(candle)
+        decision = _DECISIONS[self._entry.update(*bar), self._exit.update(*bar)]
+        self.last_start = candle.start
+        self._verdicts.append((candle.start, decision))
+
+    def verdict(self, start: datetime) -> Decision | None:
+        """Return what the rules said on the candle that started at *start*; None when it is
+        older than the verdicts kept."""
+        for at, decision in reversed(self._verdicts):
+            if at == start:
+                return decision
+            if at < start:
+                break
+        return None
+
+    def indicator_values(self) -> dict[str, float]:
+        """Return the rules' indicators on the newest candle fed."""
+        return {**self._entry.indicator_values(), **self._exit.indicator_values()}
+
+
+class RuleLanes:
+    """The rule lanes the sessions of one session manager share; a lane lives while a session
+    uses it."""
+
+    def __init__(self) -> None:
+        self._lanes: weakref.WeakValueDictionary[tuple[object, ...], RuleLane] = (
+            weakref.WeakValueDictionary()
+        )
+
+    def join(
+        self, broker_id: str, entry: CompiledFormula, exit_: CompiledFormula, first: Candle
+    ) -> RuleLane:
+        """Return the lane of these rules on *first*'s symbol at *broker_id* that began with
+        *first*, made if no session uses one."""
+        key = (broker_id, entry.source, exit_.source, first.symbol, first.start)
+        lane = self._lanes.get(key)
+        if lane is None:
+            lane = self._lanes[key] = RuleLane(entry, exit_)
+        return lane
+
+    def __len__(self) -> int:
+        return len(self._lanes)
+
+
 class SymbolState:
     """Feeds each new closed candle of one symbol to the entry and exit rules, once.
 
     Candles are fetched only when one may have closed since the last seen; each is fed to both
     rules whatever the position, because indicators carry state. The rules' verdict on the newest
     candle waits in ``decision`` until the runner consumes it.
+
+    With *lanes*, the rules run in a lane shared with the other sessions that trade them on the
+    symbol at *broker_id* from the same first candle (``RuleLane``): ten such sessions cost the
+    rules of one.
     """
 
-    def __init__(self, symbol: str, entry: CompiledFormula, exit_: CompiledFormula) -> None:
+    def __init__(
+        self,
+        symbol: str,
+        entry: CompiledFormula,
+        exit_: CompiledFormula,
+        *,
+        lanes: RuleLanes | None = None,
+        broker_id: str = "",
+    ) -> None:
         self.symbol = symbol
         self._entry_rule, self._exit_rule = entry, exit_
-        self._entry = entry.stream()
-        self._exit = exit_.stream()
+        self._lanes, self._broker_id = lanes, broker_id
+        self._lane = RuleLane(entry, exit_)  # its own, until the first candle picks a lane
         self._lookback = max(entry.lookback, exit_.lookback)
         self._recursive = entry.recursive or exit_.recursive
         self._last_start: datetime | None = None
@@ -149,43 +228,74 @@ class SymbolState:
         return CandleRequest(warmup=max(limits.warmup_candles, factor * (self._lookback + 1)))
 
     def _restart(self) -> None:
-        self._entry = self._entry_rule.stream()
-        self._exit = self._exit_rule.stream()
+        self._lane = RuleLane(self._entry_rule, self._exit_rule)
         self._last_start = None
         self._decision = Decision()
+
+    def _lane_from(self, first: Candle) -> RuleLane:
+        """Return the lane to feed, joining a shared one on the first candle."""
+        lane = self._lane
+        if self._last_start is None and lane.last_start is None and self._lanes is not None:
+            lane = self._lane = self._lanes.join(
+                self._broker_id, self._entry_rule, self._exit_rule, first
+            )
+        return lane
 
     def ingest(
         self, candles: Sequence[Candle], now: datetime, *, indicators: bool = True
     ) -> list[tuple[Candle, tuple[IndicatorValue, ...]]]:
         """Feed the candles newer than the last seen; return each with the indicators on it
-        (none unless *indicators*: only a view wants them)."""
+        (none unless *indicators*: only a view wants them).
+
+        A candle that another session already fed the shared lane with is not fed again; its
+        indicators are known only if it is the lane's newest (a chart that opens computes its
+        history afresh, ``chart``)."""
         last = self._last_start
         new = [c for c in candles if (last is None or c.start > last) and c.end <= now]
-        entry = exit_ = False
+        if not new:
+            return []
+        lane = self._lane_from(new[0])
         fed: list[tuple[Candle, tuple[IndicatorValue, ...]]] = []
         for candle in new:
-            bar = _BARS.of(candle)
-            entry = self._entry.update(*bar)
-            exit_ = self._exit.update(*bar)
+            start = candle.start
+            known = lane.last_start
+            if known is None or start > known:
+                lane.feed(candle)
+            elif start != known:
+                fed.append((candle, ()))
+                continue
             fed.append((candle, self._indicators() if indicators else ()))
-        if new:
-            self._last_start = new[-1].start
-            self._decision = _DECISIONS[entry, exit_]
+        self._last_start = new[-1].start
+        self._decide(lane)
         return fed
 
     def take(self, candle: Candle, now: datetime) -> bool:
         """Feed one pushed candle if it is newer than the last seen and closed by *now*; return
-        whether it was fed. The way of a pushed candle: every session on the symbol takes it at
-        each close, so nothing is built that only a view needs."""
+        whether it was taken. The way of a pushed candle: every session on the symbol takes it
+        at each close, so nothing is built that only a view needs."""
         last = self._last_start
-        if (last is not None and candle.start <= last) or candle.end > now:
+        start = candle.start
+        if (last is not None and start <= last) or candle.end > now:
             return False
-        bar = _BARS.of(candle)
-        entry = self._entry.update(*bar)
-        exit_ = self._exit.update(*bar)
-        self._last_start = candle.start
-        self._decision = _DECISIONS[entry, exit_]
+        lane = self._lane_from(candle)
+        known = lane.last_start
+        if known is None or start > known:
+            lane.feed(candle)
+        self._last_start = start
+        self._decide(lane)
         return True
+
+    def _decide(self, lane: RuleLane) -> None:
+        """Take the lane's verdict on the newest candle seen. A session so far behind the
+        others that the lane no longer has it starts afresh: ``behind`` has the runner fetch a
+        warm-up before pushed candles are used again."""
+        assert self._last_start is not None
+        verdict = lane.verdict(self._last_start)
+        if verdict is None:
+            self._restart()
+            self.behind = True
+        else:
+            self._decision = verdict
 
     @property
     def entry_pending(self) -> bool:
@@ -214,7 +324,7 @@ class SymbolState:
 
     def indicator_values(self) -> dict[str, float]:
         """Return the rules' indicators on the newest candle."""
-        return {**self._entry.indicator_values(), **self._exit.indicator_values()}
+        return self._lane.indicator_values()
 
     @property
     def has_instrument(self) -> bool:

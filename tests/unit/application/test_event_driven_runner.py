@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
 
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
+from livetrader_gui.application.live_trading.config import RunnerLimits
 from livetrader_gui.application.ports import BrokerConnectionError, BrokerOrderState
 from livetrader_gui.application.read_models import SignalSnapshot
 from livetrader_gui.domain import (
@@ -227,3 +229,45 @@ async def test_every_session_on_a_pushed_quote_signals_before_any_of_them_sends_
         # One session's order path did not hold back the others' decisions on the quote.
         assert signalled_when_sent == [3, 3, 3]
         assert [r.direction for r in first.broker.placed[3:]] == [TradeDirection.SELL] * 3
+
+
+async def test_a_stop_loss_is_sent_while_entries_hold_every_slot_for_symbols_in_flight(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    other = "000660"
+    h = Harness(
+        xkrx,
+        strategy=replace(always_in(stop_loss_pct=Decimal(2)), symbols=(SYMBOL, other)),
+        streaming=True,
+        limits=RunnerLimits(warmup_candles=50, stale_quote_after=90, max_concurrent_symbols=1),
+    )
+    await warmed(h)
+    async with running(h):
+        assert {r.symbol for r in h.broker.placed} == {SYMBOL, other}, "both entered"
+        pushed(h, 97)  # the stop of SYMBOL
+        await turn()
+        asked: list[OrderRequest] = []
+        place = h.broker.place_order
+
+        async def noting(request: OrderRequest) -> BrokerOrderState:
+            asked.append(request)
+            return await place(request)
+
+        h.broker.place_order = noting  # type: ignore[method-assign]
+        h.broker.latency = 5.0  # from now on the broker answers in 5 s
+        h.clock.advance(60)
+        h.feed.send(h.broker.close_minute(SYMBOL, 97))  # the entry on SYMBOL: in flight
+        await turn()
+        assert [(r.symbol, r.direction) for r in asked] == [(SYMBOL, TradeDirection.BUY)]
+
+        h.broker.set_price(other, 90)
+        h.feed.send(Quote(other, Decimal(90), Decimal(90), Decimal(90), h.clock.now()))
+        await turn()
+
+        # The only slot is the entry's, yet the exit went out at once.
+        assert [(r.symbol, r.direction) for r in asked] == [
+            (SYMBOL, TradeDirection.BUY),
+            (other, TradeDirection.SELL),
+        ]
+        h.clock.advance(5)
+        await turn()
