@@ -52,11 +52,15 @@ class Position:
     @property
     def unrealized_pnl(self) -> Decimal:
         """Return the gain or loss of the open quantity at the last price."""
-        return self.market_value - self.cost_basis
+        last = self.last_price
+        return Decimal(0) if last is None else self.quantity * (last - self.average_price)
 
     def mark(self, price: Decimal) -> None:
         """Update the last price used to value the position."""
-        self.last_price = positive(price, f"{self.symbol} mark price")
+        # Every pushed quote of a held symbol marks it: name the price only when it is wrong.
+        if not (isinstance(price, Decimal) and price.is_finite() and price > 0):
+            price = positive(price, f"{self.symbol} mark price")
+        self.last_price = price
 
     def apply_fill(self, fill: Fill) -> Decimal:
         """Apply *fill* and return the P&L it realized (net of its fees)."""

@@ -260,8 +260,9 @@ class LiveTradingRunner:
 
     @property
     def reacting(self) -> int:
-        """Return how many pushed facts are being acted on now (signals carried out)."""
-        return len(self._reacting)
+        """Return how many pushed facts are being acted on now: signals carried out, and the
+        closed candles' decisions waiting for the hub to finish handing them on (one)."""
+        return len(self._reacting) + (1 if self._later else 0)
 
     @property
     def warming_up(self) -> int:
@@ -549,8 +550,8 @@ class LiveTradingRunner:
         state = self._symbols.get(fact.symbol)
         if state is None or state.needs_fetch:
             return  # the tick warms it up or fills its gap first
-        now = self._clock.now()
         if isinstance(fact, Candle):
+            now = self._clock.now()
             if state.gap_before(fact, self._calendar):
                 state.behind = True  # the next tick asks for what was missed, in order
                 self._wake.set()
@@ -567,13 +568,13 @@ class LiveTradingRunner:
                 return
             self._react(state, quote, now, closed=True)
             return
-        self._react(state, fact, now)
+        self._react(state, fact, None)  # most quotes decide nothing: no time asked for them
 
     def _react(
-        self, state: SymbolState, quote: Quote, now: datetime, *, closed: bool = False
+        self, state: SymbolState, quote: Quote, now: datetime | None, *, closed: bool = False
     ) -> None:
-        """Decide on *quote* now (*closed*: a candle just closed); carry out what is decided in
-        the background."""
+        """Decide on *quote* now (*closed*: a candle just closed; *now*: the market's time, or
+        None to read it if needed); carry out what is decided in the background."""
         if self._stopping or self._flow.account is None:
             return  # before the first tick read the account, nothing can be sized
         symbol = state.symbol
@@ -591,6 +592,16 @@ class LiveTradingRunner:
                 # usual case of a pushed fact, worth no more than this).
                 state.consume_decision()
                 return
+            if (
+                closed
+                and not state.exit_pending
+                and state.judged_quote is quote
+                and state.judged_average == position.average_price
+            ):
+                # Held, the rules ask nothing, and its protective exits were already judged on
+                # this very quote and position: the candle changes nothing.
+                state.consume_decision()
+                return
         self._busy.add(symbol)
         if waiting:
             # The rules decide on this candle once: first learn whether the order in flight
@@ -604,7 +615,7 @@ class LiveTradingRunner:
                 asyncio.get_running_loop().call_soon(self._decide_later)
             self._later.append(state)
             return
-        self._propose_and_carry_out(state, quote, now)
+        self._propose_and_carry_out(state, quote, now or self._clock.now())
 
     def _decide_later(self) -> None:
         """Decide on the symbols whose candle closed, once the hub has handed every session
@@ -762,6 +773,7 @@ class LiveTradingRunner:
         if position is not None and not position.is_flat:
             reason = self._exit_reason(state, position.average_price, quote.last)
             if reason is None:
+                state.judged_quote, state.judged_average = quote, position.average_price
                 return True, None
             return True, self._flow.propose(
                 symbol,

@@ -7,11 +7,12 @@ from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from livetrader_gui.application.live_trading.config import RunnerLimits
 from livetrader_gui.application.ports import IBrokerGateway, ITradingCalendar
 from livetrader_gui.application.read_models import IndicatorValue
-from livetrader_gui.domain import Candle, Instrument
+from livetrader_gui.domain import Candle, Instrument, Quote
 from livetrader_gui.processing import CompiledFormula
 
 CANDLE = timedelta(minutes=1)
@@ -103,12 +104,13 @@ class RuleLane:
     lane has already been fed gives the session the verdict the lane kept for it.
     """
 
-    __slots__ = ("__weakref__", "_entry", "_exit", "_verdicts", "last_start")
+    __slots__ = ("__weakref__", "_entry", "_exit", "_verdicts", "last_start", "newest")
 
     def __init__(self, entry: CompiledFormula, exit_: CompiledFormula) -> None:
         self._entry = entry.stream()
         self._exit = exit_.stream()
         self.last_start: datetime | None = None
+        self.newest = _DECISIONS[False, False]  # the verdict on the candle that started then
         self._verdicts: deque[tuple[datetime, Decision]] = deque(maxlen=KEPT_VERDICTS)
 
     def feed(self, candle: Candle) -> None:
@@ -116,6 +118,7 @@ class RuleLane:
         bar = _BARS.of(candle)
         decision = _DECISIONS[self._entry.update(*bar), self._exit.update(*bar)]
         self.last_start = candle.start
+        self.newest = decision
         self._verdicts.append((candle.start, decision))
 
     def verdict(self, start: datetime) -> Decision | None:
@@ -190,6 +193,10 @@ class SymbolState:
         self._scales = {**entry.indicator_scales(), **exit_.indicator_scales()}
         # Set when a pushed candle showed that candles were missed: fetch them before any other.
         self.behind = False
+        # The quote and average price a held position's protective exits last found nothing
+        # on: the runner need not judge them again on the same.
+        self.judged_quote: Quote | None = None
+        self.judged_average: Decimal | None = None
 
     @property
     def needs_fetch(self) -> bool:
@@ -277,10 +284,13 @@ class SymbolState:
         start = candle.start
         if (last is not None and start <= last) or candle.end > now:
             return False
-        lane = self._lane_from(candle)
+        lane = self._lane if last is not None else self._lane_from(candle)
         known = lane.last_start
         if known is None or start > known:
             lane.feed(candle)
+            self._last_start = start
+            self._decision = lane.newest
+            return True
         self._last_start = start
         self._decide(lane)
         return True
@@ -301,6 +311,11 @@ class SymbolState:
     def entry_pending(self) -> bool:
         """Tell whether the rules' verdict on the newest candle, not yet consumed, is to enter."""
         return self._decision.entry
+
+    @property
+    def exit_pending(self) -> bool:
+        """Tell whether the rules' verdict on the newest candle, not yet consumed, is to exit."""
+        return self._decision.exit
 
     def chart(self, candles: Sequence[Candle]) -> list[tuple[Candle, tuple[IndicatorValue, ...]]]:
         """Return *candles* (oldest first), each with the rules' indicators on it, computed on

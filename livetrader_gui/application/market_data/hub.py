@@ -290,7 +290,10 @@ class MarketDataHub:
             if not self._record(fact):
                 continue  # a renewed subscription starts with what was already passed on
             for listening in self._routes.get(fact.symbol, ()):
-                self._hand(listening, fact)
+                try:
+                    listening.deliver(fact)
+                except Exception:  # one listener's bug must not starve the others
+                    _log.exception("a market-data listener failed on %s", fact.symbol)
         raise BrokerError("the feed ended")
 
     async def _watch_silence(self) -> None:
@@ -353,10 +356,3 @@ class MarketDataHub:
             return False
         kept.append(fact)
         return True
-
-    @staticmethod
-    def _hand(listening: Listening, fact: Quote | Candle) -> None:
-        try:
-            listening.deliver(fact)
-        except Exception:  # one listener's bug must not starve the others
-            _log.exception("a market-data listener failed on %s", fact.symbol)

@@ -271,3 +271,29 @@ async def test_a_stop_loss_is_sent_while_entries_hold_every_slot_for_symbols_in_
         ]
         h.clock.advance(5)
         await turn()
+
+
+async def test_a_stop_crossed_while_paused_is_taken_at_the_next_candle_close(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    # In at 100; the rules ask nothing of the candle at 97: only the stop can close it.
+    stops = replace(always_in(stop_loss_pct=Decimal(2)), entry_rule="close >= 100")
+    h = Harness(xkrx, strategy=stops, streaming=True)
+    await warmed(h)
+    async with running(h):
+        pushed(h, 100)  # judged: nothing to do
+        await turn()
+        await h.runner.pause("by the trader")
+        h.clock.advance(1)
+        pushed(h, 97)  # through the stop, but paused
+        await turn()
+        await h.runner.resume()
+        await turn()
+        assert [r.direction for r in h.broker.placed] == [TradeDirection.BUY]
+
+        h.clock.advance(60)
+        h.feed.send(h.broker.close_minute(SYMBOL, 97))
+        await turn()
+
+        assert [r.direction for r in h.broker.placed] == [TradeDirection.BUY, TradeDirection.SELL]
+        assert h.codes("signal", "reason") == ["ENTRY_RULE", "STOP_LOSS"]
