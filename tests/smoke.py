@@ -13,6 +13,7 @@ from pathlib import Path
 import exchange_calendars as xcals
 
 from livetrader_gui.adapters.persistence.database import head_revision
+from livetrader_gui.app.collector import YOUNG_THRESHOLD
 from livetrader_gui.app.main import engine_check
 from livetrader_gui.processing.native import STREAM_KIND
 
@@ -64,6 +65,8 @@ def check_smoke_run(
     )
     assert report["engine_check"] == engine_check() > 0
     assert report["formula_path"] == STREAM_KIND, "the compiled per-tick path was lost"
+    assert report["collector_threshold"] == YOUNG_THRESHOLD
+    assert report["heap_settled"] is True, "start-up's heap was not frozen once quotes showed"
     assert isinstance(report["first_paint_seconds"], float)
     assert 0 < report["first_paint_seconds"] < 60
     assert isinstance(report["first_paint_at"], float)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import json
 import logging
@@ -396,6 +397,9 @@ def _finish_smoke_test(
         # Trading controls enabled and quotes in the market watch (None: not within the test).
         "ready_seconds": seconds(ready),
         "ready_at": epoch(ready),
+        # The collector's pace, and the start-up heap frozen once quotes were on screen.
+        "collector_threshold": gc.get_threshold()[0],
+        "heap_settled": gc.get_freeze_count() > 0,
         "screenshot": None,
     }
     if settings.screenshot is not None:
