@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import date, timedelta
 from decimal import Decimal
@@ -13,12 +14,14 @@ from livetrader_gui.application.backtesting import BacktestService
 from livetrader_gui.application.desk import TradingDesk
 from livetrader_gui.application.live_trading.config import LiveSessionConfig, RunnerLimits
 from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
+from livetrader_gui.application.market_data.hubs import MarketDataHubs
 from livetrader_gui.application.observers import ObserverHub
 from livetrader_gui.application.ports import ISessionObserver
 from livetrader_gui.domain import (
     BacktestMetrics,
     BacktestResult,
     PaperTradingSession,
+    Quote,
     Strategy,
 )
 from livetrader_gui.domain.sizing import TradingCosts
@@ -43,9 +46,19 @@ class World:
         *,
         record: bool = True,
         warmup_candles: int = 50,
+        streaming: bool = False,
     ) -> None:
-        """*record* False: only *observer* hears the facts (a benchmark keeps none of them)."""
+        """*record* False: only *observer* hears the facts (a benchmark keeps none of them).
+        *streaming*: the runners are driven by the broker's pushed quotes and candles through
+        the manager's market-data hubs, as in the app (``trade`` pushes them); else each trade
+        runs one tick of the runner, which asks the broker."""
         self.h = Harness(calendar) if strategy is None else Harness(calendar, strategy)
+        self.streaming = streaming
+        self.hubs = (
+            MarketDataHubs(self.h.clock, feeds={self.h.broker.broker_id: self.h.feed})
+            if streaming
+            else None
+        )
         if observer is not None:
             # The window's observer hears every fact; the recording one still keeps them.
             hub = ObserverHub()
@@ -66,7 +79,9 @@ class World:
             FakeCalendars(calendar),
             self.h.clock,
             RunnerLimits(warmup_candles=warmup_candles),
+            hubs=self.hubs,
         )
+        self._managers = [self.manager]
 
     def desk(self) -> TradingDesk:
         """Return the trader's desk over this world's manager."""
@@ -86,7 +101,7 @@ class World:
 
     def restarted(self) -> LiveTradingSessionManager:
         """Return a new manager over the same storage and broker, as after an app restart."""
-        return LiveTradingSessionManager(
+        manager = LiveTradingSessionManager(
             self.registry,
             ProcessingEngine(),
             self.h.services,
@@ -94,7 +109,17 @@ class World:
             self.paper,
             FakeCalendars(self.h.calendar),
             self.h.clock,
+            hubs=self.hubs,
         )
+        self._managers.append(manager)
+        return manager
+
+    async def close(self) -> None:
+        """End every runner's loop and the market-data subscriptions."""
+        for manager in self._managers:
+            await manager.shutdown()
+        if self.hubs is not None:
+            await self.hubs.close()
 
     def config(self, strategy: Strategy | None = None, **kw: object) -> LiveSessionConfig:
         return LiveSessionConfig(
@@ -148,11 +173,21 @@ class World:
 
 
 async def trade(world: World, session_id: str, **closes: int) -> None:
-    """Close one minute on the given symbols and run one tick of the manager's runner."""
+    """Close one minute on the given symbols; then run one tick of the manager's runner, or,
+    streaming, push each symbol's quote and closed candle as a venue's websocket would."""
     world.h.clock.advance(60)
     for key, close in closes.items():
-        world.h.broker.close_minute(key.removeprefix("s"), close)
-    await world.manager.runner(session_id).run_once()
+        symbol = key.removeprefix("s")
+        candle = world.h.broker.close_minute(symbol, close)
+        if world.streaming:
+            price = Decimal(close)
+            world.h.feed.send(Quote(symbol, price, price, price, world.h.clock.now()))
+            world.h.feed.send(candle)
+    if world.streaming:
+        for _ in range(50):  # the hub hands them on; the runner decides and its orders go
+            await asyncio.sleep(0)
+    else:
+        await world.manager.runner(session_id).run_once()
 
 
 async def started_with_a_position(world: World) -> str:

@@ -6,20 +6,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
 from livetrader_gui.application.journal import level_of
 from livetrader_gui.application.read_models import LogEntry, LogLevel
 from livetrader_gui.domain import AuditEntry, ExecutionMode
 from tests.world import World, trade
 
 AT = datetime(2026, 11, 24, 1, tzinfo=UTC)
-
-
-@pytest.fixture
-async def world(xkrx: ExchangeTradingCalendar) -> World:
-    w = World(xkrx)
-    await w.registry.refresh_health()
-    return w
 
 
 def lines(world: World, session_id: str) -> list[LogEntry]:

@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
-from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
 from livetrader_gui.application.read_models import PositionSnapshot
 from livetrader_gui.domain import SessionStatus
 from tests.builders import strategy
 from tests.world import World, started_with_a_position
-
-
-@pytest.fixture
-async def world(xkrx: ExchangeTradingCalendar) -> World:
-    w = World(xkrx)
-    await w.registry.refresh_health()
-    return w
 
 
 async def test_a_strategy_saved_through_the_desk_is_listed(world: World) -> None:

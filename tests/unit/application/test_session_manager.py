@@ -6,7 +6,6 @@ from decimal import Decimal
 
 import pytest
 
-from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
 from livetrader_gui.application.live_trading.config import LiveSessionConfig
 from livetrader_gui.application.live_trading.exceptions import (
     BrokerNotFoundError,
@@ -28,13 +27,6 @@ from tests.runner_harness import OPEN, trading_strategy
 from tests.world import World, started_with_a_position, trade
 
 SAMSUNG = "005930"
-
-
-@pytest.fixture
-async def world(xkrx: ExchangeTradingCalendar) -> World:
-    w = World(xkrx)
-    await w.registry.refresh_health()
-    return w
 
 
 async def test_the_gate_passes_with_every_check_and_shows_its_evidence(world: World) -> None:
@@ -233,8 +225,11 @@ async def test_a_restart_reports_a_position_the_broker_no_longer_holds(world: Wo
 
 
 async def started_on_paper(world: World, capital: int = 10_000_000) -> str:
+    # Ticking, the test runs each tick; streaming, the runner ticks on its own once a minute
+    # (a paper day counts the minutes its session ticked), between the pushed facts.
+    tick_interval = 60 if world.streaming else 3_600
     session = await world.manager.start_session(
-        world.config(is_paper=True, tick_interval=3_600, paper_capital=Decimal(capital))
+        world.config(is_paper=True, tick_interval=tick_interval, paper_capital=Decimal(capital))
     )
     return session.id
 
