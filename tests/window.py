@@ -19,7 +19,7 @@ class Desk:
 
     def __init__(self, calendar: ExchangeTradingCalendar, last_view: Path | None = None) -> None:
         signals = EngineSignals()
-        self.world = World(calendar, observer=QtSessionObserver(signals))
+        self.world = World(calendar, observer=QtSessionObserver(signals), streaming=True)
         self.window = MainWindow(signals, last_view=last_view)
         self.asked: list[str] = []
         self.answer = True
