@@ -55,11 +55,12 @@ async def open_workspace(
     *,
     speed: float = 1,
     demo: bool = False,
-    busy_timeout_ms: int = 50,
+    busy_timeout_ms: int = 5_000,
     gateways: Sequence[IBrokerGateway] | None = None,
 ) -> tuple[Workspace, RecordingObserver]:
     """Start the app's workspace on *folder* (on *gateways*, by default SIM); without *demo*,
-    a strategy is saved first so the demo is not prepared."""
+    a strategy is saved first so the demo is not prepared. *busy_timeout_ms*: the app's own
+    wait for another writer (a test of a locked database gives a short one)."""
     settings = parse_settings(["--data-dir", str(folder), "--sim-speed", str(speed)], {})
     observer = RecordingObserver()
     hub = ObserverHub()

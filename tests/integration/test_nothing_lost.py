@@ -147,7 +147,8 @@ async def test_a_database_locked_while_an_order_is_answered_halts_and_loses_noth
     tmp_path: Path, calendars: ExchangeCalendarProvider
 ) -> None:
     clock = FakeClock(MARKET_OPEN_T0)
-    workspace, observer = await open_workspace(tmp_path, calendars, clock)
+    # Another program holds the lock for as long as the test likes: fail fast meanwhile.
+    workspace, observer = await open_workspace(tmp_path, calendars, clock, busy_timeout_ms=50)
     try:
         # Buy once and hold: a second buy of the same symbol would be a double.
         buy_and_hold = always(SAMSUNG, exit_="close < 0")
