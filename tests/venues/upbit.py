@@ -1,0 +1,595 @@
+"""A local copy of Upbit's REST API, to rehearse a real venue against on 127.0.0.1.
+
+It speaks Upbit's documented wire protocol (https://docs.upbit.com, API reference v1): the
+quotation endpoints (markets, ticker, order book, minute candles) and the exchange endpoints
+(accounts, orders: place, look up by ``uuid`` or ``identifier``, cancel, open orders). Private
+calls are authenticated as Upbit does: ``Authorization: Bearer <JWT HS256>`` signed with the
+secret key, whose payload carries the access key, a fresh nonce, and the SHA-512 ``query_hash``
+of the query string (or, for a POST, of the body's parameters url-encoded); a wrong key, a bad
+signature, a reused nonce or a hash that does not match is refused with 401 and Upbit's error
+names. Errors are ``{"error": {"name", "message"}}``; every answer carries ``Remaining-Req``.
+
+The account holds KRW and coins; market and limit orders are matched against a price that moves
+by a seeded random walk, one step a second, and fill at most ``liquidity`` of the base currency a
+second, so that an order fills in parts. An ``identifier`` (our client order id) may be used
+once, ever, even after an error, as Upbit requires. The state is written to *state* after every
+change and read back at start, so the app can be killed and restarted against the same venue.
+
+Run: ``python -m tests.venues upbit --port 8601 --key K --secret S --seed 1 [--state FILE]``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import math
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import ROUND_DOWN, Decimal
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlencode
+
+from aiohttp import web
+
+FEE_RATE = Decimal("0.0005")  # Upbit's KRW market fee, 0.05 %
+MIN_TOTAL = Decimal(5000)  # the KRW market's minimum order value
+MARKETS = {  # market -> (English name, opening price)
+    "KRW-BTC": ("Bitcoin", Decimal(90_000_000)),
+    "KRW-ETH": ("Ethereum", Decimal(4_000_000)),
+    "KRW-XRP": ("Ripple", Decimal(800)),
+}
+KST = timedelta(hours=9)
+
+
+class VenueError(Exception):
+    """An answer Upbit gives as ``{"error": {"name", "message"}}`` with an HTTP status."""
+
+    def __init__(self, status: int, name: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.name, self.message = status, name, message
+
+
+def tick_size(price: Decimal) -> Decimal:
+    """Return the KRW market's price unit at *price* (Upbit's table of order price units)."""
+    for floor, unit in (
+        (2_000_000, "1000"), (1_000_000, "500"), (500_000, "100"), (100_000, "50"),
+        (10_000, "10"), (1_000, "1"), (100, "0.1"), (10, "0.01"), (1, "0.001"),
+    ):  # fmt: skip
+        if price >= floor:
+            return Decimal(unit)
+    return Decimal("0.0001")
+
+
+class PriceWalk:
+    """Each market's price: a seeded random walk of one step a second, forward from the venue's
+    start and backward before it (the history a warm-up asks for)."""
+
+    def __init__(self, seed: int, started: float) -> None:
+        self._started = int(started)
+        self._paths: dict[tuple[str, int], list[Decimal]] = {}
+        self._rngs = {
+            (m, way): random.Random(f"{seed}:{m}:{way}") for m in MARKETS for way in (1, -1)
+        }
+
+    def price(self, market: str, at: float) -> Decimal:
+        step = math.floor(at) - self._started
+        way = 1 if step >= 0 else -1
+        path = self._paths.setdefault((market, way), [MARKETS[market][1]])
+        rng = self._rngs[market, way]
+        while len(path) <= abs(step):
+            moved = path[-1] * Decimal(str(1 + rng.gauss(0, 0.001)))
+            unit = tick_size(moved)
+            path.append(max(unit, (moved / unit).to_integral_value() * unit))
+        return path[abs(step)]
+
+
+@dataclass
+class Balance:
+    balance: Decimal = Decimal(0)
+    locked: Decimal = Decimal(0)
+    avg_buy_price: Decimal = Decimal(0)
+
+
+@dataclass
+class Order:
+    uuid: str
+    identifier: str | None
+    market: str
+    side: str  # bid | ask
+    ord_type: str  # limit | price | market
+    price: Decimal | None
+    volume: Decimal | None
+    created_at: float
+    state: str = "wait"  # wait | done | cancel
+    executed_volume: Decimal = Decimal(0)
+    executed_funds: Decimal = Decimal(0)
+    paid_fee: Decimal = Decimal(0)
+    locked: Decimal = Decimal(0)
+    trades: list[dict[str, str]] = field(default_factory=list)
+    filled_until: float = 0.0  # matched up to this second
+
+
+class UpbitVenue:
+    """One account on a local Upbit: its balances, its orders and the moving market."""
+
+    def __init__(
+        self,
+        key: str,
+        secret: str,
+        *,
+        seed: int = 1,
+        krw: Decimal = Decimal(10_000_000),
+        liquidity: Decimal = Decimal(1),
+        state: Path | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.key, self._secret = key, secret.encode()
+        self._clock = clock
+        self._state = state
+        self._liquidity = liquidity
+        self.balances: dict[str, Balance] = {"KRW": Balance(krw)}
+        self.orders: dict[str, Order] = {}
+        self._identifiers: set[str] = set()
+        self._nonces: set[str] = set()
+        started = clock()
+        if state is not None and state.is_file():
+            started = self._load(state)
+        self._started = started
+        self.walk = PriceWalk(seed, started)
+
+    # ------------------------------------------------------------------ state on disk
+
+    def _load(self, path: Path) -> float:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        self.balances = {c: Balance(*(Decimal(v) for v in b)) for c, b in data["balances"].items()}
+        for raw in data["orders"]:
+            fields: dict[str, Any] = dict(raw)
+            for name in ("price", "volume", *_DECIMALS):
+                if fields.get(name) is not None:
+                    fields[name] = Decimal(fields[name])
+            order = Order(**fields)
+            self.orders[order.uuid] = order
+        self._identifiers = set(data["identifiers"])
+        return float(data["started"])
+
+    def save(self) -> None:
+        """Write the account and orders to the state file, whole or not at all."""
+        if self._state is None:
+            return
+        data = {
+            "started": self._started,
+            "balances": {
+                c: [str(b.balance), str(b.locked), str(b.avg_buy_price)]
+                for c, b in self.balances.items()
+            },
+            "orders": [
+                {k: str(v) if isinstance(v, Decimal) else v for k, v in asdict(o).items()}
+                for o in self.orders.values()
+            ],
+            "identifiers": sorted(self._identifiers),
+        }
+        partial = self._state.with_suffix(".tmp")
+        partial.write_text(json.dumps(data), encoding="utf-8")
+        partial.replace(self._state)
+
+    # ------------------------------------------------------------------ authentication
+
+    def authenticate(self, header: str | None, query: dict[str, str]) -> None:
+        """Check an exchange call's JWT as Upbit does; raise ``VenueError`` 401 when wrong."""
+        if not header or not header.startswith("Bearer "):
+            raise VenueError(401, "jwt_verification", "no Authorization: Bearer header")
+        token = header.removeprefix("Bearer ")
+        try:
+            head, body, signature = token.split(".")
+            claims = json.loads(_unb64(body))
+            alg = json.loads(_unb64(head)).get("alg")
+        except ValueError as error:
+            raise VenueError(401, "jwt_verification", f"malformed token: {error}") from None
+        expected = _b64(hmac.new(self._secret, f"{head}.{body}".encode(), "sha256").digest())
+        if alg != "HS256" or not hmac.compare_digest(expected, signature):
+            raise VenueError(401, "jwt_verification", "the token's signature does not verify")
+        if claims.get("access_key") != self.key:
+            raise VenueError(401, "invalid_access_key", "unknown access key")
+        nonce = claims.get("nonce")
+        if not nonce or nonce in self._nonces:
+            raise VenueError(401, "nonce_used", "the nonce was used before")
+        self._nonces.add(nonce)
+        if query:
+            digest = hashlib.sha512(unquote(urlencode(query)).encode()).hexdigest()
+            algorithm = claims.get("query_hash_alg", "SHA512")
+            if claims.get("query_hash") != digest or algorithm != "SHA512":
+                raise VenueError(401, "invalid_query_payload", "query_hash does not match")
+        elif "query_hash" in claims:
+            raise VenueError(401, "invalid_query_payload", "query_hash for no query")
+
+    # ------------------------------------------------------------------ the market
+
+    def now(self) -> float:
+        return self._clock()
+
+    def price(self, market: str) -> Decimal:
+        return self.walk.price(market, self.now())
+
+    def match(self) -> None:
+        """Fill what the moving price and the liquidity allow, second by second, up to now."""
+        now = self.now()
+        changed = False
+        for order in self.orders.values():
+            if order.state != "wait":
+                continue
+            second = max(order.filled_until, order.created_at)
+            while second <= now and order.state == "wait":
+                changed |= self._fill(order, second)
+                second += 1
+            order.filled_until = second
+        if changed:
+            self.save()
+
+    def _fill(self, order: Order, at: float) -> bool:
+        price = self.walk.price(order.market, at)
+        if order.ord_type == "limit":
+            assert order.price is not None
+            if (order.side == "bid" and price > order.price) or (
+                order.side == "ask" and price < order.price
+            ):
+                return False
+            # A limit order the market has reached trades at the market's price, never worse
+            # than its own.
+            price = min(price, order.price) if order.side == "bid" else max(price, order.price)
+        base = order.market.split("-")[1]
+        if order.ord_type == "price":  # a market buy spending ``price`` KRW
+            assert order.price is not None
+            left_funds = order.price - order.executed_funds
+            quantity = min(self._liquidity, (left_funds / price).quantize(_Q, ROUND_DOWN))
+        else:
+            assert order.volume is not None
+            quantity = min(self._liquidity, order.volume - order.executed_volume)
+        if quantity <= 0:
+            order.state = "done"
+            return True
+        funds = quantity * price
+        fee = (funds * FEE_RATE).quantize(_Q)
+        krw, coin = self.balances["KRW"], self.balances.setdefault(base, Balance())
+        if order.side == "bid":
+            krw.locked -= funds + fee
+            order.locked -= funds + fee
+            total = coin.balance * coin.avg_buy_price + funds
+            coin.balance += quantity
+            coin.avg_buy_price = (total / coin.balance).quantize(_Q)
+        else:
+            coin.locked -= quantity
+            order.locked -= quantity
+            krw.balance += funds - fee
+        order.executed_volume += quantity
+        order.executed_funds += funds
+        order.paid_fee += fee
+        order.trades.append(
+            {
+                "uuid": str(uuid.uuid4()),
+                "price": str(price),
+                "volume": str(quantity),
+                "funds": str(funds),
+                "created_at": _kst(at),
+            }
+        )
+        finished = (
+            order.executed_funds >= (order.price or 0) - price
+            if order.ord_type == "price"
+            else order.executed_volume >= (order.volume or 0)
+        )
+        if finished:
+            order.state = "done"
+            self._unlock(order)
+        return True
+
+    def _unlock(self, order: Order) -> None:
+        """Give back what an order that ends still holds."""
+        if order.locked <= 0:
+            return
+        if order.side == "bid":
+            krw = self.balances["KRW"]
+            krw.locked -= order.locked
+            krw.balance += order.locked
+        else:
+            coin = self.balances[order.market.split("-")[1]]
+            coin.locked -= order.locked
+            coin.balance += order.locked
+        order.locked = Decimal(0)
+
+    # ------------------------------------------------------------------ orders
+
+    def place(self, body: dict[str, Any]) -> Order:
+        """Accept a new order (``POST /v1/orders``) or raise the venue's 400."""
+        identifier = body.get("identifier")
+        if identifier is not None:
+            if identifier in self._identifiers:
+                raise VenueError(400, "validation_error", f"identifier {identifier} was used")
+            self._identifiers.add(identifier)  # used, whatever the outcome
+            self.save()
+        market, side, ord_type = body.get("market"), body.get("side"), body.get("ord_type")
+        error = "create_bid_error" if side == "bid" else "create_ask_error"
+        if market not in MARKETS or side not in ("bid", "ask"):
+            raise VenueError(400, "validation_error", f"unknown market or side: {market} {side}")
+        price = _decimal(body.get("price"))
+        volume = _decimal(body.get("volume"))
+        if ord_type == "limit" and (price is None or volume is None):
+            raise VenueError(400, error, "a limit order needs price and volume")
+        if ord_type == "price" and (side != "bid" or price is None or volume is not None):
+            raise VenueError(400, error, "a market buy gives the KRW to spend as price only")
+        if ord_type == "market" and (side != "ask" or volume is None or price is not None):
+            raise VenueError(400, error, "a market sell gives the volume only")
+        if ord_type not in ("limit", "price", "market"):
+            raise VenueError(400, "validation_error", f"ord_type {ord_type} is not served here")
+        if ord_type == "price":
+            assert price is not None
+            total = price
+        else:
+            assert volume is not None
+            total = volume * (price or self.price(market))
+        if total < MIN_TOTAL:
+            raise VenueError(400, f"under_min_total_{side}", f"orders start at {MIN_TOTAL} KRW")
+        order = Order(str(uuid.uuid4()), identifier, market, side, ord_type, price, volume,
+                      self.now())  # fmt: skip
+        if side == "bid":
+            need = total * (1 + FEE_RATE)
+            krw = self.balances["KRW"]
+            if krw.balance < need:
+                raise VenueError(400, "insufficient_funds_bid", "not enough KRW")
+            krw.balance -= need
+            krw.locked += need
+            order.locked = need
+        else:
+            coin = self.balances.get(market.split("-")[1], Balance())
+            assert volume is not None
+            if coin.balance < volume:
+                raise VenueError(400, "insufficient_funds_ask", "not enough to sell")
+            coin.balance -= volume
+            coin.locked += volume
+            order.locked = volume
+        self.orders[order.uuid] = order
+        self._fill_due(order)
+        self.save()
+        return order
+
+    def _fill_due(self, order: Order) -> None:
+        """Match a new order at once against the price of the second it came in."""
+        self._fill(order, order.created_at)
+        order.filled_until = order.created_at + 1
+
+    def find(self, query: dict[str, str]) -> Order:
+        """Return the order named by ``uuid`` or ``identifier`` (``GET /v1/order``)."""
+        wanted_uuid, identifier = query.get("uuid"), query.get("identifier")
+        for order in self.orders.values():
+            if (wanted_uuid and order.uuid == wanted_uuid) or (
+                identifier and not wanted_uuid and order.identifier == identifier
+            ):
+                return order
+        raise VenueError(404, "order_not_found", "no such order")
+
+    def cancel(self, query: dict[str, str]) -> Order:
+        """Cancel a waiting order (``DELETE /v1/order``)."""
+        order = self.find(query)
+        if order.state != "wait":
+            raise VenueError(404, "order_not_found", "the order is no longer waiting")
+        order.state = "cancel"
+        self._unlock(order)
+        self.save()
+        return order
+
+
+_Q = Decimal("0.00000001")
+_DECIMALS = {"executed_volume", "executed_funds", "paid_fee", "locked"}
+
+
+def _decimal(value: object) -> Decimal | None:
+    if value is None:
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        raise VenueError(400, "validation_error", f"not a number: {value!r}") from None
+    if not number.is_finite() or number <= 0:
+        raise VenueError(400, "validation_error", f"not a positive number: {value!r}")
+    return number
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _kst(at: float) -> str:
+    return (datetime.fromtimestamp(at, UTC) + KST).strftime("%Y-%m-%dT%H:%M:%S+09:00")
+
+
+def _utc(at: float) -> str:
+    return datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%dT%H:%M:%S")
+
+
+def order_json(order: Order, *, trades: bool = False) -> dict[str, Any]:
+    """Return *order* as Upbit shows it."""
+    remaining = (order.volume - order.executed_volume) if order.volume is not None else None
+    answer: dict[str, Any] = {
+        "uuid": order.uuid,
+        "side": order.side,
+        "ord_type": order.ord_type,
+        "price": None if order.price is None else str(order.price),
+        "state": order.state,
+        "market": order.market,
+        "created_at": _kst(order.created_at),
+        "volume": None if order.volume is None else str(order.volume),
+        "remaining_volume": None if remaining is None else str(remaining),
+        "reserved_fee": "0",
+        "remaining_fee": "0",
+        "paid_fee": str(order.paid_fee),
+        "locked": str(order.locked),
+        "executed_volume": str(order.executed_volume),
+        "executed_funds": str(order.executed_funds),
+        "trades_count": len(order.trades),
+    }
+    if order.identifier is not None:
+        answer["identifier"] = order.identifier
+    if trades:
+        answer["trades"] = [{"market": order.market, "side": order.side, **t} for t in order.trades]
+    return answer
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def make_app(venue: UpbitVenue) -> web.Application:
+    """Return the aiohttp application serving *venue* at ``/v1``."""
+
+    def answer(data: object, status: int = 200, group: str = "default") -> web.Response:
+        return web.json_response(
+            data, status=status, headers={"Remaining-Req": f"group={group}; min=1800; sec=29"}
+        )
+
+    def quotation(handler: Callable[[web.Request], object]) -> Handler:
+        async def serve(request: web.Request) -> web.StreamResponse:
+            try:
+                return answer(handler(request), group="market")
+            except VenueError as error:
+                return answer({"error": {"name": error.name, "message": error.message}},
+                              error.status)  # fmt: skip
+
+        return serve
+
+    def exchange(handler: Callable[[web.Request, dict[str, Any]], object], status: int = 200,
+                 group: str = "default") -> Handler:  # fmt: skip
+        async def serve(request: web.Request) -> web.StreamResponse:
+            try:
+                if request.method == "POST":
+                    params = await request.json()
+                    signed = {k: str(v) for k, v in params.items()}
+                else:
+                    params = signed = dict(request.query)
+                venue.authenticate(request.headers.get("Authorization"), signed)
+                venue.match()
+                return answer(handler(request, params), status, group)
+            except VenueError as error:
+                return answer({"error": {"name": error.name, "message": error.message}},
+                              error.status, group)  # fmt: skip
+
+        return serve
+
+    def markets(_: web.Request) -> object:
+        return [{"market": m, "korean_name": n, "english_name": n} for m, (n, _) in MARKETS.items()]
+
+    def wanted(request: web.Request) -> list[str]:
+        names = [m for m in request.query.get("markets", "").split(",") if m]
+        unknown = [m for m in names if m not in MARKETS]
+        if not names or unknown:
+            raise VenueError(404, "Code not found", f"unknown markets: {unknown or names}")
+        return names
+
+    def ticker(request: web.Request) -> object:
+        now = venue.now()
+        rows = []
+        for market in wanted(request):
+            last = venue.walk.price(market, now)
+            opened = MARKETS[market][1]
+            rows.append({
+                "market": market, "trade_price": float(last), "opening_price": float(opened),
+                "high_price": float(max(last, opened)), "low_price": float(min(last, opened)),
+                "prev_closing_price": float(opened), "trade_timestamp": int(now * 1000),
+                "acc_trade_volume_24h": 1000.0, "acc_trade_price_24h": float(last * 1000),
+                "timestamp": int(now * 1000),
+            })  # fmt: skip
+        return rows
+
+    def orderbook(request: web.Request) -> object:
+        now = venue.now()
+        books = []
+        for market in wanted(request):
+            last = venue.walk.price(market, now)
+            unit = tick_size(last)
+            units = [
+                {"ask_price": float(last + unit * (i + 1)), "bid_price": float(last - unit * i),
+                 "ask_size": float(venue._liquidity), "bid_size": float(venue._liquidity)}
+                for i in range(5)
+            ]  # fmt: skip
+            books.append({"market": market, "timestamp": int(now * 1000), "orderbook_units": units})
+        return books
+
+    def candles(request: web.Request) -> object:
+        market = request.query.get("market", "")
+        if market not in MARKETS:
+            raise VenueError(404, "Code not found", f"unknown market: {market}")
+        if request.match_info["unit"] != "1":
+            raise VenueError(400, "validation_error", "minute candles of 1 only, here")
+        count = min(200, int(request.query.get("count", "1")))
+        to = request.query.get("to")
+        end = venue.now() if to is None else _parse_to(to)
+        last_minute = math.floor(end / 60) * 60 - 60  # the newest closed minute before ``to``
+        rows = []
+        for index in range(count):
+            start = last_minute - 60 * index
+            prices = [venue.walk.price(market, start + s) for s in range(0, 60, 10)]
+            rows.append({
+                "market": market, "candle_date_time_utc": _utc(start),
+                "candle_date_time_kst": _kst(start)[:19], "opening_price": float(prices[0]),
+                "high_price": float(max(prices)), "low_price": float(min(prices)),
+                "trade_price": float(prices[-1]), "timestamp": int((start + 60) * 1000),
+                "candle_acc_trade_price": float(prices[-1] * 10), "candle_acc_trade_volume": 10.0,
+                "unit": 1,
+            })  # fmt: skip
+        return rows  # newest first, as Upbit answers
+
+    def accounts(_: web.Request, __: dict[str, Any]) -> object:
+        return [
+            {"currency": c, "balance": str(b.balance), "locked": str(b.locked),
+             "avg_buy_price": str(b.avg_buy_price), "avg_buy_price_modified": False,
+             "unit_currency": "KRW"}
+            for c, b in venue.balances.items()
+            if c == "KRW" or b.balance or b.locked
+        ]  # fmt: skip
+
+    def create(_: web.Request, body: dict[str, Any]) -> object:
+        return order_json(venue.place(body))
+
+    def one(_: web.Request, query: dict[str, Any]) -> object:
+        return order_json(venue.find(query), trades=True)
+
+    def cancel(_: web.Request, query: dict[str, Any]) -> object:
+        return order_json(venue.cancel(query))
+
+    def open_orders(_: web.Request, query: dict[str, Any]) -> object:
+        market = query.get("market")
+        return [
+            order_json(o)
+            for o in venue.orders.values()
+            if o.state == "wait" and (market is None or o.market == market)
+        ]
+
+    app = web.Application()
+    app.router.add_get("/v1/market/all", quotation(markets))
+    app.router.add_get("/v1/ticker", quotation(ticker))
+    app.router.add_get("/v1/orderbook", quotation(orderbook))
+    app.router.add_get("/v1/candles/minutes/{unit}", quotation(candles))
+    app.router.add_get("/v1/accounts", exchange(accounts))
+    app.router.add_post("/v1/orders", exchange(create, 201, "order"))
+    app.router.add_get("/v1/order", exchange(one))
+    app.router.add_delete("/v1/order", exchange(cancel, group="order"))
+    app.router.add_get("/v1/orders/open", exchange(open_orders))
+    return app
+
+
+def _parse_to(text: str) -> float:
+    try:
+        moment = datetime.fromisoformat(text.replace(" ", "T"))
+    except ValueError:
+        raise VenueError(400, "validation_error", f"to: not a time: {text}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
