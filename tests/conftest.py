@@ -17,6 +17,7 @@ os.environ.setdefault("XDG_RUNTIME_DIR", tempfile.mkdtemp(prefix="livetrader-xdg
 os.environ.setdefault("XDG_CACHE_HOME", tempfile.mkdtemp(prefix="livetrader-cache-"))
 
 import asyncio
+import decimal
 from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
@@ -80,6 +81,24 @@ def calendars() -> ExchangeCalendarProvider:
 @pytest.fixture(scope="session")
 def xkrx(calendars: ExchangeCalendarProvider) -> ExchangeTradingCalendar:
     return calendars.load("XKRX")
+
+
+def _decimal_settings() -> tuple[object, ...]:
+    context = decimal.getcontext()
+    traps = tuple(sorted((t.__name__, on) for t, on in context.traps.items()))
+    return context.prec, context.rounding, context.Emin, context.Emax, traps
+
+
+@pytest.fixture(autouse=True)
+def _decimal_context_kept() -> Iterator[None]:
+    """Fail a test after which money rounds differently: a library that changes the process's
+    decimal context (ccxt sets ROUND_HALF_UP on it) would change every later P&L."""
+    before = _decimal_settings()
+    yield
+    after = _decimal_settings()
+    if after != before:
+        decimal.setcontext(decimal.Context())
+    assert after == before, f"the decimal context changed: {before} -> {after}"
 
 
 @pytest.fixture(autouse=True)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import decimal
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
@@ -20,6 +21,14 @@ from tests.venues.upbit import MIN_TOTAL, UpbitVenue, make_app
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY, SECRET = "access-key", "secret-key"
+
+
+@pytest.fixture(autouse=True)
+def _own_decimal_context() -> Iterator[None]:
+    """ccxt sets ROUND_HALF_UP (and an Underflow trap) on the decimal context of whoever calls
+    it: these tests call it in a context of their own, as the gateway will."""
+    with decimal.localcontext():
+        yield
 
 
 class Clock:
