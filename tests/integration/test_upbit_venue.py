@@ -13,6 +13,7 @@ from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 
+import aiohttp
 import ccxt.async_support as ccxt
 import pytest
 from aiohttp import web
@@ -202,3 +203,67 @@ async def test_the_venue_runs_in_its_own_process_and_keeps_the_account_across_a_
     assert found["state"] == "done"
     assert after["XRP"]["total"] == before["XRP"]["total"] == 10
     assert after["KRW"]["total"] == before["KRW"]["total"]
+
+
+async def switch(base: str, fault: str, times: int = 1, seconds: float | None = None) -> None:
+    """Switch one of the venue's faults on (its test hook, not Upbit's API)."""
+    async with aiohttp.ClientSession() as session:
+        body = {"fault": fault, "times": times, "seconds": seconds}
+        async with session.post(f"{base}/_venue/faults", json=body) as answer:
+            assert answer.status == 200, await answer.text()
+
+
+async def test_over_the_groups_limit_upbit_answers_429_and_then_bans_with_418() -> None:
+    async with upbit() as (venue, _), serving(venue) as base, aiohttp.ClientSession() as http:
+        left = []
+        for _ in range(10):  # quotation: 10 a second
+            async with http.get(f"{base}/v1/ticker?markets=KRW-BTC") as answer:
+                assert answer.status == 200
+                left.append(answer.headers["Remaining-Req"].split("sec=")[1])
+        statuses = []
+        for _ in range(8):
+            async with http.get(f"{base}/v1/ticker?markets=KRW-BTC") as answer:
+                statuses.append(answer.status)
+
+    assert left == [str(n) for n in range(9, -1, -1)], "Remaining-Req counts down"
+    assert statuses[:5] == [429] * 5
+    assert set(statuses[5:]) == {418}, "requests that keep coming while refused get banned"
+
+
+@pytest.mark.parametrize(
+    ("fault", "error"),
+    [
+        ("rate_limit", ccxt.RateLimitExceeded),
+        ("ban", ccxt.DDoSProtection),
+        ("server_error", ccxt.ExchangeNotAvailable),
+        ("drop", ccxt.NetworkError),
+        ("hang", ccxt.RequestTimeout),
+    ],
+)
+async def test_each_fault_reaches_ccxt_as_the_error_a_venue_would_give(
+    fault: str, error: type[Exception]
+) -> None:
+    async with upbit() as (venue, exchange), serving(venue) as base:
+        exchange.timeout = 300
+        # aiohttp sends a GET again once when its connection drops: drop it twice.
+        await switch(
+            base, fault, times=2 if fault == "drop" else 1, seconds=1.0 if fault == "hang" else 30
+        )
+        with pytest.raises(error):
+            await exchange.fetch_balance()
+
+
+async def test_an_order_whose_answer_is_lost_stands_and_is_found_by_its_identifier() -> None:
+    async with upbit() as (venue, exchange), serving(venue) as base:
+        await exchange.load_markets()
+        price = float(venue.price("KRW-BTC"))
+        await switch(base, "lose_answer")
+        with pytest.raises(ccxt.NetworkError):
+            await exchange.create_order(
+                "BTC/KRW", "limit", "buy", 0.0001, price, {"identifier": "LOST-1"}
+            )
+
+        found = await exchange.private_get_order({"identifier": "LOST-1"})
+
+    assert found["identifier"] == "LOST-1", "asked, not sent again: the outcome is known"
+    assert len(venue.orders) == 1

@@ -15,11 +15,22 @@ second, so that an order fills in parts. An ``identifier`` (our client order id)
 once, ever, even after an error, as Upbit requires. The state is written to *state* after every
 change and read back at start, so the app can be killed and restarted against the same venue.
 
+Limits, as Upbit documents them: 10 quotation, 30 exchange and 8 order requests a second
+(``Remaining-Req`` counts down in real time); over them 429, and when more than five are refused
+within a second, 418 and a ban that doubles each time. The 429 and 418 bodies are plain text
+(assumed: ccxt maps them by status, ``RateLimitExceeded`` and ``DDoSProtection``).
+
+Faults, switched by a test through ``POST /_venue/faults`` (``{"fault", "times", "seconds"}``,
+not part of Upbit's API): ``rate_limit`` (429), ``ban`` (418 for *seconds*), ``server_error``
+(a 502 HTML page), ``hang`` (answers after *seconds*), ``drop`` (the connection closes with no
+answer; aiohttp sends a GET once more), ``lose_answer`` (an order is placed and its answer lost).
+
 Run: ``python -m tests.venues upbit --port 8601 --key K --secret S --seed 1 [--state FILE]``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -28,6 +39,7 @@ import math
 import random
 import time
 import uuid
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -46,6 +58,12 @@ MARKETS = {  # market -> (English name, opening price)
     "KRW-XRP": ("Ripple", Decimal(800)),
 }
 KST = timedelta(hours=9)
+# Upbit's documented request limits per second, by the group ``Remaining-Req`` names.
+LIMITS = {"market": 10, "default": 30, "order": 8}
+BAN_AFTER = 5  # requests refused with 429 within a second, after which the venue bans (418)
+BAN_SECONDS = 10.0  # the first ban; each next one is twice as long
+FAULTS = ("rate_limit", "ban", "server_error", "hang", "drop", "lose_answer")
+ERROR_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
 
 
 class VenueError(Exception):
@@ -129,15 +147,24 @@ class UpbitVenue:
         liquidity: Decimal = Decimal(1),
         state: Path | None = None,
         clock: Callable[[], float] = time.time,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.key, self._secret = key, secret.encode()
-        self._clock = clock
+        self._clock = clock  # the market's time
+        self._timer = timer  # real time: request rates and bans
         self._state = state
         self._liquidity = liquidity
         self.balances: dict[str, Balance] = {"KRW": Balance(krw)}
         self.orders: dict[str, Order] = {}
         self._identifiers: set[str] = set()
         self._nonces: set[str] = set()
+        self._calls: dict[str, deque[float]] = {group: deque() for group in LIMITS}
+        self._refused: deque[float] = deque()
+        self._banned_until = 0.0
+        self._ban = BAN_SECONDS
+        # Switched on by the test (``POST /_venue/faults``): how many requests each fault takes.
+        self.faults: dict[str, int] = {}
+        self.hang_seconds = 30.0
         started = clock()
         if state is not None and state.is_file():
             started = self._load(state)
@@ -208,6 +235,50 @@ class UpbitVenue:
                 raise VenueError(401, "invalid_query_payload", "query_hash does not match")
         elif "query_hash" in claims:
             raise VenueError(401, "invalid_query_payload", "query_hash for no query")
+
+    # ------------------------------------------------------------------ limits and faults
+
+    def admit(self, group: str) -> int:
+        """Count a request of *group*; return how many more this second may bring, or raise
+        429 (over the limit) or 418 (banned: requests kept coming while refused)."""
+        now = self._timer()
+        if now < self._banned_until:
+            raise VenueError(418, "too_many_requests",
+                             f"banned for {self._banned_until - now:.0f} s more")  # fmt: skip
+        calls = self._calls[group]
+        while calls and calls[0] <= now - 1:
+            calls.popleft()
+        if self.fault("rate_limit") or len(calls) >= LIMITS[group]:
+            refused = self._refused
+            refused.append(now)
+            while refused and refused[0] <= now - 1:
+                refused.popleft()
+            if len(refused) > BAN_AFTER:
+                self._banned_until, self._ban = now + self._ban, self._ban * 2
+                refused.clear()
+                raise VenueError(418, "too_many_requests", "too many requests: banned")
+            raise VenueError(429, "too_many_requests", f"over {LIMITS[group]} a second ({group})")
+        calls.append(now)
+        return LIMITS[group] - len(calls)
+
+    def switch(self, fault: str, times: int = 1, seconds: float | None = None) -> None:
+        """Make the next *times* requests meet *fault* (``ban``: for *seconds*)."""
+        if fault not in FAULTS:
+            raise VenueError(400, "validation_error", f"no fault {fault}; faults: {FAULTS}")
+        if fault == "ban":
+            self._banned_until = self._timer() + (seconds or BAN_SECONDS)
+            return
+        if fault == "hang" and seconds is not None:
+            self.hang_seconds = seconds
+        self.faults[fault] = times
+
+    def fault(self, name: str) -> bool:
+        """Take one request of *name*'s fault, if it is switched on."""
+        left = self.faults.get(name, 0)
+        if left <= 0:
+            return False
+        self.faults[name] = left - 1
+        return True
 
     # ------------------------------------------------------------------ the market
 
@@ -450,25 +521,53 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 def make_app(venue: UpbitVenue) -> web.Application:
     """Return the aiohttp application serving *venue* at ``/v1``."""
 
-    def answer(data: object, status: int = 200, group: str = "default") -> web.Response:
+    def answer(data: object, status: int, group: str, left: int) -> web.Response:
         return web.json_response(
-            data, status=status, headers={"Remaining-Req": f"group={group}; min=1800; sec=29"}
+            data, status=status, headers={"Remaining-Req": f"group={group}; min=1800; sec={left}"}
         )
+
+    async def guarded(
+        request: web.Request, group: str, work: Callable[[], Awaitable[object]], status: int
+    ) -> web.StreamResponse:
+        """Serve one request through the venue's faults and limits, as Upbit answers them."""
+        if venue.fault("server_error"):
+            return web.Response(status=502, text=ERROR_PAGE, content_type="text/html")
+        if venue.fault("hang"):
+            await asyncio.sleep(venue.hang_seconds)
+        if venue.fault("drop"):
+            _drop(request)
+            return web.Response(status=500)  # never reaches the client: the link is gone
+        left = 0
+        try:
+            left = venue.admit(group)
+        except VenueError as error:
+            # Upbit's 429 and 418 come as plain text, not its JSON error (an assumption from
+            # ccxt, which maps them by status: RateLimitExceeded, DDoSProtection).
+            text = "Too many API requests." if error.status == 429 else "Banned: too many requests."
+            spent = {"Remaining-Req": f"group={group}; min=0; sec=0"}
+            return web.Response(status=error.status, text=text, headers=spent)
+        try:
+            data = await work()
+        except VenueError as error:
+            body = {"error": {"name": error.name, "message": error.message}}
+            return answer(body, error.status, group, left)
+        if group == "order" and request.method == "POST" and venue.fault("lose_answer"):
+            _drop(request)  # the order stands; its answer is lost on the way
+        return answer(data, status, group, left)
 
     def quotation(handler: Callable[[web.Request], object]) -> Handler:
         async def serve(request: web.Request) -> web.StreamResponse:
-            try:
-                return answer(handler(request), group="market")
-            except VenueError as error:
-                return answer({"error": {"name": error.name, "message": error.message}},
-                              error.status)  # fmt: skip
+            async def work() -> object:
+                return handler(request)
+
+            return await guarded(request, "market", work, 200)
 
         return serve
 
     def exchange(handler: Callable[[web.Request, dict[str, Any]], object], status: int = 200,
                  group: str = "default") -> Handler:  # fmt: skip
         async def serve(request: web.Request) -> web.StreamResponse:
-            try:
+            async def work() -> object:
                 if request.method == "POST":
                     params = await request.json()
                     signed = {k: str(v) for k, v in params.items()}
@@ -476,12 +575,21 @@ def make_app(venue: UpbitVenue) -> web.Application:
                     params = signed = dict(request.query)
                 venue.authenticate(request.headers.get("Authorization"), signed)
                 venue.match()
-                return answer(handler(request, params), status, group)
-            except VenueError as error:
-                return answer({"error": {"name": error.name, "message": error.message}},
-                              error.status, group)  # fmt: skip
+                return handler(request, params)
+
+            return await guarded(request, group, work, status)
 
         return serve
+
+    async def faults(request: web.Request) -> web.StreamResponse:
+        """The test's switch (not Upbit's): ``{"fault": name, "times": n, "seconds": s}``."""
+        body = await request.json()
+        try:
+            venue.switch(body["fault"], int(body.get("times", 1)), body.get("seconds"))
+        except VenueError as error:
+            return web.json_response({"error": {"name": error.name, "message": error.message}},
+                                     status=error.status)  # fmt: skip
+        return web.json_response({"switched": body["fault"]})
 
     def markets(_: web.Request) -> object:
         return [{"market": m, "korean_name": n, "english_name": n} for m, (n, _) in MARKETS.items()]
@@ -582,7 +690,15 @@ def make_app(venue: UpbitVenue) -> web.Application:
     app.router.add_get("/v1/order", exchange(one))
     app.router.add_delete("/v1/order", exchange(cancel, group="order"))
     app.router.add_get("/v1/orders/open", exchange(open_orders))
+    app.router.add_post("/_venue/faults", faults)
     return app
+
+
+def _drop(request: web.Request) -> None:
+    """Close the request's connection without an answer."""
+    transport = request.transport
+    if transport is not None:
+        transport.close()
 
 
 def _parse_to(text: str) -> float:
