@@ -15,6 +15,7 @@ from pathlib import Path
 
 import aiohttp
 import ccxt.async_support as ccxt
+import ccxt.pro as ccxt_pro
 import pytest
 from aiohttp import web
 
@@ -267,3 +268,27 @@ async def test_an_order_whose_answer_is_lost_stands_and_is_found_by_its_identifi
 
     assert found["identifier"] == "LOST-1", "asked, not sent again: the outcome is known"
     assert len(venue.orders) == 1
+
+
+async def test_quotes_and_one_second_candles_stream_by_websocket_until_it_goes_silent() -> None:
+    async with upbit() as (venue, _), serving(venue) as base:
+        stream = ccxt_pro.upbit(
+            {
+                "apiKey": KEY,
+                "secret": SECRET,
+                "urls": {
+                    "api": {"public": base, "private": base, "ws": f"ws{base[4:]}/websocket/v1"}
+                },
+            }
+        )
+        try:
+            ticker = await asyncio.wait_for(stream.watch_ticker("BTC/KRW"), 5)
+            candles = await asyncio.wait_for(stream.watch_ohlcv("BTC/KRW", "1s"), 5)
+            await switch(base, "silent")  # the socket stays open and says nothing more
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(stream.watch_ticker("BTC/KRW"), 2.5)
+        finally:
+            await stream.close()
+
+    assert ticker["last"] == float(venue.price("KRW-BTC"))
+    assert candles, "ccxt.pro streams Upbit's candles of one second only: a minute is built"

@@ -20,10 +20,15 @@ Limits, as Upbit documents them: 10 quotation, 30 exchange and 8 order requests 
 within a second, 418 and a ban that doubles each time. The 429 and 418 bodies are plain text
 (assumed: ccxt maps them by status, ``RateLimitExceeded`` and ``DDoSProtection``).
 
+The quotation websocket (``/websocket/v1``) takes Upbit's subscription list
+(``[{"ticket"}, {"type": "ticker" | "candle.1s", "codes": [...]}]``) and pushes each subscription
+every second as binary JSON frames, as Upbit does.
+
 Faults, switched by a test through ``POST /_venue/faults`` (``{"fault", "times", "seconds"}``,
 not part of Upbit's API): ``rate_limit`` (429), ``ban`` (418 for *seconds*), ``server_error``
 (a 502 HTML page), ``hang`` (answers after *seconds*), ``drop`` (the connection closes with no
-answer; aiohttp sends a GET once more), ``lose_answer`` (an order is placed and its answer lost).
+answer; aiohttp sends a GET once more), ``lose_answer`` (an order is placed and its answer lost),
+``silent`` (every websocket stays open and says nothing more).
 
 Run: ``python -m tests.venues upbit --port 8601 --key K --secret S --seed 1 [--state FILE]``.
 """
@@ -62,7 +67,8 @@ KST = timedelta(hours=9)
 LIMITS = {"market": 10, "default": 30, "order": 8}
 BAN_AFTER = 5  # requests refused with 429 within a second, after which the venue bans (418)
 BAN_SECONDS = 10.0  # the first ban; each next one is twice as long
-FAULTS = ("rate_limit", "ban", "server_error", "hang", "drop", "lose_answer")
+FAULTS = ("rate_limit", "ban", "server_error", "hang", "drop", "lose_answer", "silent")
+PUSH_INTERVAL = 1.0  # seconds between two pushes of a websocket subscription
 ERROR_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
 
 
@@ -165,6 +171,7 @@ class UpbitVenue:
         # Switched on by the test (``POST /_venue/faults``): how many requests each fault takes.
         self.faults: dict[str, int] = {}
         self.hang_seconds = 30.0
+        self.silent = False
         started = clock()
         if state is not None and state.is_file():
             started = self._load(state)
@@ -270,6 +277,9 @@ class UpbitVenue:
             return
         if fault == "hang" and seconds is not None:
             self.hang_seconds = seconds
+        if fault == "silent":
+            self.silent = True  # every open websocket stays open and says nothing more
+            return
         self.faults[fault] = times
 
     def fault(self, name: str) -> bool:
@@ -680,7 +690,63 @@ def make_app(venue: UpbitVenue) -> web.Application:
             if o.state == "wait" and (market is None or o.market == market)
         ]
 
+    def pushed(kind: str, market: str) -> dict[str, Any]:
+        """Return what Upbit's websocket pushes now for a *kind* subscription of *market*."""
+        now = venue.now()
+        last = venue.walk.price(market, now)
+        opened = MARKETS[market][1]
+        if kind == "ticker":
+            return {
+                "type": "ticker", "code": market, "opening_price": float(opened),
+                "high_price": float(max(last, opened)), "low_price": float(min(last, opened)),
+                "trade_price": float(last), "prev_closing_price": float(opened),
+                "acc_trade_volume": 1000.0, "acc_trade_price": float(last * 1000),
+                "trade_timestamp": int(now * 1000), "timestamp": int(now * 1000),
+                "stream_type": "REALTIME",
+            }  # fmt: skip
+        second = math.floor(now)
+        return {
+            "type": "candle.1s", "code": market, "candle_date_time_utc": _utc(second),
+            "candle_date_time_kst": _kst(second)[:19], "opening_price": float(last),
+            "high_price": float(last), "low_price": float(last), "trade_price": float(last),
+            "candle_acc_trade_volume": 0.1, "candle_acc_trade_price": float(last / 10),
+            "timestamp": int(now * 1000), "stream_type": "REALTIME",
+        }  # fmt: skip
+
+    async def websocket(request: web.Request) -> web.StreamResponse:
+        """Upbit's quotation websocket: a JSON list ``[{"ticket"}, {"type", "codes"}, …]``
+        subscribes; each subscription is pushed every ``PUSH_INTERVAL`` s, as binary frames."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        wanted: list[tuple[str, str]] = []
+
+        async def push() -> None:
+            while not socket.closed:
+                if not venue.silent:
+                    for kind, market in list(wanted):
+                        await socket.send_bytes(json.dumps(pushed(kind, market)).encode())
+                await asyncio.sleep(PUSH_INTERVAL)
+
+        pushing: asyncio.Task[None] | None = None
+        try:
+            async for message in socket:
+                if message.type not in (web.WSMsgType.TEXT, web.WSMsgType.BINARY):
+                    continue
+                for part in json.loads(message.data):
+                    kind = part.get("type")
+                    if kind in ("ticker", "candle.1s"):
+                        wanted.extend(
+                            (kind, code) for code in part.get("codes", ()) if code in MARKETS
+                        )
+                if pushing is None:
+                    pushing = asyncio.create_task(push())
+        finally:
+            if pushing is not None:
+                pushing.cancel()
+        return socket
+
     app = web.Application()
+    app.router.add_get("/websocket/v1", websocket)
     app.router.add_get("/v1/market/all", quotation(markets))
     app.router.add_get("/v1/ticker", quotation(ticker))
     app.router.add_get("/v1/orderbook", quotation(orderbook))
