@@ -723,12 +723,14 @@ class LiveTradingRunner:
                 fetches.append(state.instrument(self._broker))
             answers = await within(self._timer, gather_eagerly(*fetches), timeout)
             quote, candles = cast(Quote | None, answers[0]), cast(list[Candle], answers[1])
+            # The missed candles are in: caught up, unless feeding them shows that the symbol
+            # must warm up afresh (too far behind its shared lane), which sets ``behind`` again.
+            state.behind = False
             observer = self._services.observer
             listening = observer.listening
             for candle, indicators in state.ingest(candles, now, indicators=listening):
                 if listening:
                     observer.on_candle_closed(BarSnapshot(self._session.id, candle, indicators))
-            state.behind = False
         else:
             # Most ticks need only the quote: no gather, no extra task per symbol.
             quote = await within(self._timer, self._broker.get_latest_quote(symbol), timeout)
