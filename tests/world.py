@@ -81,7 +81,6 @@ class World:
             RunnerLimits(warmup_candles=warmup_candles),
             hubs=self.hubs,
         )
-        self._managers = [self.manager]
 
     def desk(self) -> TradingDesk:
         """Return the trader's desk over this world's manager."""
@@ -101,7 +100,7 @@ class World:
 
     def restarted(self) -> LiveTradingSessionManager:
         """Return a new manager over the same storage and broker, as after an app restart."""
-        manager = LiveTradingSessionManager(
+        return LiveTradingSessionManager(
             self.registry,
             ProcessingEngine(),
             self.h.services,
@@ -111,15 +110,6 @@ class World:
             self.h.clock,
             hubs=self.hubs,
         )
-        self._managers.append(manager)
-        return manager
-
-    async def close(self) -> None:
-        """End every runner's loop and the market-data subscriptions."""
-        for manager in self._managers:
-            await manager.shutdown()
-        if self.hubs is not None:
-            await self.hubs.close()
 
     def config(self, strategy: Strategy | None = None, **kw: object) -> LiveSessionConfig:
         return LiveSessionConfig(

@@ -104,13 +104,12 @@ class RuleLane:
     lane has already been fed gives the session the verdict the lane kept for it.
     """
 
-    __slots__ = ("__weakref__", "_entry", "_exit", "_verdicts", "last_start", "newest")
+    __slots__ = ("__weakref__", "_entry", "_exit", "_verdicts", "last_start")
 
     def __init__(self, entry: CompiledFormula, exit_: CompiledFormula) -> None:
         self._entry = entry.stream()
         self._exit = exit_.stream()
         self.last_start: datetime | None = None
-        self.newest = _DECISIONS[False, False]  # the verdict on the candle that started then
         self._verdicts: deque[tuple[datetime, Decision]] = deque(maxlen=KEPT_VERDICTS)
 
     def feed(self, candle: Candle) -> None:
@@ -118,7 +117,6 @@ class RuleLane:
         bar = _BARS.of(candle)
         decision = _DECISIONS[self._entry.update(*bar), self._exit.update(*bar)]
         self.last_start = candle.start
-        self.newest = decision
         self._verdicts.append((candle.start, decision))
 
     def verdict(self, start: datetime) -> Decision | None:
@@ -288,9 +286,6 @@ class SymbolState:
         known = lane.last_start
         if known is None or start > known:
             lane.feed(candle)
-            self._last_start = start
-            self._decision = lane.newest
-            return True
         self._last_start = start
         self._decide(lane)
         return True
