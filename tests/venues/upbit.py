@@ -611,19 +611,25 @@ def make_app(venue: UpbitVenue) -> web.Application:
             raise VenueError(404, "Code not found", f"unknown markets: {unknown or names}")
         return names
 
-    def ticker(request: web.Request) -> object:
+    def prices(market: str) -> dict[str, Any]:
+        """Return the ticker fields Upbit's REST ticker and its websocket share."""
         now = venue.now()
+        last = venue.walk.price(market, now)
+        opened = MARKETS[market][1]
+        return {
+            "trade_price": float(last), "opening_price": float(opened),
+            "high_price": float(max(last, opened)), "low_price": float(min(last, opened)),
+            "prev_closing_price": float(opened), "trade_timestamp": int(now * 1000),
+            "timestamp": int(now * 1000),
+        }  # fmt: skip
+
+    def ticker(request: web.Request) -> object:
         rows = []
         for market in wanted(request):
-            last = venue.walk.price(market, now)
-            opened = MARKETS[market][1]
-            rows.append({
-                "market": market, "trade_price": float(last), "opening_price": float(opened),
-                "high_price": float(max(last, opened)), "low_price": float(min(last, opened)),
-                "prev_closing_price": float(opened), "trade_timestamp": int(now * 1000),
-                "acc_trade_volume_24h": 1000.0, "acc_trade_price_24h": float(last * 1000),
-                "timestamp": int(now * 1000),
-            })  # fmt: skip
+            fields = prices(market)
+            traded = {"acc_trade_volume_24h": 1000.0,
+                      "acc_trade_price_24h": fields["trade_price"] * 1000}  # fmt: skip
+            rows.append({"market": market, **fields, **traded})
         return rows
 
     def orderbook(request: web.Request) -> object:
@@ -692,18 +698,13 @@ def make_app(venue: UpbitVenue) -> web.Application:
 
     def pushed(kind: str, market: str) -> dict[str, Any]:
         """Return what Upbit's websocket pushes now for a *kind* subscription of *market*."""
+        if kind == "ticker":
+            fields = prices(market)
+            traded = {"acc_trade_volume": 1000.0, "acc_trade_price": fields["trade_price"] * 1000}
+            return {"type": "ticker", "code": market, **fields, **traded,
+                    "stream_type": "REALTIME"}  # fmt: skip
         now = venue.now()
         last = venue.walk.price(market, now)
-        opened = MARKETS[market][1]
-        if kind == "ticker":
-            return {
-                "type": "ticker", "code": market, "opening_price": float(opened),
-                "high_price": float(max(last, opened)), "low_price": float(min(last, opened)),
-                "trade_price": float(last), "prev_closing_price": float(opened),
-                "acc_trade_volume": 1000.0, "acc_trade_price": float(last * 1000),
-                "trade_timestamp": int(now * 1000), "timestamp": int(now * 1000),
-                "stream_type": "REALTIME",
-            }  # fmt: skip
         second = math.floor(now)
         return {
             "type": "candle.1s", "code": market, "candle_date_time_utc": _utc(second),
