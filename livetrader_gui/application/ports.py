@@ -150,8 +150,14 @@ class BrokerConnectionError(BrokerError):
     """The broker cannot be reached (disconnected, connection refused)."""
 
 
+class BrokerAuthenticationError(BrokerConnectionError):
+    """The broker refused our credentials: a wrong or expired key, a permission the key lacks,
+    an address outside the key's allow-list, a clock too far from the broker's. Sending again
+    changes nothing; the message says what to fix."""
+
+
 class BrokerRateLimitError(BrokerError):
-    """The broker asks us to slow down (HTTP 429, or a ban such as Upbit's 418).
+    """The broker asks us to slow down (HTTP 429).
 
     ``retry_after`` is how many seconds to send it nothing; the caller waits that long and never
     retries in a loop. ``sent`` is False when the request was held back before it left (a
@@ -571,6 +577,7 @@ class ISessionObserver(Protocol):
 
 
 __all__ = [
+    "BrokerAuthenticationError",
     "BrokerConnectionError",
     "BrokerError",
     "BrokerHealth",

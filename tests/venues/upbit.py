@@ -154,12 +154,14 @@ class UpbitVenue:
         state: Path | None = None,
         clock: Callable[[], float] = time.time,
         timer: Callable[[], float] = time.monotonic,
+        limits: dict[str, int] | None = None,
     ) -> None:
         self.key, self._secret = key, secret.encode()
         self._clock = clock  # the market's time
         self._timer = timer  # real time: request rates and bans
         self._state = state
         self._liquidity = liquidity
+        self.limits = dict(limits or LIMITS)
         self.balances: dict[str, Balance] = {"KRW": Balance(krw)}
         self.orders: dict[str, Order] = {}
         self._identifiers: set[str] = set()
@@ -255,7 +257,7 @@ class UpbitVenue:
         calls = self._calls[group]
         while calls and calls[0] <= now - 1:
             calls.popleft()
-        if self.fault("rate_limit") or len(calls) >= LIMITS[group]:
+        if self.fault("rate_limit") or len(calls) >= self.limits[group]:
             refused = self._refused
             refused.append(now)
             while refused and refused[0] <= now - 1:
@@ -264,9 +266,10 @@ class UpbitVenue:
                 self._banned_until, self._ban = now + self._ban, self._ban * 2
                 refused.clear()
                 raise VenueError(418, "too_many_requests", "too many requests: banned")
-            raise VenueError(429, "too_many_requests", f"over {LIMITS[group]} a second ({group})")
+            limit = self.limits[group]
+            raise VenueError(429, "too_many_requests", f"over {limit} a second ({group})")
         calls.append(now)
-        return LIMITS[group] - len(calls)
+        return self.limits[group] - len(calls)
 
     def switch(self, fault: str, times: int = 1, seconds: float | None = None) -> None:
         """Make the next *times* requests meet *fault* (``ban``: for *seconds*)."""

@@ -1,0 +1,648 @@
+"""``CcxtGateway``: an ``IBrokerGateway`` on a crypto venue reached through ccxt.
+
+Orders go by REST, always with our client order id, and are never sent twice: a placement whose
+answer is lost is an unknown outcome (``BrokerTimeoutError``) that the engine resolves by looking
+the id up; a placement the venue refuses is looked up first (a venue that already holds the id
+refuses it again), and only then reported as ``REJECTED`` with the venue's reason in words.
+
+Every number comes from the venue's own digits (``exact.py``) and every ccxt call runs in a
+decimal context of its own. Crypto trades around the clock: instruments carry the ``24/7``
+calendar.
+
+Limits: Upbit's ``Remaining-Req`` header says how many requests of its group are left in the
+second; at zero the group waits for the next second. A 429 holds the group for a backoff that
+doubles while 429s keep coming (``BrokerRateLimitError``). A 418 is a ban of this address: the
+gateway drops its link and refuses to reconnect until the ban is over, so every session on the
+venue pauses and says why.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, TypeVar
+
+import aiohttp
+import ccxt.async_support as ccxt_async
+
+from livetrader_gui.adapters.brokers.ccxt.errors import reason, venue_answer
+from livetrader_gui.adapters.brokers.ccxt.exact import isolated, number, optional_number
+from livetrader_gui.adapters.brokers.ccxt.venues import VenueProfile, upbit_market_name
+from livetrader_gui.application.ports import (
+    BrokerAuthenticationError,
+    BrokerConnectionError,
+    BrokerError,
+    BrokerOrderState,
+    BrokerPosition,
+    BrokerRateLimitError,
+    BrokerTimeoutError,
+    Clock,
+    ConnectionState,
+    UnknownSymbolError,
+)
+from livetrader_gui.domain import (
+    Account,
+    AccountStatus,
+    Balance,
+    Candle,
+    ClientOrderIds,
+    Fill,
+    Instrument,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    PriceRounding,
+    Quote,
+    TradeDirection,
+)
+from livetrader_gui.domain.errors import InvalidValueError
+
+_log = logging.getLogger(__name__)
+_T = TypeVar("_T")
+
+CALENDAR = "24/7"
+MINUTE = timedelta(minutes=1)
+CANDLES_PER_REQUEST = 200  # Upbit's most; Binance's is larger, and 200 suits both
+MAX_BACKOFF = 60.0
+FIRST_BAN = 60.0  # Upbit does not say how long a ban lasts; each one in a row doubles
+_REMAINING = re.compile(r"group=([\w-]+).*?sec=(\d+)")
+
+_STATUSES = {
+    "open": OrderStatus.SUBMITTED,
+    "closed": OrderStatus.FILLED,
+    "canceled": OrderStatus.CANCELLED,
+    "cancelled": OrderStatus.CANCELLED,
+    "expired": OrderStatus.EXPIRED,
+    "rejected": OrderStatus.REJECTED,
+}
+
+
+class VenueRefusedError(BrokerError):
+    """The venue answered and refused the request; ``name`` is its own error name."""
+
+    def __init__(self, message: str, name: str | None, words: str) -> None:
+        super().__init__(message)
+        self.name = name
+        self.words = words
+
+
+class CcxtGateway:
+    """An ``IBrokerGateway`` over a ccxt asynchronous exchange for the venue *profile*
+    describes. *exchange* makes the exchange (an ``exact.exact_class``): a ccxt exchange once
+    closed stays closed, so each connection gets a new one."""
+
+    def __init__(
+        self,
+        profile: VenueProfile,
+        exchange: Callable[[], Any],
+        clock: Clock,
+        *,
+        broker_id: str | None = None,
+        display_name: str | None = None,
+        timer: Clock | None = None,
+    ) -> None:
+        """*timer* is real time, which the venue's limits count in (*clock* when None)."""
+        self._profile = profile
+        self._make_exchange = exchange
+        self._exchange = exchange()
+        self._closed = False
+        self._clock = clock
+        self._timer = timer or clock
+        self._broker_id = broker_id or profile.broker_id
+        self._display_name = display_name or profile.display_name
+        self._connected = False
+        self._markets: dict[str, dict[str, Any]] = {}  # by the venue's code, e.g. KRW-BTC
+        self._instruments: dict[str, Instrument] = {}
+        self._spent: dict[str, datetime] = {}  # family -> its requests are spent until then
+        self._held: dict[str, datetime] = {}  # family -> refused (429) until then
+        self._backoff: dict[str, float] = {}
+        self._banned_until: datetime | None = None
+        self._ban = FIRST_BAN
+        self._refused: dict[str, BrokerOrderState] = {}  # placements the venue refused
+        self._requests: dict[str, OrderRequest] = {}  # what was sent, by client order id
+        self.remaining: dict[str, int] = {}  # Remaining-Req: requests left this second, by group
+
+    # ------------------------------------------------------------------ identity
+
+    @property
+    def broker_id(self) -> str:
+        return self._broker_id
+
+    @property
+    def display_name(self) -> str:
+        return self._display_name
+
+    @property
+    def is_real_money(self) -> bool:
+        return self._profile.real_money
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock
+
+    @property
+    def client_order_ids(self) -> ClientOrderIds:
+        return self._profile.client_order_ids
+
+    @property
+    def connection_state(self) -> ConnectionState:
+        if self._connected and self._banned():
+            self._connected = False
+        return ConnectionState.CONNECTED if self._connected else ConnectionState.DISCONNECTED
+
+    @property
+    def banned_until(self) -> datetime | None:
+        """Return when the venue's ban of this address ends, while it lasts."""
+        return self._banned_until if self._banned() else None
+
+    def _banned(self) -> bool:
+        return self._banned_until is not None and self._clock.now() < self._banned_until
+
+    # ------------------------------------------------------------------ the link
+
+    async def connect(self) -> None:
+        """Load the venue's markets and prove the key by reading the account."""
+        if self._banned():
+            raise BrokerConnectionError(self._ban_text())
+        if self._closed:
+            self._exchange, self._closed = self._make_exchange(), False
+        self._connected = True
+        try:
+            markets = await self._call("get_instruments", lambda: self._exchange.load_markets(True))
+            await self._call("get_account", self._exchange.fetch_balance)
+        except BrokerError:
+            self._connected = False
+            raise
+        self._markets = {m["id"]: m for m in markets.values() if self._tradable(m)}
+        self._instruments = {}
+        for code, market in self._markets.items():
+            try:
+                self._instruments[code] = self._instrument(market)
+            except (InvalidValueError, ValueError) as error:
+                _log.warning("%s: market %s left out: %s", self.broker_id, code, error)
+
+    async def disconnect(self) -> None:
+        self._connected = False
+        if not self._closed:
+            self._closed = True
+            with isolated():
+                await self._exchange.close()
+
+    def _tradable(self, market: dict[str, Any]) -> bool:
+        return (
+            bool(market.get("spot"))
+            and market.get("active") is not False
+            and (market.get("quote") in self._profile.quote_markets)
+        )
+
+    def _ban_text(self) -> str:
+        until = self._banned_until
+        when = until.strftime("%H:%M:%S UTC") if until else "later"
+        return (
+            f"{self.display_name} banned this address for sending too many requests (418): "
+            f"trading on {self.display_name} stops until {when}"
+        )
+
+    async def _call(self, method: str, call: Callable[[], Awaitable[_T]]) -> _T:
+        """Run one ccxt request of *method*'s family within the venue's limits and turn its
+        errors into the port's."""
+        if self._banned():
+            self._connected = False
+            raise BrokerConnectionError(self._ban_text())
+        if not self._connected:
+            raise BrokerConnectionError(f"{self.display_name} is disconnected")
+        group = self._profile.group(method)
+        spent = self._spent.get(group)
+        if spent is not None:
+            # The venue said none of the family's requests are left this second: the wait
+            # is short, so the request waits rather than failing.
+            await self._timer.sleep((spent - self._timer.now()).total_seconds())
+        now = self._timer.now()
+        held = self._held.get(group)
+        if held is not None and now < held:
+            raise BrokerRateLimitError(
+                f"{self.display_name} asked to slow down; no {group} requests for a while",
+                (held - now).total_seconds(),
+                sent=False,
+            )
+        try:
+            with isolated():
+                result = await call()
+        except ccxt_async.BaseError as error:
+            raise self._translate(error, method, group) from None
+        finally:
+            self._read_remaining(now)
+        self._backoff.pop(group, None)
+        self._ban = FIRST_BAN
+        return result
+
+    def _read_remaining(self, now: datetime) -> None:
+        headers = getattr(self._exchange, "last_response_headers", None) or {}
+        text = next((v for k, v in headers.items() if k.lower() == "remaining-req"), None)
+        found = _REMAINING.search(text or "")
+        if found is None:
+            return
+        group, left = found.group(1), int(found.group(2))
+        self.remaining[group] = left
+        if left <= 0:
+            self._spent[group] = now + timedelta(seconds=1)
+        else:
+            self._spent.pop(group, None)
+
+    def _translate(self, error: Exception, method: str, group: str) -> BrokerError:
+        venue = self.display_name
+        now = self._timer.now()
+        if isinstance(error, ccxt_async.RateLimitExceeded):
+            wait = min(MAX_BACKOFF, self._backoff.get(group, 0.5) * 2)
+            self._backoff[group] = wait
+            self._held[group] = now + timedelta(seconds=wait)
+            return BrokerRateLimitError(
+                f"{venue} refused a {group} request: too many requests (429); waiting {wait:g} s",
+                wait,
+            )
+        if isinstance(error, ccxt_async.DDoSProtection):
+            self._banned_until = self._clock.now() + timedelta(seconds=self._ban)
+            self._ban *= 2
+            self._connected = False
+            _log.error("%s: %s", self.broker_id, self._ban_text())
+            return BrokerConnectionError(self._ban_text())
+        if isinstance(error, ccxt_async.AuthenticationError):
+            self._connected = False
+            return BrokerAuthenticationError(f"{venue} refused the API key: {reason(error)}")
+        if isinstance(error, ccxt_async.RequestTimeout):
+            return BrokerTimeoutError(f"{venue} did not answer {method} in time")
+        if isinstance(error, ccxt_async.NetworkError):
+            cause = error.__cause__
+            if isinstance(cause, aiohttp.ClientConnectorError):
+                self._connected = False
+                return BrokerConnectionError(f"{venue} cannot be reached: {cause}")
+            if isinstance(cause, aiohttp.ClientConnectionError):
+                # The request left and the connection closed before its answer came.
+                return BrokerTimeoutError(f"{venue} closed the connection before answering")
+            return BrokerError(f"{venue} is not available for {method}: {reason(error)}")
+        answer = venue_answer(error)
+        words = reason(error)
+        return VenueRefusedError(
+            f"{venue} refused {method}: {words}", answer.name if answer else None, words
+        )
+
+    # ------------------------------------------------------------------ instruments
+
+    def _instrument(self, market: dict[str, Any]) -> Instrument:
+        quote = str(market["quote"])
+        rules = self._profile.quote_markets[quote]
+        limits = market.get("limits") or {}
+        precision = market.get("precision") or {}
+        lot = optional_number(precision.get("amount"), f"{market['id']} amount precision")
+        minimum = optional_number(
+            (limits.get("amount") or {}).get("min"), f"{market['id']} minimum quantity"
+        )
+        cost = optional_number(
+            (limits.get("cost") or {}).get("min"), f"{market['id']} minimum order value"
+        )
+        return Instrument(
+            symbol=str(market["id"]),
+            name=upbit_market_name(market),
+            exchange=CALENDAR,
+            currency=quote,
+            ticks=rules.ticks,
+            lot_size=lot if lot and lot > 0 else Decimal("0.00000001"),
+            min_quantity=minimum if minimum and minimum > 0 else None,
+            min_notional=max(cost or Decimal(0), rules.min_notional),
+        )
+
+    def _market(self, symbol: str) -> dict[str, Any]:
+        market = self._markets.get(symbol)
+        if market is None:
+            raise UnknownSymbolError(f"{self.display_name} does not list '{symbol}'")
+        return market
+
+    async def get_instruments(self) -> list[Instrument]:
+        self._check_link()
+        return list(self._instruments.values())
+
+    async def get_instrument(self, symbol: str) -> Instrument:
+        self._check_link()
+        instrument = self._instruments.get(symbol)
+        if instrument is None:
+            raise UnknownSymbolError(f"{self.display_name} does not list '{symbol}'")
+        return instrument
+
+    def _check_link(self) -> None:
+        if self.connection_state is not ConnectionState.CONNECTED:
+            raise BrokerConnectionError(
+                self._ban_text() if self._banned() else f"{self.display_name} is disconnected"
+            )
+
+    # ------------------------------------------------------------------ market data
+
+    async def get_latest_quote(self, symbol: str) -> Quote | None:
+        unified = self._market(symbol)["symbol"]
+        ticker = await self._call("get_latest_quote", lambda: self._exchange.fetch_ticker(unified))
+        bid, ask = ticker.get("bid"), ticker.get("ask")
+        if bid is None or ask is None:  # Upbit's ticker has no book: ask the book
+            book = await self._call(
+                "get_latest_quote", lambda: self._exchange.fetch_order_book(unified, 1)
+            )
+            bids, asks = book.get("bids") or [], book.get("asks") or []
+            if not bids or not asks:
+                return None
+            bid, ask = bids[0][0], asks[0][0]
+        last = ticker.get("last")
+        if last is None:
+            return None
+        at = _instant(ticker.get("timestamp")) or self._clock.now()
+        previous = ticker.get("previousClose")
+        return Quote(
+            symbol=symbol,
+            bid=number(bid, f"{symbol} bid"),
+            ask=number(ask, f"{symbol} ask"),
+            last=number(last, f"{symbol} last price"),
+            at=min(at, self._clock.now()),
+            volume=optional_number(ticker.get("baseVolume"), f"{symbol} volume") or Decimal(0),
+            previous_close=optional_number(previous, f"{symbol} previous close"),
+        )
+
+    async def get_recent_candles(self, symbol: str, limit: int) -> list[Candle]:
+        if not 0 < limit <= 100_000:
+            raise ValueError(f"candle limit must be between 1 and 100000, got {limit}")
+        now = self._clock.now()
+        newest = _minute(now)  # the minute in progress: not closed
+        start = newest - MINUTE * limit
+        candles = await self.get_historical_candles(symbol, start, newest)
+        return candles[-limit:]
+
+    async def get_historical_candles(
+        self, symbol: str, start: datetime, end: datetime
+    ) -> list[Candle]:
+        if start.tzinfo is None or end.tzinfo is None:
+            raise ValueError("candle ranges must carry a time zone")
+        unified = self._market(symbol)["symbol"]
+        now = self._clock.now()
+        end = min(end, now)
+        candles: list[Candle] = []
+        since = start
+        while since < end:
+            count = min(CANDLES_PER_REQUEST, max(1, -(-int((end - since).total_seconds()) // 60)))
+            at = since
+
+            async def page(at: datetime = at, count: int = count) -> list[list[Any]]:
+                stamp = int(at.timestamp() * 1000)
+                rows: list[list[Any]] = await self._exchange.fetch_ohlcv(
+                    unified, "1m", stamp, count
+                )
+                return rows
+
+            rows = await self._call("get_historical_candles", page)
+            fresh = [self._candle(symbol, row) for row in rows]
+            fresh = [c for c in fresh if since <= c.start < end and c.start + MINUTE <= now]
+            fresh = [c for c in fresh if not candles or c.start > candles[-1].start]
+            candles.extend(fresh)
+            since = since + MINUTE * count
+        return candles
+
+    def _candle(self, symbol: str, row: list[Any]) -> Candle:
+        stamp, high_low = row[0], row[1:6]
+        what = f"{symbol} candle"
+        open_, high, low, close, volume = (number(v, what) for v in high_low)
+        start = _instant(stamp)
+        assert start is not None
+        return Candle(symbol, start, open_, high, low, close, volume)
+
+    # ------------------------------------------------------------------ orders
+
+    async def place_order(self, request: OrderRequest) -> BrokerOrderState:
+        cid = request.client_order_id
+        refused = self._refused.get(cid)
+        if refused is not None:
+            return refused
+        market = self._market(request.symbol)
+        order_type, price = await self._order_terms(request, market)
+        side = "buy" if request.direction is TradeDirection.BUY else "sell"
+        params = {self._profile.client_order_id_param: cid}
+        self._requests[cid] = request
+
+        async def send() -> dict[str, Any]:
+            order: dict[str, Any] = await self._exchange.create_order(
+                market["symbol"], order_type, side, str(request.quantity),
+                None if price is None else str(price), params,
+            )  # fmt: skip
+            return order
+
+        try:
+            placed = await self._call("place_order", send)
+        except VenueRefusedError as error:
+            # A venue that already holds the id refuses it again: the order stands.
+            known = await self.get_order(cid)
+            if known is not None:
+                return known
+            state = BrokerOrderState(
+                request, "", OrderStatus.REJECTED, Decimal(0), None, (), self._clock.now(),
+                reject_reason=error.words,
+            )  # fmt: skip
+            self._refused[cid] = state
+            return state
+        if placed.get("filled") not in (None, "0", 0) and not placed.get("trades"):
+            # Filled at once, but the venue's answer to a placement lists no fills: read them.
+            try:
+                found = await self.get_order(cid)
+            except BrokerError as error:
+                _log.warning("order %s: its fills are read at the next sync (%s)", cid, error)
+            else:
+                if found is not None:
+                    return found
+            placed = {**placed, "filled": "0", "status": "open"}
+        return self._state(placed, request)
+
+    async def _order_terms(
+        self, request: OrderRequest, market: dict[str, Any]
+    ) -> tuple[str, Decimal | None]:
+        """Return the ccxt order type and price that carry out *request* on this venue."""
+        if request.order_type is OrderType.LIMIT:
+            return "limit", request.limit_price
+        band = self._profile.market_buy_band
+        if request.direction is TradeDirection.SELL or band is None:
+            return "market", None
+        quote = await self.get_latest_quote(request.symbol)
+        if quote is None:
+            raise BrokerError(f"{self.display_name} has no price for {request.symbol} to buy at")
+        instrument = await self.get_instrument(request.symbol)
+        return "limit", instrument.round_price(quote.ask * (1 + band), PriceRounding.UP)
+
+    async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
+        refused = self._refused.get(client_order_id)
+        if refused is not None:
+            return refused
+        try:
+            await self._call(
+                "cancel_order",
+                lambda: self._exchange.private_delete_order({"identifier": client_order_id}),
+            )
+        except VenueRefusedError as error:
+            if error.name != "order_not_found":
+                raise
+        state = await self.get_order(client_order_id)
+        if state is None:
+            raise ValueError(f"{self.display_name} has no order {client_order_id}")
+        return state
+
+    async def get_order(self, client_order_id: str) -> BrokerOrderState | None:
+        try:
+            raw = await self._call(
+                "get_order",
+                lambda: self._exchange.private_get_order({"identifier": client_order_id}),
+            )
+        except VenueRefusedError as error:
+            if error.name == "order_not_found":
+                return self._refused.get(client_order_id)
+            raise
+        with isolated():
+            order = self._exchange.parse_order(raw)
+        return self._state(order, self._requests.get(client_order_id))
+
+    async def get_open_orders(self) -> list[BrokerOrderState]:
+        orders = await self._call("get_open_orders", self._exchange.fetch_open_orders)
+        states = []
+        for order in orders:
+            cid = order.get("clientOrderId")
+            if not cid:
+                continue  # placed by hand or by another program: not ours to report by id
+            states.append(self._state(order, self._requests.get(cid)))
+        return states
+
+    async def get_positions(self) -> list[BrokerPosition]:
+        balance = await self._call("get_positions", self._exchange.fetch_balance)
+        return self._positions(balance)
+
+    def _positions(self, balance: dict[str, Any]) -> list[BrokerPosition]:
+        positions = []
+        for row in balance.get("info") or []:
+            currency = str(row.get("currency"))
+            unit = str(row.get("unit_currency") or "KRW")
+            quantity = number(row.get("balance", "0"), f"{currency} balance") + number(
+                row.get("locked", "0"), f"{currency} locked"
+            )
+            symbol = f"{unit}-{currency}"
+            if currency == unit or quantity <= 0 or symbol not in self._markets:
+                continue
+            average = number(row.get("avg_buy_price", "0"), f"{currency} average price")
+            positions.append(BrokerPosition(symbol, quantity, average))
+        return positions
+
+    async def get_account(self) -> Account:
+        balance = await self._call("get_account", self._exchange.fetch_balance)
+        cash_currency = "KRW"
+        balances = []
+        for row in balance.get("info") or []:
+            currency = str(row.get("currency")).upper()
+            balances.append(
+                Balance(
+                    currency,
+                    number(row.get("balance", "0"), f"{currency} balance"),
+                    number(row.get("locked", "0"), f"{currency} locked"),
+                )
+            )
+        cash = next((b for b in balances if b.currency == cash_currency), None)
+        free = cash.free if cash else Decimal(0)
+        total = cash.total if cash else Decimal(0)
+        held = self._positions(balance)
+        equity = total
+        if held:
+            symbols = [self._markets[p.symbol]["symbol"] for p in held]
+            tickers = await self._call("get_account", lambda: self._exchange.fetch_tickers(symbols))
+            for position in held:
+                ticker = tickers.get(self._markets[position.symbol]["symbol"]) or {}
+                last = optional_number(ticker.get("last"), f"{position.symbol} last price")
+                equity += position.quantity * (last or position.average_price)
+        return Account(
+            account_id=f"{self.broker_id}:{self._exchange.apiKey[:6]}…",
+            currency=cash_currency,
+            cash=total,
+            buying_power=free,
+            equity=equity,
+            status=AccountStatus.ACTIVE,
+            balances=tuple(balances),
+        )
+
+    # ------------------------------------------------------------------ ccxt's orders
+
+    def _state(self, order: dict[str, Any], request: OrderRequest | None) -> BrokerOrderState:
+        """Return a ccxt unified order as the port's ``BrokerOrderState``."""
+        cid = str(order.get("clientOrderId") or "")
+        symbol = self._code(order.get("symbol"))
+        what = f"order {cid or order.get('id')}"
+        if request is None:
+            request = self._request(order, cid, symbol, what)
+        trades = order.get("trades") or []
+        fills = tuple(self._fill(trade, request, symbol, what) for trade in trades)
+        filled = optional_number(order.get("filled"), f"{what} filled") or Decimal(0)
+        if fills:
+            filled = sum((f.quantity for f in fills), Decimal(0))
+        status = _STATUSES.get(str(order.get("status")), OrderStatus.SUBMITTED)
+        if status is OrderStatus.SUBMITTED and filled > 0:
+            status = OrderStatus.PARTIALLY_FILLED
+        average = None
+        if fills and filled > 0:
+            average = sum((f.quantity * f.price for f in fills), Decimal(0)) / filled
+        updated = _instant(order.get("lastTradeTimestamp") or order.get("timestamp"))
+        return BrokerOrderState(
+            request=request,
+            broker_order_id=str(order.get("id") or ""),
+            status=status,
+            filled_quantity=filled,
+            average_fill_price=average,
+            fills=fills,
+            updated_at=updated or self._clock.now(),
+        )
+
+    def _code(self, unified: object) -> str:
+        for code, market in self._markets.items():
+            if market["symbol"] == unified:
+                return code
+        return str(unified)
+
+    def _request(self, order: dict[str, Any], cid: str, symbol: str, what: str) -> OrderRequest:
+        """Rebuild what was asked from the venue's record (an order this run did not send)."""
+        direction = TradeDirection.BUY if order.get("side") == "buy" else TradeDirection.SELL
+        amount = optional_number(order.get("amount"), f"{what} amount")
+        filled = optional_number(order.get("filled"), f"{what} filled")
+        quantity = amount or filled or Decimal("0.00000001")
+        price = optional_number(order.get("price"), f"{what} price")
+        if order.get("type") == "limit" and price is not None:
+            return OrderRequest(cid, symbol, direction, OrderType.LIMIT, quantity, price)
+        return OrderRequest(cid, symbol, direction, OrderType.MARKET, quantity)
+
+    def _fill(self, trade: dict[str, Any], request: OrderRequest, symbol: str, what: str) -> Fill:
+        quantity = number(trade.get("amount"), f"{what} fill quantity")
+        price = number(trade.get("price"), f"{what} fill price")
+        fee = (trade.get("fee") or {}).get("cost")
+        commission = (
+            number(fee, f"{what} fill fee")
+            if fee is not None
+            else self._profile.commission(quantity * price)
+        )
+        at = _instant(trade.get("timestamp")) or self._clock.now()
+        return Fill(
+            fill_id=f"{self.broker_id}-{trade.get('id')}",
+            client_order_id=request.client_order_id,
+            symbol=symbol,
+            direction=request.direction,
+            quantity=quantity,
+            price=price,
+            at=at,
+            commission=commission,
+        )
+
+
+def _instant(stamp: object) -> datetime | None:
+    """Return a ccxt timestamp (milliseconds since 1970) as an aware datetime."""
+    if stamp is None or isinstance(stamp, bool) or not isinstance(stamp, int | str):
+        return None
+    return datetime.fromtimestamp(int(stamp) / 1000, UTC)
+
+
+def _minute(at: datetime) -> datetime:
+    return at.replace(second=0, microsecond=0)
