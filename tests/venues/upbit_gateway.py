@@ -67,9 +67,11 @@ async def upbit_gateway(
         limits=ROOMY if limits is None else limits,
     )
     async with serving(venue) as base:
-        gateway = CcxtGateway(
-            UPBIT, lambda: upbit_exchange(base, secret=secret, timeout=answer_within), clock, timer=timer
-        )
+
+        def exchange() -> object:
+            return upbit_exchange(base, secret=secret, timeout=answer_within)
+
+        gateway = CcxtGateway(UPBIT, exchange, clock, timer=timer)
         try:
             yield venue, gateway, base
         finally:
