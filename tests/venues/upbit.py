@@ -26,9 +26,9 @@ every second as binary JSON frames, as Upbit does.
 
 Faults, switched by a test through ``POST /_venue/faults`` (``{"fault", "times", "seconds"}``,
 not part of Upbit's API): ``rate_limit`` (429), ``ban`` (418 for *seconds*), ``server_error``
-(a 502 HTML page), ``hang`` (answers after *seconds*), ``drop`` (the connection closes with no
-answer; aiohttp sends a GET once more), ``lose_answer`` (an order is placed and its answer lost),
-``silent`` (every websocket stays open and says nothing more).
+(a 502 HTML page), ``hang`` (does the work, and answers after *seconds*), ``drop`` (the
+connection closes with no answer; aiohttp sends a GET once more), ``lose_answer`` (an order is
+placed and its answer lost), ``silent`` (every websocket stays open and says nothing more).
 
 Run: ``python -m tests.venues upbit --port 8601 --key K --secret S --seed 1 [--state FILE]``.
 """
@@ -545,8 +545,7 @@ def make_app(venue: UpbitVenue) -> web.Application:
         """Serve one request through the venue's faults and limits, as Upbit answers them."""
         if venue.fault("server_error"):
             return web.Response(status=502, text=ERROR_PAGE, content_type="text/html")
-        if venue.fault("hang"):
-            await asyncio.sleep(venue.hang_seconds)
+        hang = venue.fault("hang")
         if venue.fault("drop"):
             _drop(request)
             return web.Response(status=500)  # never reaches the client: the link is gone
@@ -566,6 +565,8 @@ def make_app(venue: UpbitVenue) -> web.Application:
             return answer(body, error.status, group, left)
         if group == "order" and request.method == "POST" and venue.fault("lose_answer"):
             _drop(request)  # the order stands; its answer is lost on the way
+        if hang:
+            await asyncio.sleep(venue.hang_seconds)  # done, and the answer comes too late
         return answer(data, status, group, left)
 
     def quotation(handler: Callable[[web.Request], object]) -> Handler:

@@ -215,26 +215,27 @@ class CcxtGateway:
         if not self._connected:
             raise BrokerConnectionError(f"{self.display_name} is disconnected")
         group = self._profile.group(method)
+        held = self._held.get(group)
+        if held is not None and self._timer.now() < held:
+            raise BrokerRateLimitError(
+                f"{self.display_name} asked to slow down; no {group} requests for a while",
+                (held - self._timer.now()).total_seconds(),
+                sent=False,
+            )
         spent = self._spent.get(group)
         if spent is not None:
             # The venue said none of the family's requests are left this second: the wait
             # is short, so the request waits rather than failing.
             await self._timer.sleep((spent - self._timer.now()).total_seconds())
         now = self._timer.now()
-        held = self._held.get(group)
-        if held is not None and now < held:
-            raise BrokerRateLimitError(
-                f"{self.display_name} asked to slow down; no {group} requests for a while",
-                (held - now).total_seconds(),
-                sent=False,
-            )
         try:
             with isolated():
                 result = await call()
         except ccxt_async.BaseError as error:
+            if not isinstance(error, ccxt_async.NetworkError):
+                self._read_remaining(now)  # a refusal still counts; a 429 holds on its own
             raise self._translate(error, method, group) from None
-        finally:
-            self._read_remaining(now)
+        self._read_remaining(now)
         self._backoff.pop(group, None)
         self._ban = FIRST_BAN
         return result
@@ -509,8 +510,10 @@ class CcxtGateway:
         for order in orders:
             cid = order.get("clientOrderId")
             if not cid:
-                continue  # placed by hand or by another program: not ours to report by id
-            states.append(self._state(order, self._requests.get(cid)))
+                # Placed by hand or by another program, with no id of ours: it is reported
+                # under the venue's own id, so reconciliation names it, never adopts it.
+                order = {**order, "clientOrderId": f"{self.broker_id}:{order.get('id')}"}
+            states.append(self._state(order, self._requests.get(str(cid))))
         return states
 
     async def get_positions(self) -> list[BrokerPosition]:
