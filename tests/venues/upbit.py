@@ -21,8 +21,8 @@ within a second, 418 and a ban that doubles each time. The 429 and 418 bodies ar
 (assumed: ccxt maps them by status, ``RateLimitExceeded`` and ``DDoSProtection``).
 
 The quotation websocket (``/websocket/v1``) takes Upbit's subscription list
-(``[{"ticket"}, {"type": "ticker" | "candle.1s", "codes": [...]}]``) and pushes each subscription
-every second as binary JSON frames, as Upbit does.
+(``[{"ticket"}, {"type": "ticker" | "orderbook" | "candle.1s", "codes": [...]}]``) and pushes
+each subscription once a second of the venue's clock, as binary JSON frames, as Upbit does.
 
 Faults, switched by a test through ``POST /_venue/faults`` (``{"fault", "times", "seconds"}``,
 not part of Upbit's API): ``rate_limit`` (429), ``ban`` (418 for *seconds*), ``server_error``
@@ -53,6 +53,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlencode
 
+import aiohttp
 from aiohttp import web
 
 FEE_RATE = Decimal("0.0005")  # Upbit's KRW market fee, 0.05 %
@@ -68,7 +69,8 @@ LIMITS = {"market": 10, "default": 30, "order": 8}
 BAN_AFTER = 5  # requests refused with 429 within a second, after which the venue bans (418)
 BAN_SECONDS = 10.0  # the first ban; each next one is twice as long
 FAULTS = ("rate_limit", "ban", "server_error", "hang", "drop", "lose_answer", "silent")
-PUSH_INTERVAL = 1.0  # seconds between two pushes of a websocket subscription
+PUSH_POLL = 0.02  # real seconds between two looks at the venue's clock for a new second
+SECOND_VOLUME = Decimal("0.1")  # what the market trades a second (its candles' volume)
 ERROR_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
 
 
@@ -636,19 +638,20 @@ def make_app(venue: UpbitVenue) -> web.Application:
             rows.append({"market": market, **fields, **traded})
         return rows
 
-    def orderbook(request: web.Request) -> object:
+    def book(market: str) -> dict[str, Any]:
+        """Return the order book around the price, as Upbit's REST and websocket show it."""
         now = venue.now()
-        books = []
-        for market in wanted(request):
-            last = venue.walk.price(market, now)
-            unit = tick_size(last)
-            units = [
-                {"ask_price": float(last + unit * (i + 1)), "bid_price": float(last - unit * i),
-                 "ask_size": float(venue._liquidity), "bid_size": float(venue._liquidity)}
-                for i in range(5)
-            ]  # fmt: skip
-            books.append({"market": market, "timestamp": int(now * 1000), "orderbook_units": units})
-        return books
+        last = venue.walk.price(market, now)
+        unit = tick_size(last)
+        units = [
+            {"ask_price": float(last + unit * (i + 1)), "bid_price": float(last - unit * i),
+             "ask_size": float(venue._liquidity), "bid_size": float(venue._liquidity)}
+            for i in range(5)
+        ]  # fmt: skip
+        return {"timestamp": int(now * 1000), "orderbook_units": units}
+
+    def orderbook(request: web.Request) -> object:
+        return [{"market": market, **book(market)} for market in wanted(request)]
 
     def candles(request: web.Request) -> object:
         market = request.query.get("market", "")
@@ -663,14 +666,15 @@ def make_app(venue: UpbitVenue) -> web.Application:
         rows = []
         for index in range(count):
             start = last_minute - 60 * index
-            prices = [venue.walk.price(market, start + s) for s in range(0, 60, 10)]
+            # The minute is its 60 seconds, as the websocket's one-second candles show them.
+            prices = [venue.walk.price(market, start + s) for s in range(60)]
             rows.append({
                 "market": market, "candle_date_time_utc": _utc(start),
                 "candle_date_time_kst": _kst(start)[:19], "opening_price": float(prices[0]),
                 "high_price": float(max(prices)), "low_price": float(min(prices)),
                 "trade_price": float(prices[-1]), "timestamp": int((start + 60) * 1000),
-                "candle_acc_trade_price": float(prices[-1] * 10), "candle_acc_trade_volume": 10.0,
-                "unit": 1,
+                "candle_acc_trade_price": float(sum(prices) * SECOND_VOLUME),
+                "candle_acc_trade_volume": float(60 * SECOND_VOLUME), "unit": 1,
             })  # fmt: skip
         return rows  # newest first, as Upbit answers
 
@@ -707,6 +711,9 @@ def make_app(venue: UpbitVenue) -> web.Application:
             traded = {"acc_trade_volume": 1000.0, "acc_trade_price": fields["trade_price"] * 1000}
             return {"type": "ticker", "code": market, **fields, **traded,
                     "stream_type": "REALTIME"}  # fmt: skip
+        if kind == "orderbook":
+            return {"type": "orderbook", "code": market, **book(market),
+                    "stream_type": "REALTIME"}  # fmt: skip
         now = venue.now()
         last = venue.walk.price(market, now)
         second = math.floor(now)
@@ -714,43 +721,66 @@ def make_app(venue: UpbitVenue) -> web.Application:
             "type": "candle.1s", "code": market, "candle_date_time_utc": _utc(second),
             "candle_date_time_kst": _kst(second)[:19], "opening_price": float(last),
             "high_price": float(last), "low_price": float(last), "trade_price": float(last),
-            "candle_acc_trade_volume": 0.1, "candle_acc_trade_price": float(last / 10),
+            "candle_acc_trade_volume": float(SECOND_VOLUME),
+            "candle_acc_trade_price": float(last * SECOND_VOLUME),
             "timestamp": int(now * 1000), "stream_type": "REALTIME",
         }  # fmt: skip
 
     async def websocket(request: web.Request) -> web.StreamResponse:
         """Upbit's quotation websocket: a JSON list ``[{"ticket"}, {"type", "codes"}, …]``
-        subscribes; each subscription is pushed every ``PUSH_INTERVAL`` s, as binary frames."""
+        subscribes; each is pushed once every second of the venue's clock, as binary frames."""
         socket = web.WebSocketResponse()
         await socket.prepare(request)
+        sockets.add(socket)
         wanted: list[tuple[str, str]] = []
 
         async def push() -> None:
+            # Each second of the venue's clock is pushed once, as it begins (the clock is the
+            # test's in a rehearsal: its seconds come as fast as the test moves it).
+            pushed_second: int | None = None
             while not socket.closed:
-                if not venue.silent:
+                second = math.floor(venue.now())
+                if second != pushed_second and not venue.silent:
+                    pushed_second = second
                     for kind, market in list(wanted):
                         await socket.send_bytes(json.dumps(pushed(kind, market)).encode())
-                await asyncio.sleep(PUSH_INTERVAL)
+                await asyncio.sleep(PUSH_POLL)
 
         pushing: asyncio.Task[None] | None = None
         try:
             async for message in socket:
                 if message.type not in (web.WSMsgType.TEXT, web.WSMsgType.BINARY):
                     continue
-                for part in json.loads(message.data):
-                    kind = part.get("type")
-                    if kind in ("ticker", "candle.1s"):
-                        wanted.extend(
-                            (kind, code) for code in part.get("codes", ()) if code in MARKETS
-                        )
+                # A subscription replaces the connection's last one, and each of its streams
+                # starts with a snapshot, as at Upbit.
+                wanted[:] = [
+                    (part["type"], code)
+                    for part in json.loads(message.data)
+                    if part.get("type") in ("ticker", "orderbook", "candle.1s")
+                    for code in part.get("codes", ())
+                    if code in MARKETS
+                ]
+                if not venue.silent:
+                    for kind, market in list(wanted):
+                        frame = {**pushed(kind, market), "stream_type": "SNAPSHOT"}
+                        await socket.send_bytes(json.dumps(frame).encode())
                 if pushing is None:
                     pushing = asyncio.create_task(push())
         finally:
+            sockets.discard(socket)
             if pushing is not None:
                 pushing.cancel()
         return socket
 
+    sockets: set[web.WebSocketResponse] = set()
+
+    async def close_sockets(_: web.Application) -> None:
+        """A venue that stops closes its sockets (aiohttp waits for them otherwise)."""
+        for socket in list(sockets):
+            await socket.close(code=aiohttp.WSCloseCode.GOING_AWAY, message=b"venue stopping")
+
     app = web.Application()
+    app.on_shutdown.append(close_sockets)
     app.router.add_get("/websocket/v1", websocket)
     app.router.add_get("/v1/market/all", quotation(markets))
     app.router.add_get("/v1/ticker", quotation(ticker))
