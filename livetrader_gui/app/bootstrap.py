@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from livetrader_gui import __version__
+from livetrader_gui.adapters.brokers.connections import ConnectionsError, ConnectionsFile
 from livetrader_gui.adapters.brokers.registry import BrokerRegistry
 from livetrader_gui.adapters.brokers.simulated import (
     SimulatedBroker,
@@ -17,12 +18,19 @@ from livetrader_gui.adapters.brokers.simulated import (
 )
 from livetrader_gui.adapters.brokers.simulated.store import SimulatedAccountStore
 from livetrader_gui.adapters.brokers.venue_budgets import within_budget
+from livetrader_gui.adapters.brokers.venue_connections import (
+    VenueConnections,
+    VenueGateway,
+    connect_venues,
+    venue_gateways,
+)
 from livetrader_gui.adapters.calendars import (
     DEFAULT_AHEAD,
     DEFAULT_HISTORY,
     ExchangeCalendarProvider,
 )
 from livetrader_gui.adapters.clocks import SystemClock
+from livetrader_gui.adapters.credentials import CredentialStore
 from livetrader_gui.adapters.persistence.database import Database, DatabaseInfo, prepare_database
 from livetrader_gui.adapters.persistence.repositories import (
     SqlAuditJournal,
@@ -83,6 +91,9 @@ class Workspace:
     desk: TradingDesk
     services: RunnerServices
     hubs: MarketDataHubs
+    # The trader's connections to real venues (the Brokers dialog), and what kept any out.
+    connections: VenueConnections
+    venue_problems: list[str] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
     demo: asyncio.Task[None] | None = None
     # What reconciling the restored sessions with their brokers found at the last start.
@@ -190,6 +201,7 @@ async def build_workspace(
     gateways: Sequence[IBrokerGateway] | None = None,
     database: Database | None = None,
     busy_timeout_ms: int = 5_000,
+    credentials: CredentialStore | None = None,
 ) -> Workspace:
     """Open storage, calendars and brokers and wire the services; blocking work runs off-loop.
 
@@ -199,6 +211,10 @@ async def build_workspace(
     an opened database (by default the one of *settings*). Raises ``DatabaseError`` (with a
     message for the trader) when the database cannot be used. *busy_timeout_ms* is how long a
     write waits for another program holding the database's lock before it fails.
+
+    Without *gateways*, the real venues the trader connected (``brokers.json`` in the data
+    folder, keys in *credentials*) run beside SIM; one that cannot connect says why in the
+    Brokers dialog and never stops the start.
     """
     loop = asyncio.get_running_loop()
     url = database.url if database is not None else settings.database_url
@@ -212,8 +228,17 @@ async def build_workspace(
             min(today - DEFAULT_HISTORY, HISTORY_START), today + DEFAULT_AHEAD
         )
         journal = SqlAuditJournal(database.sessions)
+        # Finding the system's keyring reads its backends: off the event loop.
+        credentials = credentials or await loop.run_in_executor(
+            None, CredentialStore, settings.data_dir
+        )
+        venues: list[VenueGateway] = []
+        venue_problems: list[str] = []
         if gateways is None:
             gateways = [await _simulated_market(settings, clock, calendars, journal)]
+            venues, venue_problems = await loop.run_in_executor(
+                None, _venues, settings, credentials, clock
+            )
         # Within their venues' budgets from the first request on (start-up asks too).
         gateways = [within_budget(gateway, clock) for gateway in gateways]
         for gateway in gateways:
@@ -256,7 +281,11 @@ async def build_workspace(
     # One registry, one request budget, one subscription, one link and one account read per
     # broker, whatever the number of sessions.
     trading = compose_trading(
-        gateways, TradingStores(services, backtests, paper_sessions), calendars, clock
+        [*gateways, *(v.gateway for v in venues)],
+        TradingStores(services, backtests, paper_sessions),
+        calendars,
+        clock,
+        feeds={v.gateway.broker_id: v.feed for v in venues},
     )
     registry, manager, engine, hubs = (
         trading.registry,
@@ -264,6 +293,9 @@ async def build_workspace(
         trading.engine,
         trading.hubs,
     )
+    await connect_venues(registry, venues, clock)
+    for problem in venue_problems:
+        _log.warning("broker left out: %s", problem)
     await registry.refresh_health()
     return Workspace(
         settings=settings,
@@ -284,6 +316,8 @@ async def build_workspace(
         manager=manager,
         services=services,
         hubs=hubs,
+        venue_problems=venue_problems,
+        connections=VenueConnections(settings.data_dir, credentials, registry, hubs, clock),
         desk=TradingDesk(
             manager,
             strategies,
@@ -306,6 +340,18 @@ async def build_workspace(
             hub=hubs.of(main, calendar),
         ),
     )
+
+
+def _venues(
+    settings: AppSettings, credentials: CredentialStore, clock: Clock
+) -> tuple[list[VenueGateway], list[str]]:
+    """Return the gateways of the trader's venue connections, and what kept any out (read
+    from disk and the keyring: off the event loop)."""
+    try:
+        connections = ConnectionsFile(settings.data_dir).read()
+    except ConnectionsError as error:
+        return [], [f"no venue connections: {error}"]
+    return venue_gateways(connections, credentials, clock)
 
 
 async def _simulated_market(

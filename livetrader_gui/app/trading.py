@@ -7,7 +7,7 @@ demo and a replay run the very engine the app runs.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from livetrader_gui.adapters.brokers.registry import BrokerRegistry
@@ -21,6 +21,7 @@ from livetrader_gui.application.ports import (
     IBacktestRepository,
     IBrokerGateway,
     ICalendarProvider,
+    IMarketDataFeed,
     IPaperTradingSessionRepository,
 )
 from livetrader_gui.processing import ProcessingEngine
@@ -54,13 +55,15 @@ def compose_trading(
     limits: RunnerLimits | None = None,
     streaming: bool = True,
     engine: ProcessingEngine | None = None,
+    feeds: Mapping[str, IMarketDataFeed] | None = None,
 ) -> Trading:
     """Wire the trading core over *gateways* (the first is the one shown by default).
 
     With *streaming*, runners are driven by one market-data hub per gateway; without, each
     tick asks the broker, which is what a replay needs to decide every symbol every minute.
     *clock* is real time for the app (venues count real seconds) and the replayed time for a
-    replay.
+    replay. *feeds* are the market-data streams of the gateways that push (by broker id);
+    any other gateway is polled.
     """
     if not gateways:
         raise ValueError("the trading core needs at least one broker")
@@ -68,7 +71,7 @@ def compose_trading(
     for gateway in gateways:
         registry.register(within_budget(gateway, clock))
     engine = engine or ProcessingEngine()
-    hubs = MarketDataHubs(clock)
+    hubs = MarketDataHubs(clock, feeds=feeds)
     manager = LiveTradingSessionManager(
         registry,
         engine,

@@ -51,10 +51,20 @@ class BrokerRegistry:
         last = self._health.get(broker_id)
         if state is not ConnectionState.CONNECTED:
             checked = last.checked_at if last is not None else None
-            return BrokerHealth(broker_id, state, False, state.value.lower(), checked)
+            detail = state.value.lower()
+            if last is not None and not last.healthy and last.detail != detail:
+                detail = f"{detail}: {last.detail}"  # why, as the last attempt found
+            return BrokerHealth(broker_id, state, False, detail, checked)
         if last is None:
             return BrokerHealth(broker_id, state, True, "connected, not probed yet", None)
         return BrokerHealth(broker_id, state, last.healthy, last.detail, last.checked_at)
+
+    def failed(self, broker_id: str, detail: str) -> None:
+        """Note why *broker_id* could not be reached (a connection refused at start)."""
+        gateway = self._gateways[broker_id]
+        self._health[broker_id] = BrokerHealth(
+            broker_id, gateway.connection_state, False, detail, self._clock.now()
+        )
 
     def get_healthy(self) -> list[IBrokerGateway]:
         return [g for g in self._gateways.values() if self.health(g.broker_id).healthy]
@@ -65,9 +75,10 @@ class BrokerRegistry:
     async def _probe(self, gateway: IBrokerGateway) -> BrokerHealth:
         state = gateway.connection_state
         if state is not ConnectionState.CONNECTED:
-            result = BrokerHealth(
-                gateway.broker_id, state, False, state.value.lower(), self._clock.now()
-            )
+            last = self._health.get(gateway.broker_id)
+            # While it stays disconnected, the reason found last still says why.
+            detail = last.detail if last is not None and not last.healthy else state.value.lower()
+            result = BrokerHealth(gateway.broker_id, state, False, detail, self._clock.now())
         else:
             try:
                 await within(self._clock, gateway.get_account(), self._probe_timeout)

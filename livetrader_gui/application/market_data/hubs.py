@@ -47,6 +47,11 @@ class MarketDataHubs:
             self._hubs[gateway.broker_id] = hub
         return hub
 
+    def add_feed(self, broker_id: str, feed: IMarketDataFeed) -> None:
+        """Stream *broker_id*'s market data from *feed* (a broker added while the app runs);
+        a hub already made keeps the feed it has."""
+        self._feeds.setdefault(broker_id, feed)
+
     @property
     def loops(self) -> int:
         """Return how many tasks of the hubs run forever (see ``MarketDataHub.loops``)."""

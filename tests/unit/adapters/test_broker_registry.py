@@ -91,3 +91,22 @@ def test_registering_two_brokers_with_one_id_is_refused(xkrx: ExchangeTradingCal
         registry.register(broker)
     with pytest.raises(KeyError, match="no broker 'X'"):
         registry.health("X")
+
+
+async def test_a_broker_that_could_not_connect_says_why_until_it_connects(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    broker, clock = sim_broker(xkrx)
+    registry = BrokerRegistry(clock)
+    registry.register(broker)
+
+    registry.failed("SIM", "Upbit refused the API key")
+    (probed,) = await registry.refresh_health()
+    said = registry.health("SIM").detail
+    await broker.connect()
+    (healthy,) = await registry.refresh_health()
+
+    assert probed.detail == "Upbit refused the API key", "a probe keeps the reason"
+    assert said == "disconnected: Upbit refused the API key"
+    assert healthy.healthy
+    assert registry.health("SIM").detail == "answering"
