@@ -229,15 +229,15 @@ async def build_workspace(
         )
         journal = SqlAuditJournal(database.sessions)
         # Finding the system's keyring reads its backends: off the event loop.
-        credentials = credentials or await loop.run_in_executor(
-            None, CredentialStore, settings.data_dir
-        )
+        keys = credentials
+        if keys is None:
+            keys = await loop.run_in_executor(None, CredentialStore, settings.data_dir)
         venues: list[VenueGateway] = []
         venue_problems: list[str] = []
         if gateways is None:
             gateways = [await _simulated_market(settings, clock, calendars, journal)]
             venues, venue_problems = await loop.run_in_executor(
-                None, _venues, settings, credentials, clock
+                None, _venues, settings, keys, clock
             )
         # Within their venues' budgets from the first request on (start-up asks too).
         gateways = [within_budget(gateway, clock) for gateway in gateways]
@@ -317,7 +317,7 @@ async def build_workspace(
         services=services,
         hubs=hubs,
         venue_problems=venue_problems,
-        connections=VenueConnections(settings.data_dir, credentials, registry, hubs, clock),
+        connections=VenueConnections(settings.data_dir, keys, registry, hubs, clock),
         desk=TradingDesk(
             manager,
             strategies,

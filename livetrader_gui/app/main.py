@@ -187,7 +187,10 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         str(workspace.database_info.path or workspace.database_info.url),
         await workspace.desk.failed_sessions(),
         workspace.market_watch.latest(),
+        workspace.connections,
     )
+    for problem in workspace.venue_problems:
+        window.report(f"A broker was left out: {problem}")
     ready = _quotes_shown(window)
     ready.add_done_callback(
         lambda done: _log.info("ready %.3f s after start", done.result() - started)

@@ -3,9 +3,9 @@
 A fresh temporary data folder is used, so the demo is prepared exactly as on a first launch
 (its evidence really produced on SIM); then the demo's passing strategy is started as a paper
 session on the simulated market, run 60 times faster than real time so its chart fills, and the
-main window (at 1280×800, the smallest screen it is made for), the go-live wizard and the strategy
-editor are saved into the folder given, each in the light theme and in the dark one
-(``*-dark.png``).
+main window (at 1280×800, the smallest screen it is made for), the go-live wizard, the strategy
+editor and the Brokers dialog (testing a connection to the local Upbit, ``tests/venues``) are
+saved into the folder given, each in the light theme and in the dark one (``*-dark.png``).
 
 Usage: ``python -m livetrader_gui.app.screenshots docs/screenshots``
 """
@@ -14,11 +14,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 RUN_SECONDS = 8.0  # of real time, at 60× market speed: about eight minutes of candles
+LOCAL_UPBIT_SECRET = "screenshot-secret"  # the local Upbit's, shown as dots
+CHECKOUT = Path(__file__).resolve().parents[2]  # a source checkout has tests/venues here
 
 
 async def _shoot(folder: Path) -> list[Path]:
@@ -31,6 +34,7 @@ async def _shoot(folder: Path) -> list[Path]:
     from livetrader_gui.ui.theme import Theme
 
     data = Path(tempfile.mkdtemp(prefix="livetrader-screenshots-"))
+    venue_process, venue = await _local_upbit(data)
     settings = parse_settings(["--data-dir", str(data), "--sim-speed", "60"], {})
     signals = EngineSignals()
     observers = ObserverHub()
@@ -49,6 +53,7 @@ async def _shoot(folder: Path) -> list[Path]:
             {i.symbol: i.name for i in workspace.instruments},
             workspace.calendar.timezone,
             str(workspace.database_info.path),
+            connections=workspace.connections,
         )
         assert workspace.demo is not None
         await workspace.demo
@@ -82,12 +87,57 @@ async def _shoot(folder: Path) -> list[Path]:
             await window.commands.wait()
             saved.append(await _save(editor, folder / f"strategy-editor{suffix}.png"))
             editor.reject()
+
+            brokers = window.open_brokers()
+            assert brokers is not None
+            brokers.key.setText("demo-access-key")
+            brokers.secret.setText(LOCAL_UPBIT_SECRET)
+            if venue is not None:  # a connection test against the local Upbit: its account
+                brokers.base_url.setText(venue)
+                if brokers.vault.isVisible():  # no keyring here: the encrypted file keeps it
+                    brokers.password.setText("screenshot password")
+                    brokers.unlock_button.click()
+                if theme is Theme.LIGHT:
+                    brokers.save_button.click()
+                    await window.commands.wait()
+                brokers.key.setText("demo-access-key")
+                brokers.secret.setText(LOCAL_UPBIT_SECRET)
+                brokers.test_button.click()
+                await window.commands.wait()
+            saved.append(await _save(brokers, folder / f"brokers-dialog{suffix}.png"))
+            brokers.reject()
         window.set_theme(Theme.LIGHT)
     finally:
         await window.commands.wait()
         await workspace.shutdown()
+        if venue_process is not None:
+            venue_process.terminate()
+            await asyncio.to_thread(venue_process.wait)
         window.quit_now()
     return saved
+
+
+def _has_local_venues(root: Path) -> bool:
+    return (root / "tests" / "venues" / "upbit.py").is_file()
+
+
+async def _local_upbit(data: Path) -> tuple[subprocess.Popen[bytes] | None, str | None]:
+    """Start the local Upbit of a source checkout (``tests/venues``) for the Brokers dialog's
+    connection test; without one (an installed app), the dialog is shown untested."""
+    root = CHECKOUT
+    if not _has_local_venues(root):
+        return None, None
+    # A plain process, not asyncio's: on the Qt event loop (qasync), asyncio's child watcher
+    # calls into the loop from its own thread.
+    process = subprocess.Popen(  # noqa: ASYNC220 (it starts at once; its line is read off-loop)
+        [sys.executable, "-m", "tests.venues", "upbit", "--port", "0", "--key",
+         "demo-access-key", "--secret", LOCAL_UPBIT_SECRET, "--krw", "25000000",
+         "--state", str(data / "local-upbit.json")],
+        cwd=root, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(root)},
+    )  # fmt: skip
+    assert process.stdout is not None
+    line = (await asyncio.wait_for(asyncio.to_thread(process.stdout.readline), 30)).decode()
+    return process, line.split(" on ")[1].strip()
 
 
 async def _save(widget: object, path: Path) -> Path:

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import PySide6
-from PySide6.QtCore import QSettings, Qt, Signal, qVersion
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal, qVersion
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from livetrader_gui import __version__
-from livetrader_gui.ui.colours import HEADING, PALETTE, Convention, style_label
+from livetrader_gui.ui.colours import HEADING, PALETTE, Convention, Tone, style_label
 from livetrader_gui.ui.commands import CommandRunner, Confirm, ask
 from livetrader_gui.ui.last_view import LastView, Table
 from livetrader_gui.ui.qt_bridge import EngineSignals
@@ -44,11 +44,15 @@ if TYPE_CHECKING:
     from livetrader_gui.application.desk import TradingDesk
     from livetrader_gui.application.live_trading.session_manager import KillSwitchReport
     from livetrader_gui.application.read_models import SessionSnapshot
+    from livetrader_gui.application.venue_connections import IVenueConnections
     from livetrader_gui.domain import Quote
     from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
+    from livetrader_gui.ui.widgets.brokers_dialog import BrokersDialog
     from livetrader_gui.ui.widgets.strategy_editor import StrategyEditor
     from livetrader_gui.ui.wizards.go_live import GoLiveWizard
     from livetrader_gui.ui.workbench import Workbench
+
+BROKER_STATUS_MS = 2_000  # how often the status bar reads each broker's link
 
 _KILL_STYLE = (
     "QToolButton { background: #c62828; color: white; font-weight: 700; padding: 4px 14px;"
@@ -108,6 +112,14 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.notice, 1)
         self.database_label = QLabel("")
         self.statusBar().addWidget(self.database_label)
+        # Each broker's link, in one line; the tooltip says why one is down.
+        self.brokers_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.brokers_label)
+        self._broker_timer = QTimer(self)
+        self._broker_timer.setInterval(BROKER_STATUS_MS)
+        self._broker_timer.timeout.connect(self._show_brokers)
+        self._connections: IVenueConnections | None = None
+        self.brokers_dialog: BrokersDialog | None = None
         self.quote_model: QuoteTableModel | None = None
         self.workbench: Workbench | None = None
         self.commands = CommandRunner(self.report)
@@ -191,7 +203,41 @@ class MainWindow(QMainWindow):
         bar.addWidget(spacer)
         bar.addAction(self.kill_action)
         bar.widgetForAction(self.kill_action).setStyleSheet(_KILL_STYLE)
+        self.brokers_action = QAction("Brokers…", self)
+        self.brokers_action.setToolTip(
+            "Connect real venues: API keys, test a connection, see each one's status"
+        )
+        self.brokers_action.triggered.connect(self.open_brokers)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+
+    def _show_brokers(self) -> None:
+        """Show each broker's link in the status bar: ● up, ○ down (why, in the tooltip)."""
+        if self._desk is None:
+            return
+        choices = self._desk.brokers()
+        self.brokers_label.setText(
+            "  ".join(f"{'●' if c.healthy else '○'} {c.broker_id}" for c in choices)
+        )
+        self.brokers_label.setToolTip("\n".join(f"{c.display_name}: {c.detail}" for c in choices))
+        down = [c for c in choices if not c.healthy]
+        style_label(self.brokers_label, Tone.BAD if down else None)
+
+    def open_brokers(self) -> BrokersDialog | None:
+        """Open the Brokers dialog (window-modal, without blocking the loop)."""
+        if self._connections is None:
+            return None
+        from livetrader_gui.ui.widgets.brokers_dialog import BrokersDialog
+
+        dialog = BrokersDialog(self._connections, self.commands, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(self._on_brokers_closed)
+        self.brokers_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_brokers_closed(self) -> None:
+        self.brokers_dialog = None
+        self._show_brokers()
 
     def _build_menus(self) -> None:
         quit_action = QAction("&Quit", self)
@@ -235,9 +281,11 @@ class MainWindow(QMainWindow):
         database: str,
         failed: Sequence[SessionSnapshot] = (),
         quotes: Sequence[Quote] = (),
+        connections: IVenueConnections | None = None,
     ) -> None:
         """Attach the workspace once the engine has started; *failed* are the sessions that
-        came back in ERROR, *quotes* the latest ones, reported before the window listened."""
+        came back in ERROR, *quotes* the latest ones, reported before the window listened;
+        *connections* the trader's venue connections (the Brokers dialog)."""
         from livetrader_gui.ui.charts.bar_store import BarStore
         from livetrader_gui.ui.models.quote_table_model import QUOTE_WIDTHS, QuoteTableModel
         from livetrader_gui.ui.workbench import Workbench
@@ -279,6 +327,12 @@ class MainWindow(QMainWindow):
         trading.addAction(self.workbench.queue.dismiss_action)
         trading.addSeparator()
         trading.addAction(self.kill_action)
+        self._connections = connections
+        if connections is not None:
+            trading.addSeparator()
+            trading.addAction(self.brokers_action)
+        self._broker_timer.start()
+        self._show_brokers()
 
     def open_go_live(self, strategy_id: str | None = None) -> GoLiveWizard | None:
         """Open the go-live wizard (window-modal, without blocking the loop)."""

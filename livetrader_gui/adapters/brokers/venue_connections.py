@@ -233,6 +233,7 @@ class VenueConnections:
         self._registry.register(gateway)
         self._hubs.add_feed(gateway.broker_id, feed)
         await connect_venues(self._registry, [VenueGateway(connection, gateway, feed)], self._clock)
+        await self._registry.refresh_health()
         health = self._registry.health(gateway.broker_id)
         where = self._credentials.where() if api_key.source == "typed" else "where it was"
         return f"{name} saved (its key in {where}); {health.detail}"

@@ -1,9 +1,10 @@
-"""An AUTO session on Upbit, through the app's own start-up path, against a local Upbit that
-runs in its own process and outlives the app: orders, fills in parts, and a restart that finds
-nothing different from the venue.
+"""End to end: an AUTO session on Upbit, through the app's own start-up path, against a local
+Upbit that runs in its own process and outlives the app: orders, fills in parts, and a restart
+that finds nothing different from the venue.
 
 Real time throughout (the venue's clock is the machine's): the session's first decision comes
-at the first minute that closes after it starts, so the test takes up to a minute and a half.
+at the newest closed minute, so the test takes seconds. It runs on asyncio's own loop, as the
+venue tests do (the Qt loop's executor threads outlive a test's loop).
 """
 
 from __future__ import annotations
