@@ -125,3 +125,54 @@ async def test_an_auto_session_trades_on_upbit_and_a_restart_reconciles_clean(
     assert restored.status is SessionStatus.PAUSED
     assert [o.client_order_id for o in after] == [order.client_order_id], "never sent again"
     assert SECRET not in "".join(p.read_text(errors="ignore") for p in folder.rglob("*.log"))
+
+
+async def test_a_paper_session_trades_on_upbits_live_prices_and_sends_the_venue_nothing(
+    tmp_path: Path, venue: str
+) -> None:
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "brokers.json").write_text(
+        json.dumps({"connections": [{"venue": "UPBIT", "base_url": venue}]}), encoding="utf-8"
+    )
+    buyer = strategy(
+        id="eth-paper", name="ETH paper (test)", symbols=("KRW-ETH",), exchange="24/7",
+        entry_rule="close > 0", exit_rule="close < 0", position_pct=Decimal(10),
+        risk_config=RiskConfig(risk_controls(
+            max_positions=1, max_position_size_pct=Decimal(20), max_daily_loss_pct=Decimal(5),
+            stop_loss_pct=None, take_profit_pct=None,
+        )),
+    )  # fmt: skip
+    workspace = await open_app(folder)
+    try:
+        choices = {c.broker_id: c for c in workspace.desk.brokers()}
+        await workspace.strategies.save(buyer)
+        session = await workspace.desk.start_session(
+            LiveSessionConfig(buyer, "UPBIT", is_paper=True, tick_interval=1)
+        )
+        for _ in range(300):
+            orders = await workspace.orders.list_for_session(session.session_id)
+            if any(o.status is OrderStatus.FILLED for o in orders):
+                break
+            await asyncio.sleep(0.1)
+        else:
+            pytest.fail(f"no paper order filled: {orders}")
+        upbit = workspace.registry.get("UPBIT")
+        assert upbit is not None
+        venue_orders = await upbit.get_open_orders()
+        held = await upbit.get_positions()
+        quote = await upbit.get_latest_quote("KRW-ETH")
+        (order,) = orders
+        fills = await workspace.orders.list_fills(order.client_order_id)
+    finally:
+        await workspace.shutdown()
+
+    assert choices["UPBIT"].is_real_money, "the wizard asks for the explicit confirmation"
+    assert choices["UPBIT"].healthy
+    assert order.request.quantity > 0
+    assert order.request.quantity % Decimal("0.00000001") == 0, "on Upbit's lot"
+    assert venue_orders == []
+    assert held == [], "nothing reached the venue's account"
+    assert quote is not None
+    assert fills, "filled on the paper book"
+    assert all(abs(f.price - quote.last) / quote.last < Decimal("0.05") for f in fills)
