@@ -11,7 +11,7 @@ from pathlib import Path
 import keyring
 import pytest
 import pytest_asyncio
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QTableWidgetItem, QWidget
 
 from livetrader_gui.adapters.brokers.connections import ConnectionsFile
 from livetrader_gui.adapters.brokers.registry import BrokerRegistry
@@ -93,7 +93,8 @@ async def test_a_connection_is_tested_then_saved_and_joins_the_brokers_at_once(
         ui.dialog.save_button.click()
         await ui.settled()
         saved = ui.dialog.outcome.text()
-        row = [ui.dialog.table.item(0, c).text() for c in range(ui.dialog.table.columnCount())]
+        table = ui.dialog.table
+        row = [(table.item(0, c) or QTableWidgetItem()).text() for c in range(table.columnCount())]
         gateway = ui.registry.get("UPBIT")
         state = gateway.connection_state if gateway else None
     finally:
