@@ -14,10 +14,11 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from decimal import Decimal
 from pathlib import Path
 
+import aiohttp
 import pytest
 import pytest_asyncio
 
@@ -26,8 +27,16 @@ from livetrader_gui.app.bootstrap import Workspace, build_workspace
 from livetrader_gui.app.settings import parse_settings
 from livetrader_gui.application.live_trading.config import LiveSessionConfig
 from livetrader_gui.application.observers import ObserverHub
-from livetrader_gui.domain import ExecutionMode, OrderStatus, RiskConfig, SessionStatus
+from livetrader_gui.domain import (
+    ExecutionMode,
+    Order,
+    OrderStatus,
+    RiskConfig,
+    SessionStatus,
+    Strategy,
+)
 from tests.builders import risk_controls, strategy
+from tests.fakes import RecordingObserver
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY, SECRET = "e2e-access-key", "e2e-secret-9f3c-never-written"
@@ -54,55 +63,89 @@ async def venue(tmp_path: Path) -> AsyncIterator[str]:
         await process.wait()
 
 
-async def open_app(folder: Path) -> Workspace:
+async def open_app(folder: Path, observer: RecordingObserver | None = None) -> Workspace:
     """Start the app's workspace on *folder* as the app starts it (keys from the environment)."""
     key_name, secret_name = environment_names("UPBIT")
     credentials = CredentialStore(folder, {key_name: KEY, secret_name: SECRET}, use_keyring=False)
     settings = parse_settings(["--data-dir", str(folder)], {})
-    workspace = await build_workspace(settings, ObserverHub(), credentials=credentials)
+    hub = ObserverHub()
+    if observer is not None:
+        hub.add(observer)
+    workspace = await build_workspace(settings, hub, credentials=credentials)
     await workspace.start()
     return workspace
 
 
-async def test_an_auto_session_trades_on_upbit_and_a_restart_reconciles_clean(
-    tmp_path: Path, venue: str
-) -> None:
-    folder = tmp_path / "data"
+def connect_to(folder: Path, venue: str) -> None:
     folder.mkdir()
     (folder / "brokers.json").write_text(
         json.dumps({"connections": [{"venue": "UPBIT", "base_url": venue}]}), encoding="utf-8"
     )
-    buyer = strategy(
+
+
+def eth_buyer() -> Strategy:
+    """Buy 20,000 KRW of ETH at the first closed minute, and hold it."""
+    return strategy(
         id="eth-buyer", name="ETH buyer (test)", symbols=("KRW-ETH",), exchange="24/7",
         entry_rule="close > 0", exit_rule="close < 0",
         risk_config=RiskConfig(risk_controls(
             max_positions=1, max_position_size_pct=Decimal(5), max_daily_loss_pct=Decimal(5),
             stop_loss_pct=None, take_profit_pct=None,
         )),
-        position_pct=Decimal("0.2"),  # 20,000 KRW of 10,000,000: 0.005 ETH, in parts
+        position_pct=Decimal("0.2"),
     )  # fmt: skip
+
+
+async def switch(venue: str, fault: str, times: int = 1) -> None:
+    """Switch a fault on at the venue (its test switch, not Upbit's API)."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{venue}/_venue/faults", json={"fault": fault, "times": times}) as answer,
+    ):
+        answer.raise_for_status()
+
+
+async def until(condition: Callable[[], Awaitable[bool]], what: str, seconds: float = 100) -> None:
+    for _ in range(int(seconds * 10)):
+        if await condition():
+            return
+        await asyncio.sleep(0.1)
+    pytest.fail(f"never: {what}")
+
+
+async def first_fill(workspace: Workspace, session_id: str, what: str) -> list[Order]:
+    """Wait until one of the session's orders has filled; return its orders."""
+
+    async def filled() -> bool:
+        orders = await workspace.orders.list_for_session(session_id)
+        return any(o.status is OrderStatus.FILLED for o in orders)
+
+    await until(filled, what)
+    return await workspace.orders.list_for_session(session_id)
+
+
+def venue_orders(tmp_path: Path) -> list[dict[str, object]]:
+    """Return the orders the venue holds, from the state it keeps on disk."""
+    orders: list[dict[str, object]] = json.loads(
+        (tmp_path / "venue.json").read_text(encoding="utf-8")
+    )["orders"]
+    return orders
+
+
+async def test_an_auto_session_trades_on_upbit_and_a_restart_reconciles_clean(
+    tmp_path: Path, venue: str
+) -> None:
+    folder = tmp_path / "data"
+    connect_to(folder, venue)
+    buyer = eth_buyer()  # 20,000 KRW of 10,000,000: 0.005 ETH, in parts
     workspace = await open_app(folder)
     try:
         health = workspace.registry.health("UPBIT")
         assert health.healthy, health.detail
         await workspace.strategies.save(buyer)
-        session = await workspace.desk.start_session(
-            LiveSessionConfig(
-                strategy=buyer,
-                broker_id="UPBIT",
-                execution_mode=ExecutionMode.AUTO,
-                is_paper=False,
-                skip_prerequisites=True,
-                tick_interval=1,
-            )
-        )
-        for _ in range(1_000):  # up to 100 s: the next minute closes, the buy fills in parts
-            orders = await workspace.orders.list_for_session(session.session_id)
-            if any(o.status is OrderStatus.FILLED for o in orders):
-                break
-            await asyncio.sleep(0.1)
-        else:
-            pytest.fail(f"no order filled: {orders}")
+        session = await workspace.desk.start_session(auto(buyer))
+
+        orders = await first_fill(workspace, session.session_id, "the buy fills in parts")
         (order,) = orders
         fills = await workspace.orders.list_fills(order.client_order_id)
         held = {p.symbol: p.quantity for p in await workspace.registry.get("UPBIT").get_positions()}  # type: ignore[union-attr]
@@ -131,10 +174,7 @@ async def test_a_paper_session_trades_on_upbits_live_prices_and_sends_the_venue_
     tmp_path: Path, venue: str
 ) -> None:
     folder = tmp_path / "data"
-    folder.mkdir()
-    (folder / "brokers.json").write_text(
-        json.dumps({"connections": [{"venue": "UPBIT", "base_url": venue}]}), encoding="utf-8"
-    )
+    connect_to(folder, venue)
     buyer = strategy(
         id="eth-paper", name="ETH paper (test)", symbols=("KRW-ETH",), exchange="24/7",
         entry_rule="close > 0", exit_rule="close < 0", position_pct=Decimal(10),
@@ -150,16 +190,11 @@ async def test_a_paper_session_trades_on_upbits_live_prices_and_sends_the_venue_
         session = await workspace.desk.start_session(
             LiveSessionConfig(buyer, "UPBIT", is_paper=True, tick_interval=1)
         )
-        for _ in range(300):
-            orders = await workspace.orders.list_for_session(session.session_id)
-            if any(o.status is OrderStatus.FILLED for o in orders):
-                break
-            await asyncio.sleep(0.1)
-        else:
-            pytest.fail(f"no paper order filled: {orders}")
+
+        orders = await first_fill(workspace, session.session_id, "a paper order fills")
         upbit = workspace.registry.get("UPBIT")
         assert upbit is not None
-        venue_orders = await upbit.get_open_orders()
+        open_at_venue = await upbit.get_open_orders()
         held = await upbit.get_positions()
         quote = await upbit.get_latest_quote("KRW-ETH")
         (order,) = orders
@@ -171,8 +206,67 @@ async def test_a_paper_session_trades_on_upbits_live_prices_and_sends_the_venue_
     assert choices["UPBIT"].healthy
     assert order.request.quantity > 0
     assert order.request.quantity % Decimal("0.00000001") == 0, "on Upbit's lot"
-    assert venue_orders == []
+    assert open_at_venue == []
     assert held == [], "nothing reached the venue's account"
     assert quote is not None
     assert fills, "filled on the paper book"
     assert all(abs(f.price - quote.last) / quote.last < Decimal("0.05") for f in fills)
+
+
+def auto(buyer: Strategy) -> LiveSessionConfig:
+    return LiveSessionConfig(
+        strategy=buyer, broker_id="UPBIT", execution_mode=ExecutionMode.AUTO,
+        is_paper=False, skip_prerequisites=True, tick_interval=1,
+    )  # fmt: skip
+
+
+async def test_an_order_whose_answer_is_lost_is_found_at_the_venue_and_never_sent_twice(
+    tmp_path: Path, venue: str
+) -> None:
+    folder = tmp_path / "data"
+    connect_to(folder, venue)
+    workspace = await open_app(folder)
+    try:
+        await workspace.strategies.save(buyer := eth_buyer())
+        await switch(venue, "lose_answer")  # the session's first order stands, its answer lost
+        session = await workspace.desk.start_session(auto(buyer))
+
+        orders = await first_fill(
+            workspace, session.session_id, "the order is found at the venue and fills"
+        )
+    finally:
+        await workspace.shutdown()
+
+    at_venue = venue_orders(tmp_path)
+    assert len(orders) == 1
+    assert [o["identifier"] for o in at_venue] == [orders[0].client_order_id]
+
+
+async def test_a_429_slows_the_session_down_says_so_and_it_carries_on(
+    tmp_path: Path, venue: str
+) -> None:
+    folder = tmp_path / "data"
+    connect_to(folder, venue)
+    observer = RecordingObserver()
+    workspace = await open_app(folder, observer)
+    try:
+        await workspace.strategies.save(buyer := eth_buyer())
+        session = await workspace.desk.start_session(auto(buyer))
+
+        await first_fill(workspace, session.session_id, "the first buy fills")
+        await switch(venue, "rate_limit", times=2)
+
+        async def told(words: str) -> bool:
+            return any(words in message for message in observer.logs())
+
+        await until(lambda: told("asks to slow down"), "the session says it slows down", 20)
+        await until(lambda: told("takes requests again"), "the session carries on", 20)
+        snapshot = next(s for s in workspace.desk.sessions() if s.session_id == session.session_id)
+        orders = await workspace.orders.list_for_session(session.session_id)
+    finally:
+        await workspace.shutdown()
+
+    slowed = next(m for m in observer.logs() if "asks to slow down" in m)
+    assert "429" in slowed
+    assert snapshot.status is SessionStatus.RUNNING
+    assert len(orders) == len(venue_orders(tmp_path)) == 1, "nothing lost, nothing doubled"

@@ -11,9 +11,9 @@ import ccxt.async_support as ccxt_async
 import pytest
 from aiohttp import web
 
-from livetrader_gui.adapters.brokers.ccxt import UPBIT, CcxtGateway, exact_class
-from livetrader_gui.adapters.brokers.ccxt.exact import isolated
-from livetrader_gui.adapters.brokers.ccxt.venues import UPBIT_KRW_TICKS
+from livetrader_gui.adapters.brokers.ccxt.exact import exact_class, isolated
+from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway
+from livetrader_gui.adapters.brokers.ccxt.venues import UPBIT, UPBIT_KRW_TICKS
 from livetrader_gui.application.ports import (
     BrokerAuthenticationError,
     BrokerConnectionError,

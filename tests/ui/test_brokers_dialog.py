@@ -1,171 +1,192 @@
-"""The Brokers dialog: a connection is tested, saved (its key in the keyring, never shown) and
-joins the brokers at once; a wrong key says what is wrong; a removed one is forgotten."""
+"""The Brokers dialog: what it sends its service, and what it shows of the answers.
+
+The service is a fake of the port (``IVenueConnections``); the real one is tested against the
+local Upbit in ``tests/integration/test_venue_connections.py``.
+"""
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Iterator
-from datetime import UTC, datetime
-from pathlib import Path
+from dataclasses import dataclass, field
 
-import keyring
-import pytest
-import pytest_asyncio
-from PySide6.QtWidgets import QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QTableWidgetItem
+from pytestqt.qtbot import QtBot
 
-from livetrader_gui.adapters.brokers.connections import ConnectionsFile
-from livetrader_gui.adapters.brokers.registry import BrokerRegistry
-from livetrader_gui.adapters.brokers.venue_connections import VenueConnections
-from livetrader_gui.adapters.clocks import SystemClock
-from livetrader_gui.adapters.credentials import CredentialStore
-from livetrader_gui.application.market_data.hubs import MarketDataHubs
-from livetrader_gui.application.ports import ConnectionState
+from livetrader_gui.application.venue_connections import (
+    ConnectionCheck,
+    ConnectionView,
+    VenueOption,
+)
 from livetrader_gui.ui.commands import CommandRunner
 from livetrader_gui.ui.widgets.brokers_dialog import BrokersDialog
-from tests.unit.adapters.test_credentials import MemoryKeyring
-from tests.venues.upbit import UpbitVenue
-from tests.venues.upbit_gateway import KEY, SECRET, serving
 
-pytestmark = pytest.mark.qasync
+PASSWORD = "open sesame"
 
 
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    before = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(before)
+@dataclass
+class FakeConnections:
+    """An ``IVenueConnections`` that keeps connections in memory and answers as told."""
 
-
-@pytest_asyncio.fixture
-async def venue(_no_leaked_tasks: None) -> AsyncIterator[tuple[UpbitVenue, str]]:
-    # Asking for the leak check makes it run after the venue has stopped.
-    upbit = UpbitVenue(KEY, SECRET, clock=lambda: datetime(2026, 12, 1, tzinfo=UTC).timestamp())
-    async with serving(upbit) as base:
-        yield upbit, base
-
-
-class Dialog:
-    def __init__(self, folder: Path, keyring_: MemoryKeyring) -> None:
-        clock = SystemClock()
-        self.registry = BrokerRegistry(clock)
-        self.hubs = MarketDataHubs(clock)
-        self.keyring = keyring_
-        self.connections = VenueConnections(
-            folder, CredentialStore(folder, {}), self.registry, self.hubs, clock
-        )
-        self.reports: list[str] = []
-        self.commands = CommandRunner(self.reports.append)
-        self.parent = QWidget()
-        self.dialog = BrokersDialog(self.connections, self.commands, self.parent)
-
-    def fill(self, base: str, key: str = KEY, secret: str = SECRET) -> None:
-        self.dialog.key.setText(key)
-        self.dialog.secret.setText(secret)
-        self.dialog.base_url.setText(base)
-
-    async def settled(self) -> None:
-        await self.commands.wait()
-        await asyncio.sleep(0)
-
-    async def close(self) -> None:
-        for gateway in self.registry.all():
-            await gateway.disconnect()
-        await self.hubs.close()
-        self.dialog.close()
-        self.parent.deleteLater()
-
-
-async def test_a_connection_is_tested_then_saved_and_joins_the_brokers_at_once(
-    tmp_path: Path, memory_keyring: MemoryKeyring, venue: tuple[UpbitVenue, str]
-) -> None:
-    _, base = venue
-    ui = Dialog(tmp_path, memory_keyring)
-    try:
-        ui.fill(base)
-        ui.dialog.test_button.click()
-        await ui.settled()
-        tested, balances = ui.dialog.outcome.text(), ui.dialog.balances.text()
-
-        ui.dialog.save_button.click()
-        await ui.settled()
-        saved = ui.dialog.outcome.text()
-        table = ui.dialog.table
-        row = [(table.item(0, c) or QTableWidgetItem()).text() for c in range(table.columnCount())]
-        gateway = ui.registry.get("UPBIT")
-        state = gateway.connection_state if gateway else None
-    finally:
-        await ui.close()
-
-    assert tested == "Account active; buying power 10,000,000 KRW"
-    assert balances == "Balances: KRW 10,000,000"
-    assert saved.startswith("Upbit (local copy at")
-    assert "saved (its key in the system's keyring)" in saved
-    assert row[:3] == [f"Upbit (local copy at {base})", "acce…", "keyring"]
-    assert state is ConnectionState.CONNECTED
-    assert ui.dialog.secret.text() == "", "the secret leaves the form once kept"
-    assert SECRET in memory_keyring.kept.values()
-    assert SECRET not in ConnectionsFile(tmp_path).path.read_text(encoding="utf-8")
-
-
-async def test_a_wrong_secret_is_said_in_words_and_nothing_is_kept(
-    tmp_path: Path, memory_keyring: MemoryKeyring, venue: tuple[UpbitVenue, str]
-) -> None:
-    _, base = venue
-    ui = Dialog(tmp_path, memory_keyring)
-    try:
-        ui.fill(base, secret="not-the-secret")
-        ui.dialog.test_button.click()
-        await ui.settled()
-        said = ui.dialog.outcome.text()
-    finally:
-        await ui.close()
-
-    assert said == (
-        f"Upbit (local copy at {base}) refused the API key: Upbit could not verify the "
-        "request's signature: the secret key does not belong to this access key"
+    answer: ConnectionCheck = field(
+        default_factory=lambda: ConnectionCheck(True, "Account active", ("KRW 1,000",))
     )
-    assert "not-the-secret" not in said
-    assert memory_keyring.kept == {}
-    assert not ConnectionsFile(tmp_path).path.exists()
+    refuse: str | None = None  # what save says is wrong, if anything
+    locked: bool = False  # no keyring, and the encrypted file not yet opened
+    saved: list[tuple[str, bool, str | None, str, str]] = field(default_factory=list)
+    views: list[ConnectionView] = field(default_factory=list)
+
+    def venues(self) -> list[VenueOption]:
+        return [VenueOption("UPBIT", "Upbit", False, True)]
+
+    def connections(self) -> list[ConnectionView]:
+        return list(self.views)
+
+    @property
+    def key_store(self) -> str:
+        return "the system's keyring"
+
+    @property
+    def needs_password(self) -> bool:
+        return self.locked
+
+    def unlock(self, password: str) -> None:
+        if password != PASSWORD:
+            raise ValueError("the password does not open the key file")
+        self.locked = False
+
+    async def test(
+        self, venue: str, testnet: bool, base_url: str | None, key: str, secret: str
+    ) -> ConnectionCheck:
+        return self.answer
+
+    async def save(
+        self, venue: str, testnet: bool, base_url: str | None, key: str, secret: str
+    ) -> str:
+        if self.refuse is not None:
+            raise ValueError(self.refuse)
+        self.saved.append((venue, testnet, base_url, key, secret))
+        view = ConnectionView(venue, "Upbit", testnet, base_url, key[:4] + "…", "keyring",
+                              True, "answering")  # fmt: skip
+        self.views = [v for v in self.views if v.venue != venue] + [view]
+        return "Upbit saved; answering"
+
+    async def remove(self, venue: str) -> str:
+        self.views = [v for v in self.views if v.venue != venue]
+        return "Upbit removed"
 
 
-async def test_an_address_with_nothing_behind_it_says_it_cannot_be_reached(
-    tmp_path: Path, memory_keyring: MemoryKeyring
+def dialog(qtbot: QtBot, connections: FakeConnections) -> tuple[BrokersDialog, list[str]]:
+    reports: list[str] = []
+    shown = BrokersDialog(connections, CommandRunner(reports.append))
+    qtbot.addWidget(shown)
+    return shown, reports
+
+
+def row(shown: BrokersDialog, number: int = 0) -> list[str]:
+    table = shown.table
+    return [(table.item(number, c) or QTableWidgetItem()).text() for c in range(4)]
+
+
+async def test_testing_a_connection_shows_the_account_or_the_problem_in_words(
+    qtbot: QtBot,
 ) -> None:
-    ui = Dialog(tmp_path, memory_keyring)
-    try:
-        ui.fill("http://127.0.0.1:9")  # the discard port: nothing listens
-        ui.dialog.test_button.click()
-        await ui.settled()
-        said = ui.dialog.outcome.text()
-    finally:
-        await ui.close()
+    connections = FakeConnections()
+    shown, _ = dialog(qtbot, connections)
+    shown.key.setText("access-key")
+    shown.secret.setText("secret")
 
-    assert said.startswith("Upbit (local copy at http://127.0.0.1:9) cannot be reached")
-    assert said.endswith("(is the address right, and online?)")
+    shown.test_button.click()
+    assert not shown.test_button.isEnabled(), "one test at a time"
+    await shown._commands.wait()
+    good = (shown.outcome.text(), shown.balances.text())
+    connections.answer = ConnectionCheck(False, "Upbit refused the API key: the secret is wrong")
+    shown.test_button.click()
+    await shown._commands.wait()
+
+    assert good == ("Account active", "Balances: KRW 1,000")
+    assert shown.outcome.text() == "Upbit refused the API key: the secret is wrong"
+    assert shown.balances.text() == ""
+    assert shown.test_button.isEnabled()
+    assert not shown.testnet.isEnabled(), "Upbit has no testnet"
 
 
-async def test_a_removed_connection_and_its_key_are_forgotten(
-    tmp_path: Path, memory_keyring: MemoryKeyring, venue: tuple[UpbitVenue, str]
+async def test_saving_sends_the_form_lists_the_connection_and_clears_the_secret(
+    qtbot: QtBot,
 ) -> None:
-    _, base = venue
-    ui = Dialog(tmp_path, memory_keyring)
-    try:
-        ui.fill(base)
-        ui.dialog.save_button.click()
-        await ui.settled()
-        ui.dialog.table.selectRow(0)
-        ui.dialog.remove_button.click()
-        await ui.settled()
-        said = ui.dialog.outcome.text()
-        rows = ui.dialog.table.rowCount()
-    finally:
-        await ui.close()
+    connections = FakeConnections()
+    shown, _ = dialog(qtbot, connections)
+    shown.key.setText("access-key")
+    shown.secret.setText("the-secret")
+    shown.base_url.setText("  http://127.0.0.1:8601  ")
 
-    assert said == "Upbit removed; it stops at the next start"
-    assert rows == 0
-    assert memory_keyring.kept == {}
+    shown.save_button.click()
+    await shown._commands.wait()
+
+    assert connections.saved == [
+        ("UPBIT", False, "http://127.0.0.1:8601", "access-key", "the-secret")
+    ]
+    assert shown.outcome.text() == "Upbit saved; answering"
+    assert row(shown) == ["Upbit", "acce…", "keyring", "answering"]
+    assert shown.secret.text() == "", "the secret leaves the form once kept"
+
+
+async def test_a_refused_save_says_what_is_wrong_and_keeps_the_form(qtbot: QtBot) -> None:
+    connections = FakeConnections(refuse="base URL 'ftp://x': give one like http://127.0.0.1:8601")
+    shown, reports = dialog(qtbot, connections)
+    shown.base_url.setText("ftp://x")
+
+    shown.save_button.click()
+    await shown._commands.wait()
+
+    assert shown.outcome.text() == (
+        "Saving the connection failed: base URL 'ftp://x': give one like http://127.0.0.1:8601"
+    )
+    assert reports == [shown.outcome.text()]
+    assert shown.base_url.text() == "ftp://x"
+    assert shown.table.rowCount() == 0
+
+
+async def test_a_chosen_connection_fills_the_form_without_its_secret_and_can_be_removed(
+    qtbot: QtBot,
+) -> None:
+    connections = FakeConnections()
+    connections.views = [
+        ConnectionView("UPBIT", "Upbit", False, "http://127.0.0.1:8601", "acce…", "keyring",
+                       False, "disconnected: Upbit refused the API key"),
+    ]  # fmt: skip
+    shown, _ = dialog(qtbot, connections)
+
+    shown.table.selectRow(0)
+    form = (shown.base_url.text(), shown.key.text(), shown.key.placeholderText())
+    shown.remove_button.click()
+    await shown._commands.wait()
+
+    assert row(shown) == ["", "", "", ""]
+    assert form == (
+        "http://127.0.0.1:8601",
+        "",
+        "kept: acce… (in keyring); type a new one to replace it",
+    )
+    assert shown.outcome.text() == "Upbit removed"
+    assert connections.views == []
+
+
+async def test_without_a_keyring_the_encrypted_file_is_unlocked_with_its_password(
+    qtbot: QtBot,
+) -> None:
+    connections = FakeConnections(locked=True)
+    shown, _ = dialog(qtbot, connections)
+    shown.show()
+    visible = shown.vault.isVisible()
+
+    shown.password.setText("wrong")
+    shown.unlock_button.click()
+    wrong = shown.outcome.text()
+    shown.password.setText(PASSWORD)
+    shown.unlock_button.click()
+
+    assert visible
+    assert wrong == "the password does not open the key file"
+    assert not shown.vault.isVisible()
+    assert shown.password.text() == "", "a password never stays in the field"
+    assert shown.outcome.text() == "The encrypted key file is open: keys can be saved"
+    shown.close()

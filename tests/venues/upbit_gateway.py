@@ -9,7 +9,9 @@ from decimal import Decimal
 import ccxt.async_support as ccxt_async
 from aiohttp import web
 
-from livetrader_gui.adapters.brokers.ccxt import UPBIT, CcxtGateway, exact_class
+from livetrader_gui.adapters.brokers.ccxt.exact import exact_class
+from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway
+from livetrader_gui.adapters.brokers.ccxt.venues import UPBIT
 from livetrader_gui.application.ports import Clock
 from tests.fakes import FakeClock
 from tests.venues.upbit import UpbitVenue, make_app

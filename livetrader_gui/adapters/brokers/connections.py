@@ -15,17 +15,15 @@ import os
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import ccxt.async_support as ccxt_async
-
-from livetrader_gui.adapters.brokers.ccxt.exact import exact_class
-from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway
-from livetrader_gui.adapters.brokers.ccxt.upbit_feed import UPBIT_WEBSOCKET, UpbitFeed
 from livetrader_gui.adapters.brokers.ccxt.venues import UPBIT, VenueProfile
 from livetrader_gui.adapters.credentials import ApiKey
 from livetrader_gui.application.ports import Clock, IBrokerGateway, IMarketDataFeed
+
+if TYPE_CHECKING:
+    from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway
 
 CONNECTIONS_FILE = "brokers.json"
 VENUES: dict[str, VenueProfile] = {UPBIT.broker_id: UPBIT}
@@ -127,6 +125,12 @@ class ConnectionsFile:
 
 def open_connection(connection: BrokerConnection, api_key: ApiKey, clock: Clock) -> CcxtGateway:
     """Return the gateway of *connection*, not yet connected; *clock* is real time."""
+    # ccxt takes half a second to import: only a start with a venue connection pays it.
+    import ccxt.async_support as ccxt_async
+
+    from livetrader_gui.adapters.brokers.ccxt.exact import exact_class
+    from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway
+
     profile = connection.profile
     exchange_class = exact_class(getattr(ccxt_async, profile.ccxt_id))
 
@@ -148,6 +152,8 @@ def open_connection(connection: BrokerConnection, api_key: ApiKey, clock: Clock)
 def market_feed(connection: BrokerConnection, gateway: IBrokerGateway) -> IMarketDataFeed:
     """Return *connection*'s market data as a stream; *gateway* (within its budget) reads by
     REST what the stream cannot give."""
+    from livetrader_gui.adapters.brokers.ccxt.upbit_feed import UPBIT_WEBSOCKET, UpbitFeed
+
     url = UPBIT_WEBSOCKET
     if connection.base_url:
         base = connection.base_url.rstrip("/")

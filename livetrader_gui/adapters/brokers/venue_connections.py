@@ -183,7 +183,8 @@ class VenueConnections:
             connection, api_key = self._settings(venue, testnet, base_url, key, secret)
         except ValueError as error:
             return ConnectionCheck(False, str(error))
-        gateway = open_connection(connection, api_key, self._clock)
+        # The first gateway imports ccxt (half a second): not on the event loop.
+        gateway = await asyncio.to_thread(open_connection, connection, api_key, self._clock)
         try:
             await within(self._clock, gateway.connect(), TEST_TIMEOUT)
             account = await within(self._clock, gateway.get_account(), TEST_TIMEOUT)
@@ -228,7 +229,8 @@ class VenueConnections:
         name = connection.display_name
         if self._registry.get(connection.connection_id) is not None:
             return f"{name} saved; the change takes effect at the next start"
-        gateway = within_budget(open_connection(connection, api_key, self._clock), self._clock)
+        opened = await asyncio.to_thread(open_connection, connection, api_key, self._clock)
+        gateway = within_budget(opened, self._clock)
         feed = market_feed(connection, gateway)
         self._registry.register(gateway)
         self._hubs.add_feed(gateway.broker_id, feed)
