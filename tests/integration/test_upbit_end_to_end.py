@@ -15,6 +15,7 @@ import os
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import aiohttp
 import pytest
 import pytest_asyncio
 
+from livetrader_gui.adapters.brokers.connections import VENUES
 from livetrader_gui.adapters.credentials import CredentialStore, environment_names
 from livetrader_gui.app.bootstrap import Workspace, build_workspace
 from livetrader_gui.app.settings import parse_settings
@@ -96,11 +98,12 @@ def eth_buyer() -> Strategy:
     )  # fmt: skip
 
 
-async def switch(venue: str, fault: str, times: int = 1) -> None:
+async def switch(venue: str, fault: str, times: int = 1, seconds: float | None = None) -> None:
     """Switch a fault on at the venue (its test switch, not Upbit's API)."""
+    body = {"fault": fault, "times": times, "seconds": seconds}
     async with (
         aiohttp.ClientSession() as session,
-        session.post(f"{venue}/_venue/faults", json={"fault": fault, "times": times}) as answer,
+        session.post(f"{venue}/_venue/faults", json=body) as answer,
     ):
         answer.raise_for_status()
 
@@ -269,4 +272,42 @@ async def test_a_429_slows_the_session_down_says_so_and_it_carries_on(
     slowed = next(m for m in observer.logs() if "asks to slow down" in m)
     assert "429" in slowed
     assert snapshot.status is SessionStatus.RUNNING
+    assert len(orders) == len(venue_orders(tmp_path)) == 1, "nothing lost, nothing doubled"
+
+
+async def test_a_418_ban_pauses_the_session_says_why_and_it_resumes_when_the_ban_is_over(
+    tmp_path: Path, venue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Upbit does not say how long a ban lasts: the gateway's own first wait, made short here.
+    monkeypatch.setitem(VENUES, "UPBIT", replace(VENUES["UPBIT"], first_ban=2.0))
+    folder = tmp_path / "data"
+    connect_to(folder, venue)
+    observer = RecordingObserver()
+    workspace = await open_app(folder, observer)
+    try:
+        await workspace.strategies.save(buyer := eth_buyer())
+        session = await workspace.desk.start_session(auto(buyer))
+        await first_fill(workspace, session.session_id, "the first buy fills")
+        await switch(venue, "ban", seconds=2)
+
+        def status() -> SessionStatus:
+            (snapshot,) = workspace.desk.sessions()
+            return snapshot.status
+
+        async def paused() -> bool:
+            return status() is SessionStatus.PAUSED
+
+        async def running() -> bool:
+            return status() is SessionStatus.RUNNING
+
+        await until(paused, "the ban pauses the session", 20)
+        await until(running, "the session resumes once the ban is over", 30)
+        orders = await workspace.orders.list_for_session(session.session_id)
+    finally:
+        await workspace.shutdown()
+
+    said = next(m for m in observer.logs() if "418" in m)
+    assert "Upbit (local copy at" in said
+    assert "banned this address for sending too many requests (418)" in said
+    assert "trading paused" in said
     assert len(orders) == len(venue_orders(tmp_path)) == 1, "nothing lost, nothing doubled"

@@ -88,7 +88,10 @@ class BrokerLink:
             try:
                 if self._hub is not None:
                     await self._hub.wait_connected()
-                elif self._broker.connection_state is not ConnectionState.CONNECTED:
+                # A venue whose market data streams apart from its requests (a websocket) can
+                # lose its request link alone (a ban, an address that stops answering): the
+                # hub's data flows, and only connecting the broker brings the link back.
+                if self._broker.connection_state is not ConnectionState.CONNECTED:
                     await self._broker.connect()
                 differences = await self._reconcile()
                 fresh = await self._feed_is_fresh()

@@ -297,3 +297,24 @@ async def test_a_stop_crossed_while_paused_is_taken_at_the_next_candle_close(
 
         assert [r.direction for r in h.broker.placed] == [TradeDirection.BUY, TradeDirection.SELL]
         assert h.codes("signal", "reason") == ["ENTRY_RULE", "STOP_LOSS"]
+
+
+async def test_a_broker_whose_requests_fail_while_its_stream_flows_is_connected_again(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    # A venue's websocket can keep flowing while its request link is gone (Upbit's 418 ban of
+    # the address, say): the hub sees nothing wrong, so the session must connect the broker.
+    h = Harness(xkrx, strategy=never(), streaming=True)
+    await warmed(h)
+    async with running(h):
+        h.broker.connected = False  # requests fail; the feed keeps flowing
+        h.clock.advance(60)
+        await turn()
+        paused = h.session.status
+        pushed(h, 101)  # the stream still flows
+        h.clock.advance(1)  # the link's first reconnection delay
+        await turn()
+
+        assert paused is SessionStatus.PAUSED
+        assert h.broker.connected, "the session's link connected the broker again"
+        assert h.session.status is SessionStatus.RUNNING

@@ -67,7 +67,6 @@ CALENDAR = "24/7"
 MINUTE = timedelta(minutes=1)
 CANDLES_PER_REQUEST = 200  # Upbit's most; Binance's is larger, and 200 suits both
 MAX_BACKOFF = 60.0
-FIRST_BAN = 60.0  # Upbit does not say how long a ban lasts; each one in a row doubles
 _REMAINING = re.compile(r"group=([\w-]+).*?sec=(\d+)")
 
 _STATUSES = {
@@ -120,7 +119,7 @@ class CcxtGateway:
         self._held: dict[str, datetime] = {}  # family -> refused (429) until then
         self._backoff: dict[str, float] = {}
         self._banned_until: datetime | None = None
-        self._ban = FIRST_BAN
+        self._ban = profile.first_ban
         self._refused: dict[str, BrokerOrderState] = {}  # placements the venue refused
         self._requests: dict[str, OrderRequest] = {}  # what was sent, by client order id
         self.remaining: dict[str, int] = {}  # Remaining-Req: requests left this second, by group
@@ -237,7 +236,7 @@ class CcxtGateway:
             raise self._translate(error, method, group) from None
         self._read_remaining(now)
         self._backoff.pop(group, None)
-        self._ban = FIRST_BAN
+        self._ban = self._profile.first_ban
         return result
 
     def _read_remaining(self, now: datetime) -> None:

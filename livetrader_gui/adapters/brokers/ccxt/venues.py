@@ -56,6 +56,9 @@ class VenueProfile:
     fee_rate: Decimal  # the taker fee, when the venue's answer gives none per fill
     # The venue's request families (``Remaining-Req`` groups, or one for every request).
     groups: dict[str, str]
+    # Seconds a first ban (418) keeps the gateway away when the venue does not say; each ban
+    # in a row doubles it.
+    first_ban: float = 60.0
 
     def commission(self, cost: Decimal) -> Decimal:
         """Return the fee on a fill worth *cost*, to the venue's 8 decimals (a fill's fee is
