@@ -29,6 +29,7 @@ from livetrader_gui.app.bootstrap import Workspace, build_workspace
 from livetrader_gui.app.settings import parse_settings
 from livetrader_gui.application.live_trading.config import LiveSessionConfig
 from livetrader_gui.application.observers import ObserverHub
+from livetrader_gui.application.read_models import SessionSnapshot
 from livetrader_gui.domain import (
     ExecutionMode,
     Order,
@@ -310,4 +311,35 @@ async def test_a_418_ban_pauses_the_session_says_why_and_it_resumes_when_the_ban
     assert "Upbit (local copy at" in said
     assert "banned this address for sending too many requests (418)" in said
     assert "trading paused" in said
+    assert len(orders) == len(venue_orders(tmp_path)) == 1, "nothing lost, nothing doubled"
+
+
+async def test_502_pages_in_a_row_pause_the_session_in_words_without_html(
+    tmp_path: Path, venue: str
+) -> None:
+    folder = tmp_path / "data"
+    connect_to(folder, venue)
+    workspace = await open_app(folder)
+    try:
+        await workspace.strategies.save(buyer := eth_buyer())
+        session = await workspace.desk.start_session(auto(buyer))
+        await first_fill(workspace, session.session_id, "the first buy fills")
+        await switch(venue, "server_error", times=20)
+
+        def snapshot() -> SessionSnapshot:
+            (only,) = workspace.desk.sessions()
+            return only
+
+        async def paused() -> bool:
+            return snapshot().status is SessionStatus.PAUSED
+
+        await until(paused, "failing ticks pause the session", 30)
+        reason = snapshot().status_reason
+        orders = await workspace.orders.list_for_session(session.session_id)
+    finally:
+        await workspace.shutdown()
+
+    assert "ticks in a row failed" in reason
+    assert "502" in reason
+    assert "<" not in reason, "an error page is said in words, never as HTML"
     assert len(orders) == len(venue_orders(tmp_path)) == 1, "nothing lost, nothing doubled"

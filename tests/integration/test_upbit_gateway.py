@@ -163,8 +163,10 @@ async def test_a_502_page_is_an_error_in_words_not_html() -> None:
         with pytest.raises(BrokerError) as failed:
             await gateway.get_latest_quote("KRW-ETH")
 
-    assert "<html>" not in str(failed.value)
-    assert "Upbit" in str(failed.value)
+    said = str(failed.value)
+    assert said.startswith("Upbit is not available for get_latest_quote: upbit GET ")
+    assert said.endswith("/v1/ticker?markets=KRW-ETH 502 Bad Gateway")
+    assert "<" not in said
 
 
 async def test_an_answer_that_hangs_past_the_timeout_is_an_unknown_outcome() -> None:

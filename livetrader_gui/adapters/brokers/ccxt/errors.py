@@ -80,6 +80,7 @@ def reason(error: Exception) -> str:
     if answer is not None:
         return answer.words
     text = str(error).strip()
-    # ccxt puts the exchange's id first; an HTML error page is no reason to show anyone.
-    text = re.sub(r"<[^>]+>", " ", text)
+    # ccxt writes the request and the status, then the body: an HTML error page is no reason
+    # to show anyone, and what comes before it already says what failed.
+    text = text.split("<", 1)[0]
     return " ".join(text.split())[:300] or type(error).__name__
