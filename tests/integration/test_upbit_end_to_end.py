@@ -343,3 +343,29 @@ async def test_502_pages_in_a_row_pause_the_session_in_words_without_html(
     assert "502" in reason
     assert "<" not in reason, "an error page is said in words, never as HTML"
     assert len(orders) == len(venue_orders(tmp_path)) == 1, "nothing lost, nothing doubled"
+
+
+async def test_connections_dropped_without_an_answer_are_told_and_the_session_carries_on(
+    tmp_path: Path, venue: str
+) -> None:
+    folder = tmp_path / "data"
+    connect_to(folder, venue)
+    observer = RecordingObserver()
+    workspace = await open_app(folder, observer)
+    try:
+        await workspace.strategies.save(buyer := eth_buyer())
+        session = await workspace.desk.start_session(auto(buyer))
+        await first_fill(workspace, session.session_id, "the first buy fills")
+        await switch(venue, "drop", times=2)  # a read, and the one retry aiohttp makes of it
+
+        async def told() -> bool:
+            return any("closed the connection before answering" in m for m in observer.logs())
+
+        await until(told, "the session says the venue closed the connection", 20)
+        (snapshot,) = workspace.desk.sessions()
+        orders = await workspace.orders.list_for_session(session.session_id)
+    finally:
+        await workspace.shutdown()
+
+    assert snapshot.status is SessionStatus.RUNNING, "one failed read does not stop trading"
+    assert len(orders) == len(venue_orders(tmp_path)) == 1, "nothing lost, nothing doubled"
