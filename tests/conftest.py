@@ -26,6 +26,7 @@ import pytest
 import pytest_asyncio
 
 from livetrader_gui.adapters.calendars import ExchangeCalendarProvider, ExchangeTradingCalendar
+from tests.fakes import MemoryKeyring
 
 _QT_DIRS = ("tests/ui/", "tests/e2e/")
 
@@ -115,3 +116,17 @@ def _no_leaked_top_level_widgets(request: pytest.FixtureRequest) -> Iterator[Non
     for widget in leaked:
         widget.close()
     assert not leaked, f"test left top-level widgets open: {leaked}"
+
+
+@pytest.fixture
+def memory_keyring() -> Iterator[MemoryKeyring]:
+    """The system's keyring, in memory for the test (headless machines have none)."""
+    import keyring
+
+    before = keyring.get_keyring()
+    backend = MemoryKeyring()
+    keyring.set_keyring(backend)
+    try:
+        yield backend
+    finally:
+        keyring.set_keyring(before)

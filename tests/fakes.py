@@ -9,6 +9,9 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import date, datetime, timedelta
 from typing import Any
 
+import keyring.errors
+from keyring.backend import KeyringBackend
+
 from livetrader_gui.adapters.clocks import ManualClock
 from livetrader_gui.adapters.persistence.memory import (
     MemoryBacktestRepository,
@@ -285,3 +288,23 @@ class ScriptedFeed:
 
     def send(self, fact: Quote | Candle | BrokerError) -> None:
         self._queue.put_nowait(fact)
+
+
+class MemoryKeyring(KeyringBackend):
+    """A keyring in memory, as the tests' system keyring."""
+
+    priority = 1
+
+    def __init__(self) -> None:
+        super().__init__()  # type: ignore[no-untyped-call]
+        self.kept: dict[tuple[str, str], str] = {}
+
+    def get_password(self, service: str, username: str) -> str | None:
+        return self.kept.get((service, username))
+
+    def set_password(self, service: str, username: str, password: str) -> None:
+        self.kept[service, username] = password
+
+    def delete_password(self, service: str, username: str) -> None:
+        if self.kept.pop((service, username), None) is None:
+            raise keyring.errors.PasswordDeleteError(username)

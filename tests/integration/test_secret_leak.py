@@ -12,9 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -31,8 +28,8 @@ from livetrader_gui.application.observers import ObserverHub
 from livetrader_gui.domain import ExecutionMode, OrderStatus, RiskConfig
 from tests.builders import risk_controls, strategy
 from tests.smoke import run_app
+from tests.venues.upbit_gateway import venue_process
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY = "leak-test-access-key"
 SECRET = "CANARY-5e9b1d-the-venue-secret"
 WRONG = "CANARY-77aa02-a-wrong-secret"
@@ -40,21 +37,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest_asyncio.fixture
-async def venue(tmp_path: Path) -> AsyncIterator[str]:
-    command = [
-        sys.executable, "-m", "tests.venues", "upbit", "--port", "0", "--key", KEY,
-        "--secret", SECRET, "--liquidity", "0.002",
-    ]  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        *command, cwd=ROOT, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}
-    )
-    assert process.stdout is not None
-    line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
-    try:
-        yield line.split(" on ")[1].strip()
-    finally:
-        process.terminate()
-        await process.wait()
+async def venue() -> AsyncIterator[str]:
+    async with venue_process(KEY, SECRET, "--liquidity", "0.002") as base:
+        yield base
 
 
 @pytest.fixture

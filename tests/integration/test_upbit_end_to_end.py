@@ -11,10 +11,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
@@ -40,8 +38,8 @@ from livetrader_gui.domain import (
 )
 from tests.builders import risk_controls, strategy
 from tests.fakes import RecordingObserver
+from tests.venues.upbit_gateway import venue_process
 
-ROOT = Path(__file__).resolve().parents[2]
 KEY, SECRET = "e2e-access-key", "e2e-secret-9f3c-never-written"
 pytestmark = pytest.mark.slow
 
@@ -49,21 +47,10 @@ pytestmark = pytest.mark.slow
 @pytest_asyncio.fixture
 async def venue(tmp_path: Path) -> AsyncIterator[str]:
     """A local Upbit in its own process, trading 0.002 ETH a second to the account."""
-    command = [
-        sys.executable, "-m", "tests.venues", "upbit", "--port", "0", "--key", KEY,
-        "--secret", SECRET, "--seed", "3", "--state", str(tmp_path / "venue.json"),
-        "--liquidity", "0.002",
-    ]  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        *command, cwd=ROOT, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}
-    )
-    assert process.stdout is not None
-    line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
-    try:
-        yield line.split(" on ")[1].strip()
-    finally:
-        process.terminate()
-        await process.wait()
+    state = str(tmp_path / "venue.json")
+    options = ("--seed", "3", "--state", state, "--liquidity", "0.002")
+    async with venue_process(KEY, SECRET, *options) as base:
+        yield base
 
 
 async def open_app(folder: Path, observer: RecordingObserver | None = None) -> Workspace:
@@ -126,6 +113,24 @@ async def first_fill(workspace: Workspace, session_id: str, what: str) -> list[O
 
     await until(filled, what)
     return await workspace.orders.list_for_session(session_id)
+
+
+@asynccontextmanager
+async def holding_eth(
+    tmp_path: Path, venue: str, observer: RecordingObserver | None = None
+) -> AsyncIterator[tuple[Workspace, SessionSnapshot]]:
+    """Start the app on the venue with an AUTO session that has bought ETH (its buy filled);
+    shut the app down at the end."""
+    folder = tmp_path / "data"
+    connect_to(folder, venue)
+    workspace = await open_app(folder, observer)
+    try:
+        await workspace.strategies.save(buyer := eth_buyer())
+        session = await workspace.desk.start_session(auto(buyer))
+        await first_fill(workspace, session.session_id, "the first buy fills")
+        yield workspace, session
+    finally:
+        await workspace.shutdown()
 
 
 def venue_orders(tmp_path: Path) -> list[dict[str, object]]:
@@ -249,15 +254,8 @@ async def test_an_order_whose_answer_is_lost_is_found_at_the_venue_and_never_sen
 async def test_a_429_slows_the_session_down_says_so_and_it_carries_on(
     tmp_path: Path, venue: str
 ) -> None:
-    folder = tmp_path / "data"
-    connect_to(folder, venue)
     observer = RecordingObserver()
-    workspace = await open_app(folder, observer)
-    try:
-        await workspace.strategies.save(buyer := eth_buyer())
-        session = await workspace.desk.start_session(auto(buyer))
-
-        await first_fill(workspace, session.session_id, "the first buy fills")
+    async with holding_eth(tmp_path, venue, observer) as (workspace, session):
         await switch(venue, "rate_limit", times=2)
 
         async def told(words: str) -> bool:
@@ -267,8 +265,6 @@ async def test_a_429_slows_the_session_down_says_so_and_it_carries_on(
         await until(lambda: told("takes requests again"), "the session carries on", 20)
         snapshot = next(s for s in workspace.desk.sessions() if s.session_id == session.session_id)
         orders = await workspace.orders.list_for_session(session.session_id)
-    finally:
-        await workspace.shutdown()
 
     slowed = next(m for m in observer.logs() if "asks to slow down" in m)
     assert "429" in slowed
@@ -281,14 +277,8 @@ async def test_a_418_ban_pauses_the_session_says_why_and_it_resumes_when_the_ban
 ) -> None:
     # Upbit does not say how long a ban lasts: the gateway's own first wait, made short here.
     monkeypatch.setitem(VENUES, "UPBIT", replace(VENUES["UPBIT"], first_ban=2.0))
-    folder = tmp_path / "data"
-    connect_to(folder, venue)
     observer = RecordingObserver()
-    workspace = await open_app(folder, observer)
-    try:
-        await workspace.strategies.save(buyer := eth_buyer())
-        session = await workspace.desk.start_session(auto(buyer))
-        await first_fill(workspace, session.session_id, "the first buy fills")
+    async with holding_eth(tmp_path, venue, observer) as (workspace, session):
         await switch(venue, "ban", seconds=2)
 
         def status() -> SessionStatus:
@@ -304,8 +294,6 @@ async def test_a_418_ban_pauses_the_session_says_why_and_it_resumes_when_the_ban
         await until(paused, "the ban pauses the session", 20)
         await until(running, "the session resumes once the ban is over", 30)
         orders = await workspace.orders.list_for_session(session.session_id)
-    finally:
-        await workspace.shutdown()
 
     said = next(m for m in observer.logs() if "418" in m)
     assert "Upbit (local copy at" in said
@@ -317,13 +305,7 @@ async def test_a_418_ban_pauses_the_session_says_why_and_it_resumes_when_the_ban
 async def test_502_pages_in_a_row_pause_the_session_in_words_without_html(
     tmp_path: Path, venue: str
 ) -> None:
-    folder = tmp_path / "data"
-    connect_to(folder, venue)
-    workspace = await open_app(folder)
-    try:
-        await workspace.strategies.save(buyer := eth_buyer())
-        session = await workspace.desk.start_session(auto(buyer))
-        await first_fill(workspace, session.session_id, "the first buy fills")
+    async with holding_eth(tmp_path, venue) as (workspace, session):
         await switch(venue, "server_error", times=20)
 
         def snapshot() -> SessionSnapshot:
@@ -336,8 +318,6 @@ async def test_502_pages_in_a_row_pause_the_session_in_words_without_html(
         await until(paused, "failing ticks pause the session", 30)
         reason = snapshot().status_reason
         orders = await workspace.orders.list_for_session(session.session_id)
-    finally:
-        await workspace.shutdown()
 
     assert "ticks in a row failed" in reason
     assert "502" in reason
@@ -348,14 +328,8 @@ async def test_502_pages_in_a_row_pause_the_session_in_words_without_html(
 async def test_connections_dropped_without_an_answer_are_told_and_the_session_carries_on(
     tmp_path: Path, venue: str
 ) -> None:
-    folder = tmp_path / "data"
-    connect_to(folder, venue)
     observer = RecordingObserver()
-    workspace = await open_app(folder, observer)
-    try:
-        await workspace.strategies.save(buyer := eth_buyer())
-        session = await workspace.desk.start_session(auto(buyer))
-        await first_fill(workspace, session.session_id, "the first buy fills")
+    async with holding_eth(tmp_path, venue, observer) as (workspace, session):
         await switch(venue, "drop", times=2)  # a read, and the one retry aiohttp makes of it
 
         async def told() -> bool:
@@ -364,8 +338,6 @@ async def test_connections_dropped_without_an_answer_are_told_and_the_session_ca
         await until(told, "the session says the venue closed the connection", 20)
         (snapshot,) = workspace.desk.sessions()
         orders = await workspace.orders.list_for_session(session.session_id)
-    finally:
-        await workspace.shutdown()
 
     assert snapshot.status is SessionStatus.RUNNING, "one failed read does not stop trading"
     assert len(orders) == len(venue_orders(tmp_path)) == 1, "nothing lost, nothing doubled"

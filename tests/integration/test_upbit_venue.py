@@ -17,9 +17,9 @@ import aiohttp
 import ccxt.async_support as ccxt
 import ccxt.pro as ccxt_pro
 import pytest
-from aiohttp import web
 
-from tests.venues.upbit import MIN_TOTAL, UpbitVenue, make_app
+from tests.venues.upbit import MIN_TOTAL, UpbitVenue
+from tests.venues.upbit_gateway import serving
 
 ROOT = Path(__file__).resolve().parents[2]
 KEY, SECRET = "access-key", "secret-key"
@@ -52,18 +52,6 @@ def client(base: str, secret: str = SECRET, key: str = KEY) -> ccxt.upbit:
             "urls": {"api": {"public": base, "private": base}},
         }
     )
-
-
-@asynccontextmanager
-async def serving(venue: UpbitVenue) -> AsyncIterator[str]:
-    runner = web.AppRunner(make_app(venue), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
 
 
 @asynccontextmanager

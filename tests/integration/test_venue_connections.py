@@ -5,11 +5,10 @@ an address with nothing behind it is said in words; a removed one is forgotten."
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import keyring
 import pytest
 import pytest_asyncio
 
@@ -20,20 +19,9 @@ from livetrader_gui.adapters.clocks import SystemClock
 from livetrader_gui.adapters.credentials import CredentialStore
 from livetrader_gui.application.market_data.hubs import MarketDataHubs
 from livetrader_gui.application.ports import ConnectionState
-from tests.unit.adapters.test_credentials import MemoryKeyring
+from tests.fakes import MemoryKeyring
 from tests.venues.upbit import UpbitVenue
 from tests.venues.upbit_gateway import KEY, SECRET, serving
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    before = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(before)
 
 
 @pytest_asyncio.fixture

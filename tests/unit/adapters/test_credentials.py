@@ -3,12 +3,10 @@ in plaintext, never in a message."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import keyring
 import pytest
-from keyring.backend import KeyringBackend
 
 from livetrader_gui.adapters.credentials import (
     VAULT_FILE,
@@ -18,39 +16,9 @@ from livetrader_gui.adapters.credentials import (
     environment_names,
     keyring_available,
 )
+from tests.fakes import MemoryKeyring
 
 SECRET = "s3cr3t-7a1f-never-shown"
-
-
-class MemoryKeyring(KeyringBackend):
-    """A keyring in memory, as the tests' system keyring."""
-
-    priority = 1
-
-    def __init__(self) -> None:
-        super().__init__()  # type: ignore[no-untyped-call]
-        self.kept: dict[tuple[str, str], str] = {}
-
-    def get_password(self, service: str, username: str) -> str | None:
-        return self.kept.get((service, username))
-
-    def set_password(self, service: str, username: str, password: str) -> None:
-        self.kept[service, username] = password
-
-    def delete_password(self, service: str, username: str) -> None:
-        if self.kept.pop((service, username), None) is None:
-            raise keyring.errors.PasswordDeleteError(username)
-
-
-@pytest.fixture
-def memory_keyring() -> Iterator[MemoryKeyring]:
-    before = keyring.get_keyring()
-    backend = MemoryKeyring()
-    keyring.set_keyring(backend)
-    try:
-        yield backend
-    finally:
-        keyring.set_keyring(before)
 
 
 def test_a_key_kept_in_the_keyring_is_found_again_and_forgotten(
