@@ -83,11 +83,16 @@ class EncryptedFile:
             raise CredentialError("the encrypted key file needs a password")
         self._path = path
         self._password = password.encode()
+        # Once opened, the entries are kept: scrypt costs a tenth of a second a derivation,
+        # and the Brokers dialog reads the keys on the GUI thread.
+        self._entries: dict[str, dict[str, str]] | None = None
 
     def _key(self, salt: bytes) -> bytes:
         return Scrypt(salt=salt, length=32, **_SCRYPT).derive(self._password)
 
     def read(self) -> dict[str, dict[str, str]]:
+        if self._entries is not None:
+            return dict(self._entries)
         if not self._path.is_file():
             return {}
         try:
@@ -100,7 +105,8 @@ class EncryptedFile:
         except InvalidTag:
             raise CredentialError(f"the password does not open the key file {self._path}") from None
         entries: dict[str, dict[str, str]] = json.loads(plain)
-        return entries
+        self._entries = entries
+        return dict(entries)
 
     def write(self, entries: Mapping[str, Mapping[str, str]]) -> None:
         salt, nonce = os.urandom(16), os.urandom(12)
@@ -113,6 +119,7 @@ class EncryptedFile:
         with contextlib.suppress(OSError):
             partial.chmod(0o600)
         partial.replace(self._path)
+        self._entries = {name: dict(entry) for name, entry in entries.items()}
 
 
 class CredentialStore:
