@@ -41,7 +41,6 @@ import hashlib
 import hmac
 import json
 import math
-import random
 import time
 import uuid
 from collections import deque
@@ -56,6 +55,8 @@ from urllib.parse import unquote, urlencode
 import aiohttp
 from aiohttp import web
 
+from tests.venues.market import ERROR_PAGE, PUSH_POLL, Faults, PriceWalk, drop, save_whole
+
 FEE_RATE = Decimal("0.0005")  # Upbit's KRW market fee, 0.05 %
 MIN_TOTAL = Decimal(5000)  # the KRW market's minimum order value
 MARKETS = {  # market -> (English name, opening price)
@@ -68,10 +69,7 @@ KST = timedelta(hours=9)
 LIMITS = {"market": 10, "default": 30, "order": 8}
 BAN_AFTER = 5  # requests refused with 429 within a second, after which the venue bans (418)
 BAN_SECONDS = 10.0  # the first ban; each next one is twice as long
-FAULTS = ("rate_limit", "ban", "server_error", "hang", "drop", "lose_answer", "silent")
-PUSH_POLL = 0.02  # real seconds between two looks at the venue's clock for a new second
 SECOND_VOLUME = Decimal("0.1")  # what the market trades a second (its candles' volume)
-ERROR_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
 
 
 class VenueError(Exception):
@@ -91,29 +89,6 @@ def tick_size(price: Decimal) -> Decimal:
         if price >= floor:
             return Decimal(unit)
     return Decimal("0.0001")
-
-
-class PriceWalk:
-    """Each market's price: a seeded random walk of one step a second, forward from the venue's
-    start and backward before it (the history a warm-up asks for)."""
-
-    def __init__(self, seed: int, started: float) -> None:
-        self._started = int(started)
-        self._paths: dict[tuple[str, int], list[Decimal]] = {}
-        self._rngs = {
-            (m, way): random.Random(f"{seed}:{m}:{way}") for m in MARKETS for way in (1, -1)
-        }
-
-    def price(self, market: str, at: float) -> Decimal:
-        step = math.floor(at) - self._started
-        way = 1 if step >= 0 else -1
-        path = self._paths.setdefault((market, way), [MARKETS[market][1]])
-        rng = self._rngs[market, way]
-        while len(path) <= abs(step):
-            moved = path[-1] * Decimal(str(1 + rng.gauss(0, 0.001)))
-            unit = tick_size(moved)
-            path.append(max(unit, (moved / unit).to_integral_value() * unit))
-        return path[abs(step)]
 
 
 @dataclass
@@ -172,15 +147,13 @@ class UpbitVenue:
         self._refused: deque[float] = deque()
         self._banned_until = 0.0
         self._ban = BAN_SECONDS
-        # Switched on by the test (``POST /_venue/faults``): how many requests each fault takes.
-        self.faults: dict[str, int] = {}
-        self.hang_seconds = 30.0
-        self.silent = False
+        self.faults = Faults(self._ban_for)  # switched by the test (``POST /_venue/faults``)
         started = clock()
         if state is not None and state.is_file():
             started = self._load(state)
         self._started = started
-        self.walk = PriceWalk(seed, started)
+        self.walk = PriceWalk(seed, started, {m: p for m, (_, p) in MARKETS.items()},
+                              lambda _, price: tick_size(price))  # fmt: skip
 
     # ------------------------------------------------------------------ state on disk
 
@@ -199,8 +172,6 @@ class UpbitVenue:
 
     def save(self) -> None:
         """Write the account and orders to the state file, whole or not at all."""
-        if self._state is None:
-            return
         data = {
             "started": self._started,
             "balances": {
@@ -213,9 +184,7 @@ class UpbitVenue:
             ],
             "identifiers": sorted(self._identifiers),
         }
-        partial = self._state.with_suffix(".tmp")
-        partial.write_text(json.dumps(data), encoding="utf-8")
-        partial.replace(self._state)
+        save_whole(self._state, data)
 
     # ------------------------------------------------------------------ authentication
 
@@ -273,27 +242,19 @@ class UpbitVenue:
         calls.append(now)
         return self.limits[group] - len(calls)
 
+    def _ban_for(self, seconds: float | None) -> None:
+        self._banned_until = self._timer() + (seconds or BAN_SECONDS)
+
     def switch(self, fault: str, times: int = 1, seconds: float | None = None) -> None:
         """Make the next *times* requests meet *fault* (``ban``: for *seconds*)."""
-        if fault not in FAULTS:
-            raise VenueError(400, "validation_error", f"no fault {fault}; faults: {FAULTS}")
-        if fault == "ban":
-            self._banned_until = self._timer() + (seconds or BAN_SECONDS)
-            return
-        if fault == "hang" and seconds is not None:
-            self.hang_seconds = seconds
-        if fault == "silent":
-            self.silent = True  # every open websocket stays open and says nothing more
-            return
-        self.faults[fault] = times
+        try:
+            self.faults.switch(fault, times, seconds)
+        except ValueError as error:
+            raise VenueError(400, "validation_error", str(error)) from None
 
     def fault(self, name: str) -> bool:
         """Take one request of *name*'s fault, if it is switched on."""
-        left = self.faults.get(name, 0)
-        if left <= 0:
-            return False
-        self.faults[name] = left - 1
-        return True
+        return self.faults.take(name)
 
     # ------------------------------------------------------------------ the market
 
@@ -549,7 +510,7 @@ def make_app(venue: UpbitVenue) -> web.Application:
             return web.Response(status=502, text=ERROR_PAGE, content_type="text/html")
         hang = venue.fault("hang")
         if venue.fault("drop"):
-            _drop(request)
+            drop(request)
             return web.Response(status=500)  # never reaches the client: the link is gone
         left = 0
         try:
@@ -566,9 +527,9 @@ def make_app(venue: UpbitVenue) -> web.Application:
             body = {"error": {"name": error.name, "message": error.message}}
             return answer(body, error.status, group, left)
         if group == "order" and request.method == "POST" and venue.fault("lose_answer"):
-            _drop(request)  # the order stands; its answer is lost on the way
+            drop(request)  # the order stands; its answer is lost on the way
         if hang:
-            await asyncio.sleep(venue.hang_seconds)  # done, and the answer comes too late
+            await asyncio.sleep(venue.faults.hang_seconds)  # done, and the answer comes too late
         return answer(data, status, group, left)
 
     def quotation(handler: Callable[[web.Request], object]) -> Handler:
@@ -740,7 +701,7 @@ def make_app(venue: UpbitVenue) -> web.Application:
             pushed_second: int | None = None
             while not socket.closed:
                 second = math.floor(venue.now())
-                if second != pushed_second and not venue.silent:
+                if second != pushed_second and not venue.faults.silent:
                     pushed_second = second
                     for kind, market in list(wanted):
                         await socket.send_bytes(json.dumps(pushed(kind, market)).encode())
@@ -760,7 +721,7 @@ def make_app(venue: UpbitVenue) -> web.Application:
                     for code in part.get("codes", ())
                     if code in MARKETS
                 ]
-                if not venue.silent:
+                if not venue.faults.silent:
                     for kind, market in list(wanted):
                         frame = {**pushed(kind, market), "stream_type": "SNAPSHOT"}
                         await socket.send_bytes(json.dumps(frame).encode())
@@ -793,13 +754,6 @@ def make_app(venue: UpbitVenue) -> web.Application:
     app.router.add_get("/v1/orders/open", exchange(open_orders))
     app.router.add_post("/_venue/faults", faults)
     return app
-
-
-def _drop(request: web.Request) -> None:
-    """Close the request's connection without an answer."""
-    transport = request.transport
-    if transport is not None:
-        transport.close()
 
 
 def _parse_to(text: str) -> float:

@@ -12,13 +12,13 @@ from decimal import Decimal
 from pathlib import Path
 
 import ccxt.async_support as ccxt_async
-from aiohttp import web
 
 from livetrader_gui.adapters.brokers.ccxt.exact import exact_class
 from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway
 from livetrader_gui.adapters.brokers.ccxt.venues import UPBIT
 from livetrader_gui.application.ports import Clock
 from tests.fakes import FakeClock
+from tests.venues.market import serving as serve_app
 from tests.venues.upbit import UpbitVenue, make_app
 
 KEY, SECRET = "access-key", "secret-key"
@@ -30,14 +30,8 @@ ROOMY = {"market": 10_000, "default": 10_000, "order": 10_000}
 @asynccontextmanager
 async def serving(venue: UpbitVenue) -> AsyncIterator[str]:
     """Serve *venue* on a free port of 127.0.0.1; yield its address."""
-    runner = web.AppRunner(make_app(venue), access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    try:
-        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
-    finally:
-        await runner.cleanup()
+    async with serve_app(make_app(venue)) as base:
+        yield base
 
 
 def upbit_exchange(base: str, key: str = KEY, secret: str = SECRET, timeout: float = 5.0) -> object:

@@ -1,0 +1,114 @@
+"""What every local venue shares: a market that moves, faults a test switches, and serving.
+
+Each venue (``upbit.py``, ``binance.py``) speaks its own wire protocol on top of these.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+ERROR_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
+PUSH_POLL = 0.02  # real seconds between two looks at the venue's clock for a new second
+# The faults a test switches on (``POST /_venue/faults``, ``{"fault", "times", "seconds"}``):
+FAULTS = ("rate_limit", "ban", "server_error", "hang", "drop", "lose_answer", "silent")
+
+
+class PriceWalk:
+    """Each market's price: a seeded random walk of one step a second, forward from the venue's
+    start and backward before it (the history a warm-up asks for), kept on *tick*'s grid."""
+
+    def __init__(
+        self,
+        seed: int,
+        started: float,
+        openings: dict[str, Decimal],
+        tick: Callable[[str, Decimal], Decimal],
+    ) -> None:
+        self._started = int(started)
+        self._openings = openings
+        self._tick = tick
+        self._paths: dict[tuple[str, int], list[Decimal]] = {}
+        self._rngs = {
+            (m, way): random.Random(f"{seed}:{m}:{way}") for m in openings for way in (1, -1)
+        }
+
+    def price(self, market: str, at: float) -> Decimal:
+        step = math.floor(at) - self._started
+        way = 1 if step >= 0 else -1
+        path = self._paths.setdefault((market, way), [self._openings[market]])
+        rng = self._rngs[market, way]
+        while len(path) <= abs(step):
+            moved = path[-1] * Decimal(str(1 + rng.gauss(0, 0.001)))
+            unit = self._tick(market, moved)
+            path.append(max(unit, (moved / unit).to_integral_value() * unit))
+        return path[abs(step)]
+
+
+class Faults:
+    """The faults switched on, and how many requests each still takes."""
+
+    def __init__(self, ban: Callable[[float | None], None]) -> None:
+        self._ban = ban  # bans the address for so many seconds (None: the venue's first ban)
+        self.left: dict[str, int] = {}
+        self.hang_seconds = 30.0
+        self.silent = False  # every open websocket stays open and says nothing more
+
+    def switch(self, fault: str, times: int = 1, seconds: float | None = None) -> None:
+        """Make the next *times* requests meet *fault* (``ban``: for *seconds*); raise
+        ``ValueError`` for a fault there is not."""
+        if fault not in FAULTS:
+            raise ValueError(f"no fault {fault}; faults: {FAULTS}")
+        if fault == "ban":
+            self._ban(seconds)
+        elif fault == "silent":
+            self.silent = True
+        else:
+            if fault == "hang" and seconds is not None:
+                self.hang_seconds = seconds
+            self.left[fault] = times
+
+    def take(self, name: str) -> bool:
+        """Take one request of *name*'s fault, if it is switched on."""
+        left = self.left.get(name, 0)
+        if left <= 0:
+            return False
+        self.left[name] = left - 1
+        return True
+
+
+def drop(request: web.Request) -> None:
+    """Close the request's connection without an answer."""
+    transport = request.transport
+    if transport is not None:
+        transport.close()
+
+
+def save_whole(path: Path | None, data: dict[str, Any]) -> None:
+    """Write a venue's state to *path*, whole or not at all."""
+    if path is None:
+        return
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps(data), encoding="utf-8")
+    partial.replace(path)
+
+
+@asynccontextmanager
+async def serving(app: web.Application) -> AsyncIterator[str]:
+    """Serve *app* on a free port of 127.0.0.1; yield its address."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    try:
+        yield f"http://127.0.0.1:{runner.addresses[0][1]}"
+    finally:
+        await runner.cleanup()
