@@ -274,7 +274,9 @@ class FakeBroker:
             request, state.broker_order_id, status, filled, average, tuple(fills), now
         )
 
-    async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
+    async def cancel_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState:
         self._check()
         state = self.orders[client_order_id]
         if state.status.is_terminal:
@@ -292,7 +294,9 @@ class FakeBroker:
         self.orders[client_order_id] = cancelled
         return cancelled
 
-    async def get_order(self, client_order_id: str) -> BrokerOrderState | None:
+    async def get_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState | None:
         self._check()
         return self.orders.get(client_order_id)
 

@@ -294,12 +294,18 @@ class IBrokerGateway(Protocol):
         """Send an order; idempotent on ``request.client_order_id``."""
         ...
 
-    async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
-        """Cancel what is left of an open order and return its state."""
+    async def cancel_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState:
+        """Cancel what is left of an open order and return its state. *symbol* is the
+        order's: a venue that files orders by symbol (Binance) needs it."""
         ...
 
-    async def get_order(self, client_order_id: str) -> BrokerOrderState | None:
-        """Look an order up by client order id; None if the broker never received it."""
+    async def get_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState | None:
+        """Look an order up by client order id; None if the broker never received it.
+        *symbol* is the order's: a venue that files orders by symbol (Binance) needs it."""
         ...
 
     async def get_open_orders(self) -> list[BrokerOrderState]:

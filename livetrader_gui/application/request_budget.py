@@ -338,13 +338,19 @@ class BudgetedGateway:
     async def place_order(self, request: OrderRequest) -> BrokerOrderState:
         return await self._spend("place_order", lambda: self._gateway.place_order(request))
 
-    async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
+    async def cancel_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState:
         return await self._spend(
-            "cancel_order", lambda: self._gateway.cancel_order(client_order_id)
+            "cancel_order", lambda: self._gateway.cancel_order(client_order_id, symbol=symbol)
         )
 
-    async def get_order(self, client_order_id: str) -> BrokerOrderState | None:
-        return await self._spend("get_order", lambda: self._gateway.get_order(client_order_id))
+    async def get_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState | None:
+        return await self._spend(
+            "get_order", lambda: self._gateway.get_order(client_order_id, symbol=symbol)
+        )
 
     async def get_open_orders(self) -> list[BrokerOrderState]:
         return await self._spend("get_open_orders", self._gateway.get_open_orders)

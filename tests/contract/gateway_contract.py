@@ -53,6 +53,9 @@ class GatewayHarness:
     lose_next_answer: Callable[[], None] | None  # accept the next order but lose its answer
     rate_limit: Callable[[float], None] | None = None  # answer 429 for so many seconds
     parts: int | None = None  # a quantity it fills in more than one part (None: all at once)
+    # True: a market order sweeps the book at once, and parts come to a limit order the
+    # market reaches second by second (Binance); False: a market order fills in parts.
+    parts_rest: bool = False
     rests_limit_orders: bool = True  # False: it refuses limit orders with a reason
 
     def lever(self, lever: object, missing: str) -> None:
@@ -244,7 +247,8 @@ class GatewayContract:
         }
 
     async def test_an_unknown_client_order_id_is_not_found(self, harness: GatewayHarness) -> None:
-        assert await harness.gateway.get_order(new_client_order_id()) is None
+        unknown = new_client_order_id()
+        assert await harness.gateway.get_order(unknown, symbol=harness.symbol) is None
 
     async def test_a_lost_answer_times_out_and_the_order_is_found_by_client_id(
         self, harness: GatewayHarness
@@ -299,6 +303,15 @@ class GatewayContract:
         harness.lever(harness.parts, "it fills every order whole, at once")
         assert harness.parts is not None
         order = market(harness.symbol, harness.parts)
+        if harness.parts_rest:
+            quote = await harness.gateway.get_latest_quote(harness.symbol)
+            assert quote is not None
+            instrument = await harness.gateway.get_instrument(harness.symbol)
+            price = instrument.round_price(quote.ask * Decimal("1.05"), PriceRounding.UP)
+            order = OrderRequest(
+                order.client_order_id, order.symbol, order.direction, OrderType.LIMIT,
+                order.quantity, price,
+            )  # fmt: skip
         state = await harness.gateway.place_order(order)
         seen = []
         for _ in range(120):

@@ -12,7 +12,7 @@ import pytest
 from aiohttp import web
 
 from livetrader_gui.adapters.brokers.ccxt.exact import exact_class, isolated
-from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway
+from livetrader_gui.adapters.brokers.ccxt.upbit_gateway import UpbitGateway
 from livetrader_gui.adapters.brokers.ccxt.venues import UPBIT, UPBIT_KRW_TICKS
 from livetrader_gui.application.ports import (
     BrokerAuthenticationError,
@@ -60,7 +60,7 @@ async def test_a_venue_that_goes_away_disconnects_the_gateway_and_its_orders_are
     await web.TCPSite(runner, "127.0.0.1", 0).start()
     port = runner.addresses[0][1]
     base = f"http://127.0.0.1:{port}"
-    gateway = CcxtGateway(UPBIT, lambda: upbit_exchange(base), clock)
+    gateway = UpbitGateway(UPBIT, lambda: upbit_exchange(base), clock)
     try:
         await gateway.connect()
         order = buy("1")

@@ -24,8 +24,8 @@ its weight; ``X-MBX-USED-WEIGHT-1M`` tells what is used) and 100 orders per 10 s
 sending while refused is banned with 418 and ``Retry-After``, each ban twice the last.
 
 Market streams (``/ws``, ``/stream?streams=``, and ``{"method": "SUBSCRIBE"}``) push
-``<symbol>@bookTicker`` and ``<symbol>@kline_1m`` once a second of the venue's clock; the last
-push of a minute has ``"x": true``.
+``<symbol>@ticker``, ``<symbol>@bookTicker`` and ``<symbol>@kline_1m`` once a second of the
+venue's clock; the last push of a minute has ``"x": true``.
 
 Faults, switched by a test through ``POST /_venue/faults`` (not Binance's): as the local Upbit's.
 
@@ -237,11 +237,13 @@ class BinanceVenue:
         used = self._weight[1] if self._weight[0] == minute else 0
         self._orders_sent = [t for t in self._orders_sent if t > now - 10]
         over: _LimitedError | None = None
-        if self.faults.take("rate_limit") or used + weight > self.weight_limit:
+        switched = self.faults.take("rate_limit")
+        if switched or used + weight > self.weight_limit:
+            told = self.faults.rate_limit_seconds if switched else None
             over = _LimitedError(429, -1003, f"Too much request weight used; current limit is "
                             f"{self.weight_limit} request weight per 1 MINUTE. Please use "
                             "WebSocket Streams for live updates to avoid polling the API.",
-                            60 * (minute + 1) - now)  # fmt: skip
+                            told or 60 * (minute + 1) - now)  # fmt: skip
         elif order and len(self._orders_sent) >= self.order_limit:
             over = _LimitedError(429, -1015, f"Too many new orders; current limit is "
                             f"{self.order_limit} orders per 10 SECOND.",
@@ -794,6 +796,18 @@ def make_app(venue: BinanceVenue) -> web.Application:
             size = _text(venue.liquidity)
             return {"u": int(now), "s": symbol, "b": _text(bids[0]), "B": size,
                     "a": _text(asks[0]), "A": size}  # fmt: skip
+        if kind == "ticker":
+            fields = ticker_fields(symbol)
+            return {
+                "e": "24hrTicker", "E": int(now * 1000), "s": symbol,
+                "p": fields["priceChange"], "P": fields["priceChangePercent"],
+                "w": fields["weightedAvgPrice"], "x": fields["prevClosePrice"],
+                "c": fields["lastPrice"], "Q": fields["lastQty"], "b": fields["bidPrice"],
+                "B": fields["bidQty"], "a": fields["askPrice"], "A": fields["askQty"],
+                "o": fields["openPrice"], "h": fields["highPrice"], "l": fields["lowPrice"],
+                "v": fields["volume"], "q": fields["quoteVolume"], "O": fields["openTime"],
+                "C": fields["closeTime"], "F": 1, "L": 86400, "n": 86400,
+            }  # fmt: skip
         if kind == "kline_1m":
             return kline_event(symbol, math.floor(now / 60) * 60, now, closed=False)
         return None

@@ -60,6 +60,7 @@ class Faults:
         self._ban = ban  # bans the address for so many seconds (None: the venue's first ban)
         self.left: dict[str, int] = {}
         self.hang_seconds = 30.0
+        self.rate_limit_seconds: float | None = None  # what a switched-on 429 says to wait
         self.silent = False  # every open websocket stays open and says nothing more
 
     def switch(self, fault: str, times: int = 1, seconds: float | None = None) -> None:
@@ -74,6 +75,8 @@ class Faults:
         else:
             if fault == "hang" and seconds is not None:
                 self.hang_seconds = seconds
+            if fault == "rate_limit":
+                self.rate_limit_seconds = seconds
             self.left[fault] = times
 
     def take(self, name: str) -> bool:

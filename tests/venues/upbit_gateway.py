@@ -14,7 +14,7 @@ from pathlib import Path
 import ccxt.async_support as ccxt_async
 
 from livetrader_gui.adapters.brokers.ccxt.exact import exact_class
-from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway
+from livetrader_gui.adapters.brokers.ccxt.upbit_gateway import UpbitGateway
 from livetrader_gui.adapters.brokers.ccxt.venues import UPBIT
 from livetrader_gui.application.ports import Clock
 from tests.fakes import FakeClock
@@ -57,7 +57,7 @@ async def upbit_gateway(
     timer: Clock | None = None,
     secret: str = SECRET,
     answer_within: float = 5.0,
-) -> AsyncIterator[tuple[UpbitVenue, CcxtGateway, str]]:
+) -> AsyncIterator[tuple[UpbitVenue, UpbitGateway, str]]:
     """Yield a local Upbit on *clock*'s time, a gateway to it (not connected) and its address."""
     venue = UpbitVenue(
         KEY,
@@ -73,7 +73,7 @@ async def upbit_gateway(
         def exchange() -> object:
             return upbit_exchange(base, secret=secret, timeout=answer_within)
 
-        gateway = CcxtGateway(UPBIT, exchange, clock, timer=timer)
+        gateway = UpbitGateway(UPBIT, exchange, clock, timer=timer)
         try:
             yield venue, gateway, base
         finally:

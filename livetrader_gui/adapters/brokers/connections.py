@@ -1,8 +1,9 @@
 """The trader's connections to real venues: which venue, testnet or not, and where it answers.
 
 Kept in ``brokers.json`` in the data folder, without any secret (the API key is in the keyring,
-see ``adapters/credentials.py``). One connection per venue: its id is the venue's, and so is
-the broker id the sessions, the journal and the request budgets know it by.
+see ``adapters/credentials.py``). One connection per venue and network: its id is the venue's
+(``BINANCE``), or its testnet's (``BINANCE_TESTNET``), and so is the broker id the sessions,
+the journal and the request budgets know it by.
 
 A connection becomes a gateway and its market-data feed here (``open_connection``); a custom
 base URL aims both at a local copy of the venue (``python -m tests.venues upbit``).
@@ -18,7 +19,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from livetrader_gui.adapters.brokers.ccxt.venues import UPBIT, VenueProfile
+from livetrader_gui.adapters.brokers.ccxt.venues import (
+    BINANCE,
+    BINANCE_TESTNET,
+    UPBIT,
+    VenueProfile,
+)
 from livetrader_gui.adapters.credentials import ApiKey
 from livetrader_gui.application.ports import Clock, IBrokerGateway, IMarketDataFeed
 
@@ -26,7 +32,14 @@ if TYPE_CHECKING:
     from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway
 
 CONNECTIONS_FILE = "brokers.json"
-VENUES: dict[str, VenueProfile] = {UPBIT.broker_id: UPBIT}
+VENUES: dict[str, VenueProfile] = {UPBIT.broker_id: UPBIT, BINANCE.broker_id: BINANCE}
+TESTNETS: dict[str, VenueProfile] = {BINANCE.broker_id: BINANCE_TESTNET}
+# Where each venue's market streams answer, live and on its testnet.
+STREAMS = {
+    UPBIT.broker_id: "wss://api.upbit.com/websocket/v1",
+    BINANCE.broker_id: "wss://stream.binance.com:9443/stream",
+    BINANCE_TESTNET.broker_id: "wss://stream.testnet.binance.vision/stream",
+}
 REQUEST_TIMEOUT = 10.0  # seconds a venue has to answer one request
 
 
@@ -47,7 +60,7 @@ class BrokerConnection:
             raise ConnectionsError(
                 f"no venue '{self.venue}': the venues are {', '.join(sorted(VENUES))}"
             )
-        if self.testnet:
+        if self.testnet and self.venue not in TESTNETS:
             raise ConnectionsError(f"{VENUES[self.venue].display_name} has no testnet")
         if self.base_url is not None:
             parts = urlsplit(self.base_url)
@@ -58,12 +71,13 @@ class BrokerConnection:
 
     @property
     def connection_id(self) -> str:
-        """Return the connection's id: the venue's, which is also its broker id."""
-        return self.venue
+        """Return the connection's id, which is also its broker id: the venue's, or its
+        testnet's."""
+        return self.profile.broker_id
 
     @property
     def profile(self) -> VenueProfile:
-        return VENUES[self.venue]
+        return TESTNETS[self.venue] if self.testnet else VENUES[self.venue]
 
     @property
     def display_name(self) -> str:
@@ -95,8 +109,8 @@ class ConnectionsFile:
         connections = []
         for index, row in enumerate(rows, 1):
             connections.append(self._connection(row, index))
-        venues = [c.venue for c in connections]
-        if len(set(venues)) != len(venues):
+        ids = [c.connection_id for c in connections]
+        if len(set(ids)) != len(ids):
             raise ConnectionsError(f"{self.path}: a venue is listed twice")
         return connections
 
@@ -128,34 +142,56 @@ def open_connection(connection: BrokerConnection, api_key: ApiKey, clock: Clock)
     # ccxt takes half a second to import: only a start with a venue connection pays it.
     import ccxt.async_support as ccxt_async
 
+    from livetrader_gui.adapters.brokers.ccxt.binance_gateway import BinanceGateway
     from livetrader_gui.adapters.brokers.ccxt.exact import exact_class
-    from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway
+    from livetrader_gui.adapters.brokers.ccxt.upbit_gateway import UpbitGateway
 
     profile = connection.profile
     exchange_class = exact_class(getattr(ccxt_async, profile.ccxt_id))
 
     def exchange() -> Any:
-        config: dict[str, Any] = {
-            "apiKey": api_key.key,
-            "secret": api_key.secret,
-            "timeout": int(REQUEST_TIMEOUT * 1000),
-            "enableRateLimit": True,
-        }
-        if connection.base_url:
-            base = connection.base_url.rstrip("/")
-            config["urls"] = {"api": {"public": base, "private": base}}
-        return exchange_class(config)
+        return venue_exchange(exchange_class, profile, api_key, connection.base_url)
 
-    return CcxtGateway(profile, exchange, clock, display_name=connection.display_name)
+    gateway_class = BinanceGateway if profile.ccxt_id == "binance" else UpbitGateway
+    return gateway_class(profile, exchange, clock, display_name=connection.display_name)
+
+
+def venue_exchange(
+    exchange_class: Any, profile: VenueProfile, api_key: ApiKey, base_url: str | None,
+    timeout: float = REQUEST_TIMEOUT,
+) -> Any:  # fmt: skip
+    """Return ccxt's exchange for *profile*: on its testnet (ccxt's sandbox mode) when the
+    profile is one, and aimed at *base_url* (a local copy of the venue) when given."""
+    config: dict[str, Any] = {
+        "apiKey": api_key.key,
+        "secret": api_key.secret,
+        "timeout": int(timeout * 1000),
+        "enableRateLimit": True,
+        "options": dict(profile.options),
+    }
+    exchange = exchange_class(config)
+    if profile.testnet:
+        exchange.set_sandbox_mode(True)
+    if base_url:
+        base = base_url.rstrip("/") + _API_PATHS.get(profile.ccxt_id, "")
+        exchange.urls["api"]["public"] = exchange.urls["api"]["private"] = base
+    return exchange
+
+
+_API_PATHS = {"binance": "/api/v3"}  # where the venue's REST API is below its address
 
 
 def market_feed(connection: BrokerConnection, gateway: IBrokerGateway) -> IMarketDataFeed:
     """Return *connection*'s market data as a stream; *gateway* (within its budget) reads by
     REST what the stream cannot give."""
-    from livetrader_gui.adapters.brokers.ccxt.upbit_feed import UPBIT_WEBSOCKET, UpbitFeed
+    from livetrader_gui.adapters.brokers.ccxt.binance_feed import BinanceFeed
+    from livetrader_gui.adapters.brokers.ccxt.upbit_feed import UpbitFeed
 
-    url = UPBIT_WEBSOCKET
+    profile = connection.profile
+    url = STREAMS[profile.broker_id]
     if connection.base_url:
-        base = connection.base_url.rstrip("/")
-        url = "ws" + base.removeprefix("http") + "/websocket/v1"
+        base = "ws" + connection.base_url.rstrip("/").removeprefix("http")
+        url = base + ("/stream" if profile.ccxt_id == "binance" else "/websocket/v1")
+    if profile.ccxt_id == "binance":
+        return BinanceFeed(gateway, url)
     return UpbitFeed(gateway, url)

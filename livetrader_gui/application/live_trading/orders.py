@@ -167,7 +167,9 @@ class OrderExecutor:
         """Ask the broker what became of *order* and apply it; unchanged if it cannot answer."""
         try:
             state = await within(
-                self._timer, self._gateway.get_order(order.client_order_id), self._timeout
+                self._timer,
+                self._gateway.get_order(order.client_order_id, symbol=order.symbol),
+                self._timeout,
             )
         except (BrokerError, TimeoutError) as error:
             _log.warning("order %s still unknown: %s", order.client_order_id, error)
@@ -185,7 +187,9 @@ class OrderExecutor:
         """Cancel what is left of *order*; its fills so far stay."""
         try:
             state = await within(
-                self._timer, self._gateway.cancel_order(order.client_order_id), self._timeout
+                self._timer,
+                self._gateway.cancel_order(order.client_order_id, symbol=order.symbol),
+                self._timeout,
             )
         except (BrokerError, TimeoutError) as error:
             _log.warning("cancel of %s failed: %s", order.client_order_id, error)

@@ -163,14 +163,18 @@ class PaperGateway:
     def _refuse(self, request: OrderRequest, now: datetime, reason: str) -> BrokerOrderState:
         return self._book.reject(request, now, reason)
 
-    async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
+    async def cancel_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState:
         self._require_link()
         state = self._book.orders.get(client_order_id)
         if state is None:
             raise ValueError(f"the paper account has no order {client_order_id}")
         return state  # filled or refused the moment it was placed: nothing is left to cancel
 
-    async def get_order(self, client_order_id: str) -> BrokerOrderState | None:
+    async def get_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState | None:
         self._require_link()
         return self._book.orders.get(client_order_id)
 

@@ -9,11 +9,16 @@ Every number comes from the venue's own digits (``exact.py``) and every ccxt cal
 decimal context of its own. Crypto trades around the clock: instruments carry the ``24/7``
 calendar.
 
-Limits: Upbit's ``Remaining-Req`` header says how many requests of its group are left in the
-second; at zero the group waits for the next second. A 429 holds the group for a backoff that
-doubles while 429s keep coming (``BrokerRateLimitError``). A 418 is a ban of this address: the
-gateway drops its link and refuses to reconnect until the ban is over, so every session on the
-venue pauses and says why.
+Limits: the venue's answers say how much of its limits is used (Upbit's ``Remaining-Req``,
+Binance's ``X-MBX-USED-WEIGHT-1M``); when none is left, the family of requests waits until the
+venue's window renews. A 429 holds the family for as long as the venue says (``Retry-After``),
+or for a backoff that doubles while 429s keep coming (``BrokerRateLimitError``). A 418 is a ban
+of this address: the gateway drops its link and refuses to reconnect until the ban is over, so
+every session on the venue pauses and says why.
+
+What differs between venues (how an order is looked up, what a balance looks like, which
+headers count the limits) is in each venue's subclass: ``upbit.UpbitGateway`` and
+``binance.BinanceGateway``.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ import ccxt.async_support as ccxt_async
 
 from livetrader_gui.adapters.brokers.ccxt.errors import reason, venue_answer
 from livetrader_gui.adapters.brokers.ccxt.exact import isolated, number, optional_number
-from livetrader_gui.adapters.brokers.ccxt.venues import VenueProfile, upbit_market_name
+from livetrader_gui.adapters.brokers.ccxt.venues import VenueProfile
 from livetrader_gui.application.ports import (
     BrokerAuthenticationError,
     BrokerConnectionError,
@@ -56,6 +61,7 @@ from livetrader_gui.domain import (
     OrderType,
     PriceRounding,
     Quote,
+    TickTable,
     TradeDirection,
 )
 from livetrader_gui.domain.errors import InvalidValueError
@@ -67,7 +73,7 @@ CALENDAR = "24/7"
 MINUTE = timedelta(minutes=1)
 CANDLES_PER_REQUEST = 200  # Upbit's most; Binance's is larger, and 200 suits both
 MAX_BACKOFF = 60.0
-_REMAINING = re.compile(r"group=([\w-]+).*?sec=(\d+)")
+_STATUS = re.compile(r"^\w+ (418|429)\b")  # ccxt writes "<venue> <status> …" for these
 
 _STATUSES = {
     "open": OrderStatus.SUBMITTED,
@@ -91,7 +97,11 @@ class VenueRefusedError(BrokerError):
 class CcxtGateway:
     """An ``IBrokerGateway`` over a ccxt asynchronous exchange for the venue *profile*
     describes. *exchange* makes the exchange (an ``exact.exact_class``): a ccxt exchange once
-    closed stays closed, so each connection gets a new one."""
+    closed stays closed, so each connection gets a new one.
+
+    A venue's subclass says how its orders are looked up and cancelled (``_look_up``,
+    ``_cancel``), what its balances hold (``_balances``, ``_holdings``) and how its answers
+    count its limits (``_read_limits``)."""
 
     def __init__(
         self,
@@ -122,7 +132,7 @@ class CcxtGateway:
         self._ban = profile.first_ban
         self._refused: dict[str, BrokerOrderState] = {}  # placements the venue refused
         self._requests: dict[str, OrderRequest] = {}  # what was sent, by client order id
-        self.remaining: dict[str, int] = {}  # Remaining-Req: requests left this second, by group
+        self.remaining: dict[str, int] = {}  # requests (or weight) left, by family
 
     # ------------------------------------------------------------------ identity
 
@@ -241,22 +251,31 @@ class CcxtGateway:
 
     def _read_remaining(self, now: datetime) -> None:
         headers = getattr(self._exchange, "last_response_headers", None) or {}
-        text = next((v for k, v in headers.items() if k.lower() == "remaining-req"), None)
-        found = _REMAINING.search(text or "")
-        if found is None:
-            return
-        group, left = found.group(1), int(found.group(2))
-        self.remaining[group] = left
-        if left <= 0:
-            self._spent[group] = now + timedelta(seconds=1)
-        else:
-            self._spent.pop(group, None)
+        lowered = {str(k).lower(): str(v) for k, v in headers.items()}
+        for group, left, renews in self._read_limits(lowered, now):
+            self.remaining[group] = left
+            if left <= 0:
+                self._spent[group] = renews
+            else:
+                self._spent.pop(group, None)
+
+    def _read_limits(
+        self, headers: dict[str, str], now: datetime
+    ) -> list[tuple[str, int, datetime]]:
+        """Return, from an answer's *headers* (names in lower case), each request family the
+        venue counts, what is left of it, and when its window renews."""
+        return []
 
     def _translate(self, error: Exception, method: str, group: str) -> BrokerError:
         venue = self.display_name
         now = self._timer.now()
-        if isinstance(error, ccxt_async.RateLimitExceeded):
-            wait = min(MAX_BACKOFF, self._backoff.get(group, 0.5) * 2)
+        status = _STATUS.match(str(error))
+        limited = isinstance(error, ccxt_async.RateLimitExceeded) or (
+            isinstance(error, ccxt_async.DDoSProtection) and status and status.group(1) == "429"
+        )
+        told = self._retry_after()
+        if limited:
+            wait = told or min(MAX_BACKOFF, self._backoff.get(group, 0.5) * 2)
             self._backoff[group] = wait
             self._held[group] = now + timedelta(seconds=wait)
             return BrokerRateLimitError(
@@ -264,8 +283,9 @@ class CcxtGateway:
                 wait,
             )
         if isinstance(error, ccxt_async.DDoSProtection):
-            self._banned_until = self._clock.now() + timedelta(seconds=self._ban)
-            self._ban *= 2
+            ban = told or self._ban
+            self._banned_until = self._clock.now() + timedelta(seconds=ban)
+            self._ban = ban * 2
             self._connected = False
             _log.error("%s: %s", self.broker_id, self._ban_text())
             return BrokerConnectionError(self._ban_text())
@@ -289,6 +309,16 @@ class CcxtGateway:
             f"{venue} refused {method}: {words}", answer.name if answer else None, words
         )
 
+    def _retry_after(self) -> float | None:
+        """Return the seconds the venue's last answer said to wait (``Retry-After``)."""
+        headers = getattr(self._exchange, "last_response_headers", None) or {}
+        told = next((v for k, v in headers.items() if str(k).lower() == "retry-after"), None)
+        try:
+            seconds = float(told) if told is not None else None
+        except ValueError:
+            return None
+        return seconds if seconds is not None and seconds > 0 else None
+
     # ------------------------------------------------------------------ instruments
 
     def _instrument(self, market: dict[str, Any]) -> Instrument:
@@ -303,16 +333,26 @@ class CcxtGateway:
         cost = optional_number(
             (limits.get("cost") or {}).get("min"), f"{market['id']} minimum order value"
         )
+        ticks = rules.ticks
+        if ticks is None:  # the market's own tick size
+            tick = optional_number(precision.get("price"), f"{market['id']} tick size")
+            if tick is None or tick <= 0:
+                raise InvalidValueError(f"{market['id']} has no tick size")
+            ticks = TickTable.fixed(tick.normalize())
         return Instrument(
             symbol=str(market["id"]),
-            name=upbit_market_name(market),
+            name=self._market_name(market),
             exchange=CALENDAR,
             currency=quote,
-            ticks=rules.ticks,
+            ticks=ticks,
             lot_size=lot if lot and lot > 0 else Decimal("0.00000001"),
             min_quantity=minimum if minimum and minimum > 0 else None,
             min_notional=max(cost or Decimal(0), rules.min_notional),
         )
+
+    def _market_name(self, market: dict[str, Any]) -> str:
+        """Return the name a market is shown by."""
+        return str(market.get("base") or market["id"])
 
     def _market(self, symbol: str) -> dict[str, Any]:
         market = self._markets.get(symbol)
@@ -419,6 +459,12 @@ class CcxtGateway:
         refused = self._refused.get(cid)
         if refused is not None:
             return refused
+        if cid in self._requests:
+            # Sent before by this gateway: a venue may take an id again once its order has
+            # ended (Binance), so the order is looked up, never sent twice.
+            known = await self.get_order(cid, symbol=request.symbol)
+            if known is not None:
+                return known
         market = self._market(request.symbol)
         order_type, price = await self._order_terms(request, market)
         side = "buy" if request.direction is TradeDirection.BUY else "sell"
@@ -436,7 +482,7 @@ class CcxtGateway:
             placed = await self._call("place_order", send)
         except VenueRefusedError as error:
             # A venue that already holds the id refuses it again: the order stands.
-            known = await self.get_order(cid)
+            known = await self.get_order(cid, symbol=request.symbol)
             if known is not None:
                 return known
             state = BrokerOrderState(
@@ -448,7 +494,7 @@ class CcxtGateway:
         if placed.get("filled") not in (None, "0", 0) and not placed.get("trades"):
             # Filled at once, but the venue's answer to a placement lists no fills: read them.
             try:
-                found = await self.get_order(cid)
+                found = await self.get_order(cid, symbol=request.symbol)
             except BrokerError as error:
                 _log.warning("order %s: its fills are read at the next sync (%s)", cid, error)
             else:
@@ -472,85 +518,99 @@ class CcxtGateway:
         instrument = await self.get_instrument(request.symbol)
         return "limit", instrument.round_price(quote.ask * (1 + band), PriceRounding.UP)
 
-    async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
+    async def cancel_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState:
         refused = self._refused.get(client_order_id)
         if refused is not None:
             return refused
+        unified = self._unified(client_order_id, symbol)
         try:
-            await self._call(
-                "cancel_order",
-                lambda: self._exchange.private_delete_order({"identifier": client_order_id}),
-            )
+            await self._call("cancel_order", lambda: self._cancel(client_order_id, unified))
         except VenueRefusedError as error:
-            if error.name != "order_not_found":
+            if error.name not in self._profile.not_found:
                 raise
-        state = await self.get_order(client_order_id)
+            # Filled or cancelled before the cancel came (the race): the lookup says which.
+        state = await self.get_order(client_order_id, symbol=symbol)
         if state is None:
             raise ValueError(f"{self.display_name} has no order {client_order_id}")
         return state
 
-    async def get_order(self, client_order_id: str) -> BrokerOrderState | None:
+    async def get_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState | None:
+        unified = self._unified(client_order_id, symbol)
         try:
-            raw = await self._call(
-                "get_order",
-                lambda: self._exchange.private_get_order({"identifier": client_order_id}),
-            )
+            order = await self._call("get_order", lambda: self._look_up(client_order_id, unified))
         except VenueRefusedError as error:
-            if error.name == "order_not_found":
+            if error.name in self._profile.not_found:
                 return self._refused.get(client_order_id)
             raise
-        with isolated():
-            order = self._exchange.parse_order(raw)
         return self._state(order, self._requests.get(client_order_id))
+
+    def _unified(self, client_order_id: str, symbol: str | None) -> str | None:
+        """Return the ccxt symbol of an order's market, when it is known."""
+        request = self._requests.get(client_order_id)
+        code = symbol or (request.symbol if request else None)
+        return None if code is None else str(self._market(code)["symbol"])
+
+    async def _look_up(self, client_order_id: str, symbol: str | None) -> dict[str, Any]:
+        """Return the venue's order with our id as a ccxt order, with its fills (``trades``);
+        raise ``ccxt.OrderNotFound`` (or the venue's refusal) when it has none."""
+        raise NotImplementedError
+
+    async def _cancel(self, client_order_id: str, symbol: str | None) -> None:
+        """Ask the venue to cancel the order with our id."""
+        raise NotImplementedError
 
     async def get_open_orders(self) -> list[BrokerOrderState]:
         orders = await self._call("get_open_orders", self._exchange.fetch_open_orders)
         states = []
         for order in orders:
             cid = order.get("clientOrderId")
-            if not cid:
-                # Placed by hand or by another program, with no id of ours: it is reported
-                # under the venue's own id, so reconciliation names it, never adopts it.
+            if not cid or not str(cid).startswith(self.client_order_ids.prefix):
+                # Placed by hand or by another program (no id, or not one of ours): it is
+                # reported under the venue's own id, so reconciliation names it, never
+                # adopts it.
                 order = {**order, "clientOrderId": f"{self.broker_id}:{order.get('id')}"}
             states.append(self._state(order, self._requests.get(str(cid))))
         return states
 
     async def get_positions(self) -> list[BrokerPosition]:
         balance = await self._call("get_positions", self._exchange.fetch_balance)
-        return self._positions(balance)
+        return self._holdings(balance)
 
-    def _positions(self, balance: dict[str, Any]) -> list[BrokerPosition]:
+    def _balances(self, balance: dict[str, Any]) -> list[Balance]:
+        """Return each currency the account holds, from ccxt's balance."""
+        free, used = balance.get("free") or {}, balance.get("used") or {}
+        rows = []
+        for currency in sorted(set(free) | set(used)):
+            held = optional_number(free.get(currency), f"{currency} balance") or Decimal(0)
+            locked = optional_number(used.get(currency), f"{currency} locked") or Decimal(0)
+            if held or locked or currency == self._profile.cash_currency:
+                rows.append(Balance(str(currency).upper(), held, locked))
+        return rows
+
+    def _holdings(self, balance: dict[str, Any]) -> list[BrokerPosition]:
+        """Return the coins the account holds as positions in the cash currency's markets
+        (the venue tells no average price: it is 0)."""
         positions = []
-        for row in balance.get("info") or []:
-            currency = str(row.get("currency"))
-            unit = str(row.get("unit_currency") or "KRW")
-            quantity = number(row.get("balance", "0"), f"{currency} balance") + number(
-                row.get("locked", "0"), f"{currency} locked"
-            )
-            symbol = f"{unit}-{currency}"
-            if currency == unit or quantity <= 0 or symbol not in self._markets:
+        cash = self._profile.cash_currency
+        for row in self._balances(balance):
+            code = self._code(f"{row.currency}/{cash}")
+            if row.currency == cash or row.total <= 0 or code not in self._markets:
                 continue
-            average = number(row.get("avg_buy_price", "0"), f"{currency} average price")
-            positions.append(BrokerPosition(symbol, quantity, average))
+            positions.append(BrokerPosition(code, row.total, Decimal(0)))
         return positions
 
     async def get_account(self) -> Account:
         balance = await self._call("get_account", self._exchange.fetch_balance)
-        cash_currency = "KRW"
-        balances = []
-        for row in balance.get("info") or []:
-            currency = str(row.get("currency")).upper()
-            balances.append(
-                Balance(
-                    currency,
-                    number(row.get("balance", "0"), f"{currency} balance"),
-                    number(row.get("locked", "0"), f"{currency} locked"),
-                )
-            )
+        cash_currency = self._profile.cash_currency
+        balances = self._balances(balance)
         cash = next((b for b in balances if b.currency == cash_currency), None)
         free = cash.free if cash else Decimal(0)
         total = cash.total if cash else Decimal(0)
-        held = self._positions(balance)
+        held = self._holdings(balance)
         equity = total
         if held:
             symbols = [self._markets[p.symbol]["symbol"] for p in held]
@@ -620,12 +680,7 @@ class CcxtGateway:
     def _fill(self, trade: dict[str, Any], request: OrderRequest, symbol: str, what: str) -> Fill:
         quantity = number(trade.get("amount"), f"{what} fill quantity")
         price = number(trade.get("price"), f"{what} fill price")
-        fee = (trade.get("fee") or {}).get("cost")
-        commission = (
-            number(fee, f"{what} fill fee")
-            if fee is not None
-            else self._profile.commission(quantity * price)
-        )
+        commission = self._fee(trade, quantity, price, what)
         at = _instant(trade.get("timestamp")) or self._clock.now()
         return Fill(
             fill_id=f"{self.broker_id}-{trade.get('id')}",
@@ -637,6 +692,13 @@ class CcxtGateway:
             at=at,
             commission=commission,
         )
+
+    def _fee(self, trade: dict[str, Any], quantity: Decimal, price: Decimal, what: str) -> Decimal:
+        """Return a fill's fee in money: the venue's, or the venue's rate on its value."""
+        fee = (trade.get("fee") or {}).get("cost")
+        if fee is not None:
+            return number(fee, f"{what} fill fee")
+        return self._profile.commission(quantity * price)
 
 
 def _instant(stamp: object) -> datetime | None:

@@ -10,11 +10,17 @@ ccxt gives one API for every venue, but not every venue fits it:
   whatever the band does not reach rests until it is cancelled. ccxt 4.5.90's unified lookups by
   client order id send ``uuid=&clientOrderId=``, which Upbit does not read: an order is looked up
   and cancelled through Upbit's own ``GET``/``DELETE /v1/order?identifier=``.
+- **Binance** files orders by symbol: a lookup or a cancel names the symbol with our id
+  (``origClientOrderId``), and an order's fills are read from ``myTrades``. Each market has its
+  own tick size (PRICE_FILTER), which ccxt gives as the price precision. A market buy of a
+  quantity is a Binance market order: no band is needed. ``newClientOrderId`` is unique among
+  open orders only, so the gateway never sends an id twice (it looks it up). Binance's testnet
+  is ccxt's sandbox mode; its money is not real.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -37,7 +43,7 @@ UPBIT_BTC_TICKS = TickTable.fixed("0.00000001")
 class QuoteMarket:
     """One of a venue's quote currencies: its price grid and smallest order value."""
 
-    ticks: TickTable
+    ticks: TickTable | None  # None: each market's own tick size
     min_notional: Decimal
 
 
@@ -56,9 +62,14 @@ class VenueProfile:
     fee_rate: Decimal  # the taker fee, when the venue's answer gives none per fill
     # The venue's request families (``Remaining-Req`` groups, or one for every request).
     groups: dict[str, str]
+    cash_currency: str  # the account's cash, the quote of the markets positions are in
+    not_found: frozenset[str]  # the venue's error names for "no such order"
     # Seconds a first ban (418) keeps the gateway away when the venue does not say; each ban
     # in a row doubles it.
     first_ban: float = 60.0
+    testnet: bool = False  # ccxt's sandbox mode: the venue's test network
+    # ccxt options the venue needs (e.g. which market types to load)
+    options: dict[str, Any] = field(default_factory=dict)
 
     def commission(self, cost: Decimal) -> Decimal:
         """Return the fee on a fill worth *cost*, to the venue's 8 decimals (a fill's fee is
@@ -87,6 +98,8 @@ UPBIT = VenueProfile(
     },
     market_buy_band=Decimal("0.01"),
     fee_rate=Decimal("0.0005"),  # 0.05 % on the KRW market
+    cash_currency="KRW",
+    not_found=frozenset({"order_not_found"}),
     groups={
         "get_latest_quote": "market",
         "get_recent_candles": "market",
@@ -99,8 +112,37 @@ UPBIT = VenueProfile(
 )
 
 
-def upbit_market_name(market: dict[str, Any]) -> str:
-    """Return a market's name as Upbit shows it in English, or its code."""
-    info = market.get("info") or {}
-    name = info.get("english_name") if isinstance(info, dict) else None
-    return str(name or market.get("base") or market["id"])
+# Binance takes up to 36 of ``.A-Z:/a-z0-9_-`` (``newClientOrderId``).
+BINANCE_CLIENT_ORDER_IDS = ClientOrderIds(prefix="LT-", max_length=36, allowed="A-Za-z0-9_-")
+
+BINANCE = VenueProfile(
+    ccxt_id="binance",
+    broker_id="BINANCE",
+    display_name="Binance",
+    real_money=True,
+    client_order_ids=BINANCE_CLIENT_ORDER_IDS,
+    client_order_id_param="clientOrderId",  # ccxt sends it as newClientOrderId
+    # The smallest order is each market's NOTIONAL filter (5 USDT on the main markets).
+    quote_markets={"USDT": QuoteMarket(None, Decimal(0))},
+    market_buy_band=None,
+    fee_rate=Decimal("0.001"),  # 0.1 %, the standard spot fee
+    cash_currency="USDT",
+    # -2013 "Order does not exist." (a lookup), -2011 "Unknown order sent." (a cancel)
+    not_found=frozenset({"-2013", "-2011"}),
+    groups={},  # every request counts in one weight a minute
+    first_ban=120.0,  # Binance's first ban is two minutes
+    options={
+        # Spot only: without these, ccxt also loads futures and margin markets.
+        "fetchMarkets": {"types": ["spot"]},
+        "fetchMargins": False,
+        "fetchCurrencies": False,
+        "defaultType": "spot",
+        # The gateway asks for every symbol's open orders at once, knowing what it costs.
+        "fetchOpenOrders": {"warnWithoutSymbol": False},
+        "warnOnFetchOpenOrdersWithoutSymbol": False,
+    },
+)
+BINANCE_TESTNET = replace(
+    BINANCE, broker_id="BINANCE_TESTNET", display_name="Binance testnet", real_money=False,
+    testnet=True,
+)  # fmt: skip

@@ -256,7 +256,9 @@ class SimulatedBroker:
             )
         return order.state()
 
-    async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
+    async def cancel_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState:
         now = await self._enter()
         order = self._ledger.cancel(client_order_id, now)
         if order is None:
@@ -264,7 +266,9 @@ class SimulatedBroker:
         await self._store_books(now)
         return order.state()
 
-    async def get_order(self, client_order_id: str) -> BrokerOrderState | None:
+    async def get_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState | None:
         await self._enter()
         order = self._ledger.orders.get(client_order_id)
         return None if order is None else order.state()

@@ -184,14 +184,18 @@ class ReplayBroker:
             price = self._book.costs.fill_price(instrument, close, buying=buying)
         return self._book.execute(request, price, instrument, self._clock.now())
 
-    async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
+    async def cancel_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState:
         self._require()
         state = self._book.orders.get(client_order_id)
         if state is None:
             raise ValueError(f"the replay has no order {client_order_id}")
         return state  # every order is filled or rejected at once: nothing is left to cancel
 
-    async def get_order(self, client_order_id: str) -> BrokerOrderState | None:
+    async def get_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState | None:
         self._require()
         return self._book.orders.get(client_order_id)
 

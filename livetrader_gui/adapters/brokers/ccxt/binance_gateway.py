@@ -1,0 +1,80 @@
+"""``BinanceGateway``: the ccxt gateway as Binance Spot needs it.
+
+- Binance files orders by symbol: a lookup (``GET /api/v3/order``) and a cancel (``DELETE``)
+  name it with our id (``origClientOrderId``). The symbol is the one the order was sent for,
+  or the one the engine gives (``get_order(…, symbol=)``): an id alone cannot be looked up.
+- A lookup lists no fills: an order that has filled is read with its trades (``myTrades`` by
+  ``orderId``), whose fees Binance takes in the asset received (the coin of a buy, the cash of
+  a sell) or in BNB; each fee becomes money at the fill's price (BNB: at the standard fee, 25 %
+  off, on the fill's value, which fixes it by the fill alone).
+- Every answer says how much of the minute's request weight is used
+  (``X-MBX-USED-WEIGHT-1M``); when none is left, requests wait for the next minute.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from livetrader_gui.adapters.brokers.ccxt.exact import number
+from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway, VenueRefusedError
+
+WEIGHT_PER_MINUTE = 6000  # Binance's request weight a minute per address
+BNB_DISCOUNT = Decimal("0.75")  # a fee paid with BNB is 25 % off
+
+
+class BinanceGateway(CcxtGateway):
+    """The ccxt gateway on Binance Spot (``venues.BINANCE``, ``venues.BINANCE_TESTNET``)."""
+
+    def _needs(self, client_order_id: str, symbol: str | None) -> str:
+        if symbol is None:
+            raise VenueRefusedError(
+                f"{self.display_name} looks orders up by symbol, and order {client_order_id}'s "
+                "is not known",
+                None,
+                f"the symbol of order {client_order_id} is not known",
+            )
+        return symbol
+
+    async def _look_up(self, client_order_id: str, symbol: str | None) -> dict[str, Any]:
+        unified = self._needs(client_order_id, symbol)
+        order: dict[str, Any] = await self._exchange.fetch_order(
+            None, unified, {"origClientOrderId": client_order_id}
+        )
+        if order.get("filled") not in (None, "0", 0) and not order.get("trades"):
+            trades = await self._exchange.fetch_my_trades(
+                unified, None, None, {"orderId": order["id"]}
+            )
+            order = {**order, "trades": trades}
+        return order
+
+    async def _cancel(self, client_order_id: str, symbol: str | None) -> None:
+        unified = self._needs(client_order_id, symbol)
+        await self._exchange.cancel_order(None, unified, {"origClientOrderId": client_order_id})
+
+    def _fee(self, trade: dict[str, Any], quantity: Decimal, price: Decimal, what: str) -> Decimal:
+        fee = trade.get("fee") or {}
+        cost, currency = fee.get("cost"), fee.get("currency")
+        if cost is None:
+            return super()._fee(trade, quantity, price, what)
+        paid = number(cost, f"{what} fill fee")
+        market = self._markets.get(self._code(trade.get("symbol")), {})
+        if currency == market.get("quote"):
+            return paid
+        if currency == market.get("base"):
+            return (paid * price).quantize(Decimal("0.00000001"), ROUND_HALF_UP)
+        return (self._profile.commission(quantity * price) * BNB_DISCOUNT).quantize(
+            Decimal("0.00000001"), ROUND_HALF_UP
+        )
+
+    def _read_limits(
+        self, headers: dict[str, str], now: datetime
+    ) -> list[tuple[str, int, datetime]]:
+        used = headers.get("x-mbx-used-weight-1m")
+        if used is None or not used.isdigit():
+            return []
+        minute = math.floor(now.timestamp() / 60) * 60 + 60
+        renews = datetime.fromtimestamp(minute, UTC)
+        return [("default", WEIGHT_PER_MINUTE - int(used), renews)]
