@@ -3,6 +3,7 @@ clock."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
@@ -42,10 +43,13 @@ async def binance_gateway(
     timer: Clock | None = None,
     secret: str = SECRET,
     answer_within: float = 5.0,
+    clock_skew: float = 0.0,
     weight_limit: int = 1_000_000,
+    profile: VenueProfile = BINANCE,
 ) -> AsyncIterator[tuple[BinanceVenue, BinanceGateway, str]]:
     """Yield a local Binance on *clock*'s time, a gateway to it (not connected) and its
-    address. Requests are signed with real time, which the venue checks them against."""
+    address. Requests are signed with real time, which the venue checks them against (its
+    server time is *clock_skew* seconds ahead)."""
     venue = BinanceVenue(
         KEY,
         SECRET,
@@ -55,6 +59,7 @@ async def binance_gateway(
         liquidity=liquidity,
         clock=lambda: clock.now().timestamp(),
         timer=(lambda: timer.now().timestamp()) if timer else lambda: clock.now().timestamp(),
+        wall=lambda: time.time() + clock_skew,
         weight_limit=weight_limit,
         order_limit=1_000_000 if weight_limit > 6000 else 100,
     )
@@ -63,7 +68,7 @@ async def binance_gateway(
         def exchange() -> object:
             return binance_exchange(base, secret=secret, timeout=answer_within)
 
-        gateway = BinanceGateway(BINANCE, exchange, clock, timer=timer)
+        gateway = BinanceGateway(profile, exchange, clock, timer=timer)
         try:
             yield venue, gateway, base
         finally:

@@ -21,7 +21,6 @@ from typing import Any
 from livetrader_gui.adapters.brokers.ccxt.exact import number
 from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway, VenueRefusedError
 
-WEIGHT_PER_MINUTE = 6000  # Binance's request weight a minute per address
 BNB_DISCOUNT = Decimal("0.75")  # a fee paid with BNB is 25 % off
 
 
@@ -72,9 +71,9 @@ class BinanceGateway(CcxtGateway):
     def _read_limits(
         self, headers: dict[str, str], now: datetime
     ) -> list[tuple[str, int, datetime]]:
-        used = headers.get("x-mbx-used-weight-1m")
-        if used is None or not used.isdigit():
+        used, limit = headers.get("x-mbx-used-weight-1m"), self._profile.weight_per_minute
+        if used is None or not used.isdigit() or limit is None:
             return []
         minute = math.floor(now.timestamp() / 60) * 60 + 60
         renews = datetime.fromtimestamp(minute, UTC)
-        return [("default", WEIGHT_PER_MINUTE - int(used), renews)]
+        return [("default", limit - int(used), renews)]

@@ -37,6 +37,35 @@ UPBIT_WORDS = {
     "market_offline": "the market is suspended at Upbit",
 }
 
+_BINANCE_CLOCK = (
+    "this computer's clock is out of step with Binance's by more than the request's receive "
+    "window: set the clock to network time"
+)
+_BINANCE_KEY = (
+    "Binance refused the API key, this computer's IP address or the permission asked: check "
+    "the key, add this address to the key's IP allow-list, and allow spot trading"
+)
+# What Binance's messages mean (developers.binance.com, "Error codes"), said as what to fix.
+# ccxt raises some of them with the message alone (no code): they are known by their message.
+BINANCE_WORDS = {
+    "Invalid API-key, IP, or permissions for action.": _BINANCE_KEY,
+    "API-key format invalid.": "Binance does not know this API key's format: check the key "
+    "you entered",
+    "Signature for this request is not valid.": "Binance could not verify the request's "
+    "signature: the secret key does not belong to this API key",
+    "Timestamp for this request is outside of the recvWindow.": _BINANCE_CLOCK,
+    "Timestamp for this request was 1000ms ahead of the server's time.": _BINANCE_CLOCK,
+    "Account has insufficient balance for requested action.": "not enough of the asset this "
+    "order spends (the cash of a buy, the coin of a sell)",
+    "Filter failure: LOT_SIZE": "the quantity is not a whole number of the market's lot step",
+    "Filter failure: PRICE_FILTER": "the price is not on the market's price grid",
+    "Filter failure: NOTIONAL": "the order is worth less than the market's minimum order value",
+    "Duplicate order sent.": "an open order already has this client order id",
+    "Order does not exist.": "Binance has no such order",
+    "Unknown order sent.": "Binance has no such open order",
+    "Invalid symbol.": "Binance does not list this symbol",
+}
+
 
 @dataclass(frozen=True, slots=True)
 class VenueAnswer:
@@ -48,7 +77,7 @@ class VenueAnswer:
     @property
     def words(self) -> str:
         """Return what the error means, or the venue's own message when it has no words."""
-        known = UPBIT_WORDS.get(self.name)
+        known = UPBIT_WORDS.get(self.name) or BINANCE_WORDS.get(self.message)
         if known is not None:
             return known
         return self.message or self.name
@@ -61,7 +90,9 @@ def venue_answer(error: Exception) -> VenueAnswer | None:
     """Return the venue's error carried in *error*'s message, if it carries one."""
     found = _JSON.search(str(error))
     if found is None:
-        return None
+        # ccxt raises some of Binance's errors with the message alone: "binance <message>".
+        text = str(error).split(" ", 1)[-1].strip()
+        return VenueAnswer("", text) if text in BINANCE_WORDS else None
     try:
         body = json.loads(found.group(0))
     except ValueError:

@@ -65,6 +65,7 @@ from livetrader_gui.domain import (
     TradeDirection,
 )
 from livetrader_gui.domain.errors import InvalidValueError
+from livetrader_gui.domain.values import plain
 
 _log = logging.getLogger(__name__)
 _T = TypeVar("_T")
@@ -292,6 +293,10 @@ class CcxtGateway:
         if isinstance(error, ccxt_async.AuthenticationError):
             self._connected = False
             return BrokerAuthenticationError(f"{venue} refused the API key: {reason(error)}")
+        if isinstance(error, ccxt_async.InvalidNonce):
+            # A request's time the venue refuses: every signed request will be refused.
+            self._connected = False
+            return BrokerConnectionError(f"{venue} refused the request's time: {reason(error)}")
         if isinstance(error, ccxt_async.RequestTimeout):
             return BrokerTimeoutError(f"{venue} did not answer {method} in time")
         if isinstance(error, ccxt_async.NetworkError):
@@ -466,6 +471,16 @@ class CcxtGateway:
             if known is not None:
                 return known
         market = self._market(request.symbol)
+        problem = self._off_grid(request)
+        if problem is not None:
+            # ccxt would round the quantity or price onto the grid and send another order than
+            # the one asked: it is refused here, unsent.
+            state = BrokerOrderState(
+                request, "", OrderStatus.REJECTED, Decimal(0), None, (), self._clock.now(),
+                reject_reason=problem,
+            )  # fmt: skip
+            self._refused[cid] = state
+            return state
         order_type, price = await self._order_terms(request, market)
         side = "buy" if request.direction is TradeDirection.BUY else "sell"
         params = {self._profile.client_order_id_param: cid}
@@ -502,6 +517,24 @@ class CcxtGateway:
                     return found
             placed = {**placed, "filled": "0", "status": "open"}
         return self._state(placed, request)
+
+    def _off_grid(self, request: OrderRequest) -> str | None:
+        """Return why *request*'s quantity or price is not one its market takes, or None."""
+        instrument = self._instruments.get(request.symbol)
+        if instrument is None:
+            return None
+        if not instrument.is_valid_quantity(request.quantity):
+            return (
+                f"the quantity {plain(request.quantity)} is not a whole number of the market's "
+                f"lot step {plain(instrument.lot_size)}"
+            )
+        price = request.limit_price
+        if price is not None and not instrument.is_valid_price(price):
+            return (
+                f"the price {plain(price)} is not on the market's price grid "
+                f"(tick {plain(instrument.tick_size(price))})"
+            )
+        return None
 
     async def _order_terms(
         self, request: OrderRequest, market: dict[str, Any]

@@ -68,6 +68,7 @@ class VenueProfile:
     # in a row doubles it.
     first_ban: float = 60.0
     testnet: bool = False  # ccxt's sandbox mode: the venue's test network
+    weight_per_minute: int | None = None  # request weight a minute, where the venue counts it
     # ccxt options the venue needs (e.g. which market types to load)
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -131,6 +132,7 @@ BINANCE = VenueProfile(
     not_found=frozenset({"-2013", "-2011"}),
     groups={},  # every request counts in one weight a minute
     first_ban=120.0,  # Binance's first ban is two minutes
+    weight_per_minute=6000,
     options={
         # Spot only: without these, ccxt also loads futures and margin markets.
         "fetchMarkets": {"types": ["spot"]},
