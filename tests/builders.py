@@ -73,7 +73,7 @@ def session(**overrides: Any) -> LiveTradingSession:
 
 
 def order(
-    quantity: int = 10,
+    quantity: int | Decimal = 10,
     direction: TradeDirection = TradeDirection.BUY,
     limit: Decimal | None = None,
     **overrides: Any,
@@ -90,7 +90,11 @@ def order(
 
 
 def fill_for(
-    target: Order, quantity: int, price: int = 72_000, fill_id: str = "F1", **overrides: Any
+    target: Order,
+    quantity: int | Decimal,
+    price: int = 72_000,
+    fill_id: str = "F1",
+    **overrides: Any,
 ) -> Fill:
     values: dict[str, Any] = {
         "fill_id": fill_id,

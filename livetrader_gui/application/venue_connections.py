@@ -83,6 +83,7 @@ class IVenueConnections(Protocol):
         return what happened in words. Raises ``ValueError`` naming a setting that is wrong."""
         ...
 
-    async def remove(self, venue: str) -> str:
-        """Forget the connection and its key; return what happened in words."""
+    async def remove(self, venue: str, testnet: bool = False) -> str:
+        """Forget the connection (to *venue*'s testnet when *testnet*) and its key; return
+        what happened in words."""
         ...

@@ -158,7 +158,12 @@ class OrderRequest:
 
 @dataclass(frozen=True, slots=True)
 class Fill:
-    """One execution of (part of) an order; ``fill_id`` is unique per broker."""
+    """One execution of (part of) an order; ``fill_id`` is unique per broker.
+
+    ``fee_quantity`` is the part of a buy's quantity the venue kept as its fee (Binance takes
+    its fee in the coin bought unless the account pays with BNB): the buyer paid for the whole
+    ``quantity`` and holds ``quantity - fee_quantity``. ``commission`` is a fee paid in money.
+    """
 
     fill_id: str
     client_order_id: str
@@ -169,6 +174,7 @@ class Fill:
     at: datetime
     commission: Decimal = Decimal(0)
     tax: Decimal = Decimal(0)
+    fee_quantity: Decimal = Decimal(0)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "fill_id", text(self.fill_id, "fill id", max_length=96))
@@ -177,6 +183,13 @@ class Fill:
         object.__setattr__(self, "price", positive(self.price, "fill price"))
         object.__setattr__(self, "commission", non_negative(self.commission, "commission"))
         object.__setattr__(self, "tax", non_negative(self.tax, "tax"))
+        kept = non_negative(self.fee_quantity, "fee quantity")
+        object.__setattr__(self, "fee_quantity", kept)
+        if kept and (self.direction is not TradeDirection.BUY or kept >= self.quantity):
+            raise InvalidValueError(
+                f"fill {self.fill_id}: a fee of {kept} {self.symbol} can only be kept from a "
+                f"buy, and from less than its {self.quantity}"
+            )
         aware(self.at, "fill time")
 
     @property
@@ -188,6 +201,14 @@ class Fill:
     def fees(self) -> Decimal:
         """Return commission plus tax."""
         return self.commission + self.tax
+
+    @property
+    def held_change(self) -> Decimal:
+        """Return what the fill changes the holding by: a buy adds what the venue did not
+        keep as its fee, a sell takes its whole quantity."""
+        if self.direction is TradeDirection.BUY:
+            return self.quantity - self.fee_quantity
+        return -self.quantity
 
 
 @dataclass(eq=False, slots=True)

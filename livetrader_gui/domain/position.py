@@ -66,10 +66,11 @@ class Position:
         """Apply *fill* and return the P&L it realized (net of its fees)."""
         if fill.symbol != self.symbol:
             raise InvalidValueError(f"fill for {fill.symbol} applied to the {self.symbol} position")
-        self.fees_paid += fill.fees
+        # A fee kept in the coin bought costs what the coin cost: it is in the average price.
+        self.fees_paid += fill.fees + fill.fee_quantity * fill.price
         if fill.direction is TradeDirection.BUY:
             total = self.cost_basis + fill.gross_value
-            self.quantity += fill.quantity
+            self.quantity += fill.held_change
             self.average_price = total / self.quantity
             if self.opened_at is None:
                 self.opened_at = fill.at

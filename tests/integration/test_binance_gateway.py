@@ -178,15 +178,17 @@ async def test_a_market_buy_sweeps_the_book_and_each_level_is_a_fill_of_its_own(
     assert venue.balances["ETH"][0] == 3, "the coin bought is held whole"
 
 
-async def test_a_fee_taken_in_the_coin_bought_is_told_in_money_and_the_venue_holds_less() -> None:
+async def test_a_fee_taken_in_the_coin_bought_is_what_the_venue_kept_of_the_fill() -> None:
     async with binance_gateway(FakeClock(START)) as (venue, gateway, _base):
         await gateway.connect()
         state = await gateway.place_order(order("1"))
         held = {p.symbol: p.quantity for p in await gateway.get_positions()}
 
     (fill,) = state.fills
-    assert fill.commission == (fill.price * Decimal("0.001")).quantize(Decimal("0.00000001"))
-    assert held["ETHUSDT"] == Decimal("0.999"), "Binance kept 0.001 ETH as its fee"
+    assert fill.quantity == 1, "the order filled whole"
+    assert fill.fee_quantity == Decimal("0.001"), "Binance kept 0.1 % of the ETH"
+    assert fill.commission == 0, "no money was paid besides the ETH's price"
+    assert fill.held_change == held["ETHUSDT"] == Decimal("0.999")
     assert venue.balances["ETH"][0] == Decimal("0.999")
 
 

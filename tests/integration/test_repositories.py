@@ -203,6 +203,17 @@ async def test_net_positions_add_up_every_fill_of_one_broker(database: Database)
     assert await repo.list_open(broker_id="SIM") == []
 
 
+async def test_a_fee_kept_in_the_coin_bought_is_stored_and_held_positions_leave_it_out(
+    database: Database,
+) -> None:
+    repo = SqlOrderRepository(database.sessions)
+    placed, bought = await submitted_with_a_fill(repo, "BINANCE", "7", fee_quantity=Decimal("0.01"))
+    await repo.record(placed, [bought])
+
+    assert await repo.list_fills(placed.client_order_id) == [bought]
+    assert await repo.net_positions("BINANCE") == {"005930": Decimal("9.99")}
+
+
 async def test_open_orders_include_pending_submit_and_exclude_terminal_ones(
     database: Database,
 ) -> None:

@@ -28,7 +28,7 @@ from livetrader_gui.application.observers import ObserverHub
 from livetrader_gui.domain import ExecutionMode, OrderStatus, RiskConfig
 from tests.builders import risk_controls, strategy
 from tests.smoke import run_app
-from tests.venues.upbit_gateway import venue_process
+from tests.venues.market import venue_process
 
 KEY = "leak-test-access-key"
 SECRET = "CANARY-5e9b1d-the-venue-secret"

@@ -9,38 +9,39 @@ venue tests do (the Qt loop's executor threads outlive a test's loop).
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
-import aiohttp
 import pytest
 import pytest_asyncio
 
 from livetrader_gui.adapters.brokers.connections import VENUES
-from livetrader_gui.adapters.credentials import CredentialStore, environment_names
-from livetrader_gui.app.bootstrap import Workspace, build_workspace
-from livetrader_gui.app.settings import parse_settings
+from livetrader_gui.app.bootstrap import Workspace
 from livetrader_gui.application.live_trading.config import LiveSessionConfig
-from livetrader_gui.application.observers import ObserverHub
 from livetrader_gui.application.read_models import SessionSnapshot
 from livetrader_gui.domain import (
     ExecutionMode,
-    Order,
-    OrderStatus,
     RiskConfig,
     SessionStatus,
     Strategy,
 )
 from tests.builders import risk_controls, strategy
 from tests.fakes import RecordingObserver
-from tests.venues.upbit_gateway import venue_process
+from tests.integration.venue_app import (
+    connect_to,
+    first_fill,
+    open_app,
+    switch,
+    until,
+    venue_orders,
+)
+from tests.venues.market import venue_process
 
 KEY, SECRET = "e2e-access-key", "e2e-secret-9f3c-never-written"
+UPBIT_KEY = ("UPBIT", KEY, SECRET)
 pytestmark = pytest.mark.slow
 
 
@@ -51,26 +52,6 @@ async def venue(tmp_path: Path) -> AsyncIterator[str]:
     options = ("--seed", "3", "--state", state, "--liquidity", "0.002")
     async with venue_process(KEY, SECRET, *options) as base:
         yield base
-
-
-async def open_app(folder: Path, observer: RecordingObserver | None = None) -> Workspace:
-    """Start the app's workspace on *folder* as the app starts it (keys from the environment)."""
-    key_name, secret_name = environment_names("UPBIT")
-    credentials = CredentialStore(folder, {key_name: KEY, secret_name: SECRET}, use_keyring=False)
-    settings = parse_settings(["--data-dir", str(folder)], {})
-    hub = ObserverHub()
-    if observer is not None:
-        hub.add(observer)
-    workspace = await build_workspace(settings, hub, credentials=credentials)
-    await workspace.start()
-    return workspace
-
-
-def connect_to(folder: Path, venue: str) -> None:
-    folder.mkdir()
-    (folder / "brokers.json").write_text(
-        json.dumps({"connections": [{"venue": "UPBIT", "base_url": venue}]}), encoding="utf-8"
-    )
 
 
 def eth_buyer() -> Strategy:
@@ -86,35 +67,6 @@ def eth_buyer() -> Strategy:
     )  # fmt: skip
 
 
-async def switch(venue: str, fault: str, times: int = 1, seconds: float | None = None) -> None:
-    """Switch a fault on at the venue (its test switch, not Upbit's API)."""
-    body = {"fault": fault, "times": times, "seconds": seconds}
-    async with (
-        aiohttp.ClientSession() as session,
-        session.post(f"{venue}/_venue/faults", json=body) as answer,
-    ):
-        answer.raise_for_status()
-
-
-async def until(condition: Callable[[], Awaitable[bool]], what: str, seconds: float = 100) -> None:
-    for _ in range(int(seconds * 10)):
-        if await condition():
-            return
-        await asyncio.sleep(0.1)
-    pytest.fail(f"never: {what}")
-
-
-async def first_fill(workspace: Workspace, session_id: str, what: str) -> list[Order]:
-    """Wait until one of the session's orders has filled; return its orders."""
-
-    async def filled() -> bool:
-        orders = await workspace.orders.list_for_session(session_id)
-        return any(o.status is OrderStatus.FILLED for o in orders)
-
-    await until(filled, what)
-    return await workspace.orders.list_for_session(session_id)
-
-
 @asynccontextmanager
 async def holding_eth(
     tmp_path: Path, venue: str, observer: RecordingObserver | None = None
@@ -122,8 +74,8 @@ async def holding_eth(
     """Start the app on the venue with an AUTO session that has bought ETH (its buy filled);
     shut the app down at the end."""
     folder = tmp_path / "data"
-    connect_to(folder, venue)
-    workspace = await open_app(folder, observer)
+    connect_to(folder, "UPBIT", venue)
+    workspace = await open_app(folder, *UPBIT_KEY, observer)
     try:
         await workspace.strategies.save(buyer := eth_buyer())
         session = await workspace.desk.start_session(auto(buyer))
@@ -133,21 +85,13 @@ async def holding_eth(
         await workspace.shutdown()
 
 
-def venue_orders(tmp_path: Path) -> list[dict[str, object]]:
-    """Return the orders the venue holds, from the state it keeps on disk."""
-    orders: list[dict[str, object]] = json.loads(
-        (tmp_path / "venue.json").read_text(encoding="utf-8")
-    )["orders"]
-    return orders
-
-
 async def test_an_auto_session_trades_on_upbit_and_a_restart_reconciles_clean(
     tmp_path: Path, venue: str
 ) -> None:
     folder = tmp_path / "data"
-    connect_to(folder, venue)
+    connect_to(folder, "UPBIT", venue)
     buyer = eth_buyer()  # 20,000 KRW of 10,000,000: 0.005 ETH, in parts
-    workspace = await open_app(folder)
+    workspace = await open_app(folder, *UPBIT_KEY)
     try:
         health = workspace.registry.health("UPBIT")
         assert health.healthy, health.detail
@@ -161,7 +105,7 @@ async def test_an_auto_session_trades_on_upbit_and_a_restart_reconciles_clean(
     finally:
         await workspace.shutdown()
 
-    again = await open_app(folder)
+    again = await open_app(folder, *UPBIT_KEY)
     try:
         differences = again.differences
         restored = await again.sessions.get(session.session_id)
@@ -183,7 +127,7 @@ async def test_a_paper_session_trades_on_upbits_live_prices_and_sends_the_venue_
     tmp_path: Path, venue: str
 ) -> None:
     folder = tmp_path / "data"
-    connect_to(folder, venue)
+    connect_to(folder, "UPBIT", venue)
     buyer = strategy(
         id="eth-paper", name="ETH paper (test)", symbols=("KRW-ETH",), exchange="24/7",
         entry_rule="close > 0", exit_rule="close < 0", position_pct=Decimal(10),
@@ -192,7 +136,7 @@ async def test_a_paper_session_trades_on_upbits_live_prices_and_sends_the_venue_
             stop_loss_pct=None, take_profit_pct=None,
         )),
     )  # fmt: skip
-    workspace = await open_app(folder)
+    workspace = await open_app(folder, *UPBIT_KEY)
     try:
         choices = {c.broker_id: c for c in workspace.desk.brokers()}
         await workspace.strategies.save(buyer)
@@ -233,8 +177,8 @@ async def test_an_order_whose_answer_is_lost_is_found_at_the_venue_and_never_sen
     tmp_path: Path, venue: str
 ) -> None:
     folder = tmp_path / "data"
-    connect_to(folder, venue)
-    workspace = await open_app(folder)
+    connect_to(folder, "UPBIT", venue)
+    workspace = await open_app(folder, *UPBIT_KEY)
     try:
         await workspace.strategies.save(buyer := eth_buyer())
         await switch(venue, "lose_answer")  # the session's first order stands, its answer lost

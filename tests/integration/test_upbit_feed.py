@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,17 +11,10 @@ from livetrader_gui.adapters.brokers.ccxt.upbit_feed import UpbitFeed
 from livetrader_gui.application.ports import BrokerConnectionError
 from livetrader_gui.domain import Candle, Quote
 from tests.fakes import FakeClock
+from tests.venues.market import until
 from tests.venues.upbit_gateway import upbit_gateway
 
 START = datetime(2026, 12, 1, 9, 0, 25, tzinfo=UTC)  # the socket opens within a minute
-
-
-async def until(condition: Callable[[], bool], what: str) -> None:
-    for _ in range(5_000):
-        if condition():
-            return
-        await asyncio.sleep(0.001)
-    pytest.fail(f"never: {what}")
 
 
 async def test_quotes_stream_and_each_minute_is_built_from_its_seconds_as_rest_has_it() -> None:

@@ -35,7 +35,8 @@ class FakeConnections:
     views: list[ConnectionView] = field(default_factory=list)
 
     def venues(self) -> list[VenueOption]:
-        return [VenueOption("UPBIT", "Upbit", False, True)]
+        return [VenueOption("UPBIT", "Upbit", False, True),
+                VenueOption("BINANCE", "Binance", True, True)]  # fmt: skip
 
     def connections(self) -> list[ConnectionView]:
         return list(self.views)
@@ -64,14 +65,16 @@ class FakeConnections:
         if self.refuse is not None:
             raise ValueError(self.refuse)
         self.saved.append((venue, testnet, base_url, key, secret))
-        view = ConnectionView(venue, "Upbit", testnet, base_url, key[:4] + "…", "keyring",
+        name = {"UPBIT": "Upbit", "BINANCE": "Binance"}[venue] + (" testnet" if testnet else "")
+        view = ConnectionView(venue, name, testnet, base_url, key[:4] + "…", "keyring",
                               True, "answering")  # fmt: skip
-        self.views = [v for v in self.views if v.venue != venue] + [view]
-        return "Upbit saved; answering"
+        kept = [v for v in self.views if (v.venue, v.testnet) != (venue, testnet)]
+        self.views = [*kept, view]
+        return f"{name} saved; answering"
 
-    async def remove(self, venue: str) -> str:
-        self.views = [v for v in self.views if v.venue != venue]
-        return "Upbit removed"
+    async def remove(self, venue: str, testnet: bool = False) -> str:
+        self.views = [v for v in self.views if (v.venue, v.testnet) != (venue, testnet)]
+        return "removed"
 
 
 def dialog(qtbot: QtBot, connections: FakeConnections) -> tuple[BrokersDialog, list[str]]:
@@ -166,8 +169,33 @@ async def test_a_chosen_connection_fills_the_form_without_its_secret_and_can_be_
         "",
         "kept: acce… (in keyring); type a new one to replace it",
     )
-    assert shown.outcome.text() == "Upbit removed"
+    assert shown.outcome.text() == "removed"
     assert connections.views == []
+
+
+async def test_binances_testnet_is_offered_saved_apart_and_removed_alone(qtbot: QtBot) -> None:
+    connections = FakeConnections()
+    shown, _ = dialog(qtbot, connections)
+    shown.venue.setCurrentIndex(shown.venue.findData("BINANCE"))
+    offered = shown.testnet.isEnabled()
+    for testnet in (True, False):
+        shown.testnet.setChecked(testnet)
+        shown.key.setText("binance-key")
+        shown.secret.setText("binance-secret")
+        shown.save_button.click()
+        await shown._commands.wait()
+    listed = [row(shown, n)[0] for n in range(shown.table.rowCount())]
+
+    shown.table.selectRow(0)
+    chosen = shown.testnet.isChecked()
+    shown.remove_button.click()
+    await shown._commands.wait()
+
+    assert offered, "Binance has a testnet"
+    assert [s[:2] for s in connections.saved] == [("BINANCE", True), ("BINANCE", False)]
+    assert listed == ["Binance testnet", "Binance"]
+    assert chosen, "choosing the testnet's row ticks the box"
+    assert [(v.venue, v.testnet) for v in connections.views] == [("BINANCE", False)]
 
 
 async def test_without_a_keyring_the_encrypted_file_is_unlocked_with_its_password(

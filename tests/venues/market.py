@@ -5,17 +5,23 @@ Each venue (``upbit.py``, ``binance.py``) speaks its own wire protocol on top of
 
 from __future__ import annotations
 
+import asyncio
 import json
 import math
+import os
 import random
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 
+ROOT = Path(__file__).resolve().parents[2]
 ERROR_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
 PUSH_POLL = 0.02  # real seconds between two looks at the venue's clock for a new second
 # The faults a test switches on (``POST /_venue/faults``, ``{"fault", "times", "seconds"}``):
@@ -115,3 +121,36 @@ async def serving(app: web.Application) -> AsyncIterator[str]:
         yield f"http://127.0.0.1:{runner.addresses[0][1]}"
     finally:
         await runner.cleanup()
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    """Wait, a real millisecond at a time, for a venue across a socket to bring *condition*."""
+    for _ in range(5_000):
+        if condition():
+            return
+        await asyncio.sleep(0.001)
+    pytest.fail(f"never: {what}")
+
+
+@asynccontextmanager
+async def venue_process(
+    key: str, secret: str, *options: str, venue: str = "upbit", kill: bool = False
+) -> AsyncIterator[str]:
+    """Run a local venue in its own process (``python -m tests.venues upbit``, with *options*
+    such as ``--state`` and ``--liquidity``); yield its address, and stop it at the end
+    (*kill*: with SIGKILL, which it cannot see coming)."""
+    command = [sys.executable, "-m", "tests.venues", venue, "--port", "0", "--key", key,
+               "--secret", secret, *options]  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        *command, cwd=ROOT, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}
+    )
+    assert process.stdout is not None
+    try:
+        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
+        yield line.split(" on ")[1].strip()
+    finally:
+        if kill:
+            process.kill()
+        else:
+            process.terminate()
+        await process.wait()

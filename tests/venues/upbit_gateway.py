@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
-from pathlib import Path
 
 import ccxt.async_support as ccxt_async
 
@@ -22,7 +17,6 @@ from tests.venues.market import serving as serve_app
 from tests.venues.upbit import UpbitVenue, make_app
 
 KEY, SECRET = "access-key", "secret-key"
-ROOT = Path(__file__).resolve().parents[2]
 # The contract's levers bring their own 429s; the venue's own limits are tested in real time.
 ROOMY = {"market": 10_000, "default": 10_000, "order": 10_000}
 
@@ -78,21 +72,3 @@ async def upbit_gateway(
             yield venue, gateway, base
         finally:
             await gateway.disconnect()
-
-
-@asynccontextmanager
-async def venue_process(key: str, secret: str, *options: str) -> AsyncIterator[str]:
-    """Run a local Upbit in its own process (``python -m tests.venues upbit``, with *options*
-    such as ``--state`` and ``--liquidity``); yield its address, and stop it at the end."""
-    command = [sys.executable, "-m", "tests.venues", "upbit", "--port", "0", "--key", key,
-               "--secret", secret, *options]  # fmt: skip
-    process = await asyncio.create_subprocess_exec(
-        *command, cwd=ROOT, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}
-    )
-    assert process.stdout is not None
-    try:
-        line = (await asyncio.wait_for(process.stdout.readline(), 30)).decode()
-        yield line.split(" on ")[1].strip()
-    finally:
-        process.terminate()
-        await process.wait()

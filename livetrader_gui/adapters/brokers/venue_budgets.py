@@ -20,6 +20,7 @@ orders 4/s with 10 are 50 per 10 s.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 from livetrader_gui.application.ports import Clock, IBrokerGateway
 from livetrader_gui.application.request_budget import (
@@ -44,22 +45,27 @@ BINANCE = VenueBudget(
     groups={RequestGroup.ORDERS: Rate(4, 10)},
     shared=Rate(80, 1_200),
     weights={
-        "get_latest_quote": 2,  # GET /api/v3/ticker/bookTicker, one symbol
-        "get_recent_candles": 2,  # GET /api/v3/klines
+        "get_latest_quote": 2,  # GET /api/v3/ticker/24hr, one symbol
+        "get_recent_candles": 2,  # GET /api/v3/klines, a page
         "get_historical_candles": 2,
         "get_instruments": 20,  # GET /api/v3/exchangeInfo
         "get_instrument": 2,
         "place_order": 1,  # POST /api/v3/order
-        "cancel_order": 1,  # DELETE /api/v3/order
-        "get_order": 4,  # GET /api/v3/order
+        "cancel_order": 10,  # DELETE /api/v3/order, then the order looked up
+        "get_order": 9,  # GET /api/v3/order, and its fills: GET /api/v3/myTrades by orderId
         "get_open_orders": 80,  # GET /api/v3/openOrders, every symbol
         "get_positions": 20,  # GET /api/v3/account
-        "get_account": 20,
+        "get_account": 22,  # GET /api/v3/account, and the prices of what it holds
     },
     hold_all_on_limit=True,
 )
 
-VENUE_BUDGETS: Mapping[str, VenueBudget] = {budget.venue: budget for budget in (UPBIT, BINANCE)}
+# The testnet counts as Binance does.
+BINANCE_TESTNET = replace(BINANCE, venue="BINANCE_TESTNET")
+
+VENUE_BUDGETS: Mapping[str, VenueBudget] = {
+    budget.venue: budget for budget in (UPBIT, BINANCE, BINANCE_TESTNET)
+}
 
 
 def within_budget(

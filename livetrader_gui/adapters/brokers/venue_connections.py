@@ -17,6 +17,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from livetrader_gui.adapters.brokers.connections import (
+    TESTNETS,
     VENUES,
     BrokerConnection,
     ConnectionsError,
@@ -115,7 +116,8 @@ class VenueConnections:
 
     def venues(self) -> list[VenueOption]:
         return [
-            VenueOption(v.broker_id, v.display_name, False, v.real_money) for v in VENUES.values()
+            VenueOption(v.broker_id, v.display_name, v.broker_id in TESTNETS, v.real_money)
+            for v in VENUES.values()
         ]
 
     def connections(self) -> list[ConnectionView]:
@@ -224,7 +226,7 @@ class VenueConnections:
                 self._credentials.save(connection.connection_id, api_key)
             except CredentialError as error:
                 raise ValueError(str(error)) from None
-        kept = [c for c in self._file.read() if c.venue != connection.venue]
+        kept = [c for c in self._file.read() if c.connection_id != connection.connection_id]
         self._file.write([*kept, connection])
         name = connection.display_name
         if self._registry.get(connection.connection_id) is not None:
@@ -240,18 +242,21 @@ class VenueConnections:
         where = self._credentials.where() if api_key.source == "typed" else "where it was"
         return f"{name} saved (its key in {where}); {health.detail}"
 
-    async def remove(self, venue: str) -> str:
+    async def remove(self, venue: str, testnet: bool = False) -> str:
         connections = self._file.read()
-        kept = [c for c in connections if c.venue != venue]
-        if len(kept) == len(connections):
-            raise ValueError(f"there is no connection to {venue}")
+        kept = [c for c in connections if (c.venue, c.testnet) != (venue, testnet)]
+        gone = [c for c in connections if (c.venue, c.testnet) == (venue, testnet)]
+        if not gone:
+            network = " testnet" if testnet else ""
+            raise ValueError(f"there is no connection to {venue}{network}")
         self._file.write(kept)
+        connection_id = gone[0].connection_id
         try:
-            self._credentials.delete(venue)
+            self._credentials.delete(connection_id)
         except CredentialError as error:
             raise ValueError(str(error)) from None
-        name = VENUES[venue].display_name
-        if self._registry.get(venue) is not None:
+        name = gone[0].profile.display_name
+        if self._registry.get(connection_id) is not None:
             return f"{name} removed; it stops at the next start"
         return f"{name} removed"
 

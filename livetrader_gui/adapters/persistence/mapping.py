@@ -239,6 +239,7 @@ def fill_row(fill: Fill, broker_id: str, broker_order_id: str) -> FillRow:
         price=fill.price,
         commission=fill.commission,
         tax=fill.tax,
+        fee_quantity=fill.fee_quantity,
         at=fill.at,
     )
 
@@ -255,6 +256,7 @@ def fill_from(row: FillRow) -> Fill:
         at=row.at,
         commission=row.commission,
         tax=row.tax,
+        fee_quantity=row.fee_quantity,
     )
 
 

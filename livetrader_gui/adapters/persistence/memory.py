@@ -104,8 +104,7 @@ class MemoryOrderRepository:
         held: dict[str, Decimal] = {}
         for (broker, _, _), fill in self.fills.items():
             if broker == broker_id and (fill.client_order_id, fill.fill_id) not in self.excluded:
-                sign = fill.direction.sign
-                held[fill.symbol] = held.get(fill.symbol, Decimal(0)) + sign * fill.quantity
+                held[fill.symbol] = held.get(fill.symbol, Decimal(0)) + fill.held_change
         return {symbol: quantity for symbol, quantity in held.items() if quantity != 0}
 
 

@@ -42,7 +42,6 @@ from livetrader_gui.domain import (
     PaperTradingSession,
     SessionStatus,
     Strategy,
-    TradeDirection,
     TradingSignal,
 )
 
@@ -255,14 +254,12 @@ class SqlOrderRepository:
             row.excluded = reason
 
     async def net_positions(self, broker_id: str) -> dict[str, Decimal]:
-        query = select(FillRow.symbol, FillRow.direction, FillRow.quantity).where(
-            FillRow.broker_id == broker_id, FillRow.excluded.is_(None)
-        )
+        query = select(FillRow).where(FillRow.broker_id == broker_id, FillRow.excluded.is_(None))
         held: dict[str, Decimal] = {}
         async with self._sessions() as db:
-            for symbol, direction, quantity in await db.execute(query):
-                sign = 1 if direction == TradeDirection.BUY.value else -1
-                held[symbol] = held.get(symbol, Decimal(0)) + sign * quantity
+            for row in await db.scalars(query):
+                fill = mapping.fill_from(row)
+                held[fill.symbol] = held.get(fill.symbol, Decimal(0)) + fill.held_change
         return {symbol: quantity for symbol, quantity in held.items() if quantity != 0}
 
 

@@ -125,6 +125,8 @@ class FillRow(Base):
     price: Mapped[Decimal] = mapped_column(DecimalText)
     commission: Mapped[Decimal] = mapped_column(DecimalText)
     tax: Mapped[Decimal] = mapped_column(DecimalText)
+    # What the venue kept of a buy's quantity as its fee (Binance's fee in the coin bought).
+    fee_quantity: Mapped[Decimal] = mapped_column(DecimalText, server_default="0")
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     # Why the fill is left out when positions are rebuilt (a history the trader recovered):
     # kept, never deleted, so that nothing the broker reported is lost.

@@ -192,7 +192,9 @@ class BrokersDialog(QDialog):
         option = next((v for v in self._connections.venues() if v.venue == venue), None)
         has_testnet = option is not None and option.has_testnet
         self.testnet.setEnabled(has_testnet)
-        if not has_testnet:
+        if has_testnet:
+            self.testnet.setToolTip("the venue's free test exchange: its money is not real")
+        else:
             self.testnet.setChecked(False)
             self.testnet.setToolTip("this venue has no testnet: its orders are real money")
 
@@ -242,7 +244,7 @@ class BrokersDialog(QDialog):
         self._busy(f"Removing {view.name}…")
         self._commands.run(
             f"Removing {view.name}",
-            self._connections.remove(view.venue),
+            self._connections.remove(view.venue, view.testnet),
             done=self._on_removed,
             failed=lambda message: self._done(False, message),
         )

@@ -117,6 +117,25 @@ def test_fills_report_gross_value_and_fees() -> None:
     assert TradeDirection.SELL.sign == -1
 
 
+def test_a_fee_kept_in_the_coin_bought_leaves_the_buyer_holding_less() -> None:
+    bought = fill_for(order(quantity=10), 10, price=100, fee_quantity=Decimal("0.01"))
+    sold = fill_for(order(quantity=10, direction=TradeDirection.SELL), 10, price=100)
+
+    assert bought.held_change == Decimal("9.99")
+    assert bought.gross_value == 1000, "the whole quantity was paid for"
+    assert sold.held_change == -10
+
+
+def test_a_fee_can_be_kept_only_from_a_buy_and_less_than_its_quantity() -> None:
+    sell = order(quantity=10, direction=TradeDirection.SELL)
+    with pytest.raises(InvalidValueError, match="can only be kept from a buy"):
+        fill_for(sell, 10, fee_quantity=Decimal("0.01"))
+    with pytest.raises(InvalidValueError, match="less than its 10"):
+        fill_for(order(quantity=10), 10, fee_quantity=Decimal(10))
+    with pytest.raises(InvalidValueError):
+        fill_for(order(quantity=10), 10, fee_quantity=Decimal("-0.01"))
+
+
 def test_client_order_ids_are_made_in_the_format_each_venue_accepts() -> None:
     default = ClientOrderIds()
     binance = ClientOrderIds("LT-", 36, r"\.A-Z:/a-z0-9_-")

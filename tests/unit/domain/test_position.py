@@ -22,6 +22,20 @@ def test_buys_average_in_and_a_sell_realizes_pnl_net_of_fees() -> None:
     assert position.fees_paid == 150
 
 
+def test_a_fee_kept_in_the_coin_bought_is_in_the_average_price_and_lost_at_the_sale() -> None:
+    position = Position("005930")
+    bought = fill_for(order(quantity=1), 1, price=3000, fee_quantity=Decimal("0.001"))
+    position.apply_fill(bought)
+
+    assert position.quantity == Decimal("0.999")
+    assert position.cost_basis == 3000, "the whole ETH was paid for"
+    assert position.fees_paid == 3, "0.001 ETH at 3,000"
+    sell = order(quantity=Decimal("0.999"), direction=TradeDirection.SELL)
+    realized = position.apply_fill(fill_for(sell, Decimal("0.999"), price=3000))
+    assert realized.quantize(Decimal("0.00000001")) == -3, "sold at cost: the fee is the loss"
+    assert position.is_flat
+
+
 def test_unrealized_pnl_follows_the_mark_price() -> None:
     position = Position("005930")
     position.apply_fill(fill_for(order(quantity=10), 10, price=70_000))

@@ -4,9 +4,11 @@
   name it with our id (``origClientOrderId``). The symbol is the one the order was sent for,
   or the one the engine gives (``get_order(…, symbol=)``): an id alone cannot be looked up.
 - A lookup lists no fills: an order that has filled is read with its trades (``myTrades`` by
-  ``orderId``), whose fees Binance takes in the asset received (the coin of a buy, the cash of
-  a sell) or in BNB; each fee becomes money at the fill's price (BNB: at the standard fee, 25 %
-  off, on the fill's value, which fixes it by the fill alone).
+  ``orderId``). Binance takes each fee in the asset received, or in BNB when the account pays
+  fees with BNB. A fee in the coin bought is what the venue kept of the fill
+  (``Fill.fee_quantity``): the account holds that much less. A fee in the cash is money; one in
+  BNB is valued at the standard fee, 25 % off, on the fill's value, which fixes it by the fill
+  alone (a BNB price would change it at every lookup).
 - Every answer says how much of the minute's request weight is used
   (``X-MBX-USED-WEIGHT-1M``); when none is left, requests wait for the next minute.
 """
@@ -20,8 +22,14 @@ from typing import Any
 
 from livetrader_gui.adapters.brokers.ccxt.exact import number
 from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway, VenueRefusedError
+from livetrader_gui.domain import TradeDirection
 
 BNB_DISCOUNT = Decimal("0.75")  # a fee paid with BNB is 25 % off
+
+
+def _cents(value: Decimal) -> Decimal:
+    """Return *value* to the venue's 8 decimals."""
+    return value.quantize(Decimal("0.00000001"), ROUND_HALF_UP)
 
 
 class BinanceGateway(CcxtGateway):
@@ -53,20 +61,23 @@ class BinanceGateway(CcxtGateway):
         unified = self._needs(client_order_id, symbol)
         await self._exchange.cancel_order(None, unified, {"origClientOrderId": client_order_id})
 
-    def _fee(self, trade: dict[str, Any], quantity: Decimal, price: Decimal, what: str) -> Decimal:
+    def _fee(
+        self, trade: dict[str, Any], fill: tuple[TradeDirection, Decimal, Decimal], what: str
+    ) -> tuple[Decimal, Decimal]:
         fee = trade.get("fee") or {}
         cost, currency = fee.get("cost"), fee.get("currency")
         if cost is None:
-            return super()._fee(trade, quantity, price, what)
+            return super()._fee(trade, fill, what)
         paid = number(cost, f"{what} fill fee")
+        direction, quantity, price = fill
         market = self._markets.get(self._code(trade.get("symbol")), {})
-        if currency == market.get("quote"):
-            return paid
+        if currency == market.get("quote") or paid == 0:
+            return paid, Decimal(0)
         if currency == market.get("base"):
-            return (paid * price).quantize(Decimal("0.00000001"), ROUND_HALF_UP)
-        return (self._profile.commission(quantity * price) * BNB_DISCOUNT).quantize(
-            Decimal("0.00000001"), ROUND_HALF_UP
-        )
+            if direction is TradeDirection.BUY:
+                return Decimal(0), paid  # kept of the coin bought
+            return _cents(paid * price), Decimal(0)
+        return _cents(self._profile.commission(quantity * price) * BNB_DISCOUNT), Decimal(0)
 
     def _read_limits(
         self, headers: dict[str, str], now: datetime

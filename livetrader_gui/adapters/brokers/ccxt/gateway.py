@@ -713,7 +713,7 @@ class CcxtGateway:
     def _fill(self, trade: dict[str, Any], request: OrderRequest, symbol: str, what: str) -> Fill:
         quantity = number(trade.get("amount"), f"{what} fill quantity")
         price = number(trade.get("price"), f"{what} fill price")
-        commission = self._fee(trade, quantity, price, what)
+        commission, kept = self._fee(trade, (request.direction, quantity, price), what)
         at = _instant(trade.get("timestamp")) or self._clock.now()
         return Fill(
             fill_id=f"{self.broker_id}-{trade.get('id')}",
@@ -724,14 +724,19 @@ class CcxtGateway:
             price=price,
             at=at,
             commission=commission,
+            fee_quantity=kept,
         )
 
-    def _fee(self, trade: dict[str, Any], quantity: Decimal, price: Decimal, what: str) -> Decimal:
-        """Return a fill's fee in money: the venue's, or the venue's rate on its value."""
+    def _fee(
+        self, trade: dict[str, Any], fill: tuple[TradeDirection, Decimal, Decimal], what: str
+    ) -> tuple[Decimal, Decimal]:
+        """Return a fill's fee: in money (the venue's, or the venue's rate on the fill's value),
+        and what the venue kept of the coin bought (nothing, here)."""
         fee = (trade.get("fee") or {}).get("cost")
         if fee is not None:
-            return number(fee, f"{what} fill fee")
-        return self._profile.commission(quantity * price)
+            return number(fee, f"{what} fill fee"), Decimal(0)
+        _, quantity, price = fill
+        return self._profile.commission(quantity * price), Decimal(0)
 
 
 def _instant(stamp: object) -> datetime | None:
