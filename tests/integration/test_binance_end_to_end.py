@@ -71,6 +71,7 @@ async def test_an_auto_session_trades_on_binance_and_a_restart_reconciles_clean(
         gateway = workspace.registry.get("BINANCE")
         assert gateway is not None
         held = {p.symbol: p.quantity for p in await gateway.get_positions()}
+        journal = await workspace.journal.list_entries(session.session_id)
     finally:
         await workspace.shutdown()
 
@@ -90,6 +91,10 @@ async def test_an_auto_session_trades_on_binance_and_a_restart_reconciles_clean(
     assert 0 < kept < order.request.quantity / 500, "0.1 % of each fill, in ETH"
     assert held == {"ETHUSDT": order.request.quantity - kept}, "Binance kept its fee in ETH"
     assert differences == [], "the restart finds the venue as the database left it"
+    told = [e for e in journal if e.kind == "fill"]
+    assert len(told) == len(fills)
+    assert all("kept by the broker as its fee" in e.message for e in told)
+    assert sum(Decimal(str(e.data["fee_quantity"])) for e in told) == kept
     assert restored is not None
     assert restored.status is SessionStatus.PAUSED
     assert [o.client_order_id for o in after] == [order.client_order_id], "never sent again"

@@ -277,27 +277,26 @@ class OrderExecutor:
         if changed:
             await self._record(order)
         for fill in new_fills:
+            details = {
+                "filled_at": fill.at.isoformat(),
+                "symbol": fill.symbol,
+                "side": fill.direction.value,
+                "quantity": plain(fill.quantity),
+                "price": plain(fill.price),
+                "client_order_id": fill.client_order_id,
+                "broker_order_id": order.broker_order_id,
+                "fill_id": fill.fill_id,
+                "fees": plain(fill.fees),
+            }
+            what = f"{fill.direction.value} {plain(fill.quantity)} {fill.symbol}"
+            summary = f"{what} at {plain(fill.price)}"
+            if fill.fee_quantity:
+                details["fee_quantity"] = plain(fill.fee_quantity)
+                summary += f" ({plain(fill.fee_quantity)} kept by the broker as its fee)"
             # Stamped when it is recorded: the journal's times never go backwards, whereas a
             # broker reports a fill at the moment it matched, which can be a little earlier.
             await self._journal.append(
-                AuditEntry(
-                    "fill",
-                    f"{fill.direction.value} {plain(fill.quantity)} {fill.symbol} "
-                    f"at {plain(fill.price)}",
-                    self._clock.now(),
-                    self._session_id,
-                    {
-                        "filled_at": fill.at.isoformat(),
-                        "symbol": fill.symbol,
-                        "side": fill.direction.value,
-                        "quantity": plain(fill.quantity),
-                        "price": plain(fill.price),
-                        "client_order_id": fill.client_order_id,
-                        "broker_order_id": order.broker_order_id,
-                        "fill_id": fill.fill_id,
-                        "fees": plain(fill.fees),
-                    },
-                )
+                AuditEntry("fill", summary, self._clock.now(), self._session_id, details)
             )
 
     async def _problems(
