@@ -19,7 +19,7 @@ import pytest_asyncio
 from livetrader_gui.application.live_trading.config import LiveSessionConfig
 from livetrader_gui.domain import ExecutionMode, RiskConfig, SessionStatus, Strategy
 from tests.builders import risk_controls, strategy
-from tests.integration.venue_app import connect_to, first_fill, open_app, venue_orders
+from tests.integration.venue_app import connect_to, first_fill, open_app, switch, venue_orders
 from tests.venues.market import venue_process
 
 KEY, SECRET = "e2e-binance-key", "e2e-binance-secret-5d1e-never-written"
@@ -48,6 +48,13 @@ def eth_buyer() -> Strategy:
     )  # fmt: skip
 
 
+def auto(buyer: Strategy) -> LiveSessionConfig:
+    return LiveSessionConfig(
+        strategy=buyer, broker_id="BINANCE", execution_mode=ExecutionMode.AUTO,
+        is_paper=False, skip_prerequisites=True, tick_interval=1,
+    )  # fmt: skip
+
+
 async def test_an_auto_session_trades_on_binance_and_a_restart_reconciles_clean(
     tmp_path: Path, venue: str
 ) -> None:
@@ -59,12 +66,7 @@ async def test_an_auto_session_trades_on_binance_and_a_restart_reconciles_clean(
         health = workspace.registry.health("BINANCE")
         assert health.healthy, health.detail
         await workspace.strategies.save(buyer)
-        session = await workspace.desk.start_session(
-            LiveSessionConfig(
-                strategy=buyer, broker_id="BINANCE", execution_mode=ExecutionMode.AUTO,
-                is_paper=False, skip_prerequisites=True, tick_interval=1,
-            )
-        )  # fmt: skip
+        session = await workspace.desk.start_session(auto(buyer))
         orders = await first_fill(workspace, session.session_id, "the market buy fills")
         (order,) = orders
         fills = await workspace.orders.list_fills(order.client_order_id)
@@ -100,3 +102,24 @@ async def test_an_auto_session_trades_on_binance_and_a_restart_reconciles_clean(
     assert [o.client_order_id for o in after] == [order.client_order_id], "never sent again"
     assert len(venue_orders(tmp_path)) == 1
     assert SECRET not in "".join(p.read_text(errors="ignore") for p in folder.rglob("*.log"))
+
+
+async def test_an_order_whose_answer_is_lost_is_found_and_never_sent_again(
+    tmp_path: Path, venue: str
+) -> None:
+    # Binance takes a client order id again once its order has ended (unique among open
+    # orders only): only never sending twice keeps the buy single.
+    folder = tmp_path / "data"
+    connect_to(folder, "BINANCE", venue)
+    workspace = await open_app(folder, "BINANCE", KEY, SECRET)
+    try:
+        await workspace.strategies.save(buyer := eth_buyer())
+        await switch(venue, "lose_answer")  # the session's first order stands, its answer lost
+        session = await workspace.desk.start_session(auto(buyer))
+        orders = await first_fill(workspace, session.session_id, "the order is found and fills")
+    finally:
+        await workspace.shutdown()
+
+    at_venue = venue_orders(tmp_path)
+    assert len(orders) == 1
+    assert [o["client_order_id"] for o in at_venue] == [orders[0].client_order_id]
