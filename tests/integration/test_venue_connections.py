@@ -1,6 +1,6 @@
-"""The Brokers dialog's service: a connection is tested against the local Upbit, saved (its key
-in the keyring, never in the connections file) and joins the brokers at once; a wrong key or
-an address with nothing behind it is said in words; a removed one is forgotten."""
+"""The Brokers dialog's service: a connection is tested against the local Upbit (or Binance),
+saved (its key in the keyring, never in the connections file) and joins the brokers at once; a
+wrong key or an address with nothing behind it is said in words; a removed one is forgotten."""
 
 from __future__ import annotations
 
@@ -20,6 +20,10 @@ from livetrader_gui.adapters.credentials import CredentialStore
 from livetrader_gui.application.market_data.hubs import MarketDataHubs
 from livetrader_gui.application.ports import ConnectionState
 from tests.fakes import MemoryKeyring
+from tests.venues.binance import BinanceVenue, make_app
+from tests.venues.binance_gateway import KEY as BINANCE_KEY
+from tests.venues.binance_gateway import SECRET as BINANCE_SECRET
+from tests.venues.market import serving as serve_app
 from tests.venues.upbit import UpbitVenue
 from tests.venues.upbit_gateway import KEY, SECRET, serving
 
@@ -145,3 +149,32 @@ async def test_a_removed_connection_and_its_key_are_forgotten(
     assert said == "Upbit removed; it stops at the next start"
     assert left == []
     assert memory_keyring.kept == {}
+
+
+async def test_binances_testnet_is_a_connection_of_its_own_beside_binance(
+    tmp_path: Path, memory_keyring: MemoryKeyring
+) -> None:
+    binance = BinanceVenue(BINANCE_KEY, BINANCE_SECRET)
+    async with serve_app(make_app(binance)) as base:
+        connections, registry, hubs = service(tmp_path)
+        try:
+            offered = {v.venue: v.has_testnet for v in connections.venues()}
+            check = await connections.test("BINANCE", True, base, BINANCE_KEY, BINANCE_SECRET)
+            await connections.save("BINANCE", True, base, BINANCE_KEY, BINANCE_SECRET)
+            await connections.save("BINANCE", False, base, BINANCE_KEY, BINANCE_SECRET)
+            listed = [(v.venue, v.testnet, v.connected) for v in connections.connections()]
+            testnet = registry.get("BINANCE_TESTNET")
+            removed = await connections.remove("BINANCE", testnet=True)
+            left = [(v.venue, v.testnet) for v in connections.connections()]
+        finally:
+            await close(registry, hubs)
+
+    assert offered == {"UPBIT": False, "BINANCE": True}
+    assert check.summary == "Account active; buying power 100,000 USDT"
+    assert listed == [("BINANCE", True, True), ("BINANCE", False, True)]
+    assert testnet is not None
+    assert not testnet.is_real_money
+    assert removed == "Binance testnet removed; it stops at the next start"
+    assert left == [("BINANCE", False)]
+    kept = sorted(user for _service, user in memory_keyring.kept)
+    assert kept == ["BINANCE:key", "BINANCE:secret"], "the testnet's key went with it"
