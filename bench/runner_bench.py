@@ -216,11 +216,15 @@ class SlowGateway:
         price = self._market.quote(request.symbol, now).ask
         return self.book.execute(request, price, self._instrument(request.symbol), now)
 
-    async def cancel_order(self, client_order_id: str) -> BrokerOrderState:
+    async def cancel_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState:
         await self._trip()
         return self.book.orders[client_order_id]
 
-    async def get_order(self, client_order_id: str) -> BrokerOrderState | None:
+    async def get_order(
+        self, client_order_id: str, *, symbol: str | None = None
+    ) -> BrokerOrderState | None:
         await self._trip()
         return self.book.orders.get(client_order_id)
 
