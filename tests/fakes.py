@@ -6,6 +6,7 @@ import asyncio
 import copy
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -22,6 +23,7 @@ from livetrader_gui.adapters.persistence.memory import (
     MemorySessionRepository,
     MemorySignalRepository,
 )
+from livetrader_gui.application.market_watch_board import WatchedBroker
 from livetrader_gui.application.ports import (
     BrokerError,
     FillConflict,
@@ -33,6 +35,7 @@ from livetrader_gui.domain import (
     Candle,
     DailyBudget,
     Fill,
+    Instrument,
     LiveTradingSession,
     Order,
     OrderStatus,
@@ -40,6 +43,7 @@ from livetrader_gui.domain import (
     Quote,
     SessionStatus,
     Strategy,
+    TickTable,
     TradingSignal,
     TradingState,
 )
@@ -308,3 +312,47 @@ class MemoryKeyring(KeyringBackend):
     def delete_password(self, service: str, username: str) -> None:
         if self.kept.pop((service, username), None) is None:
             raise keyring.errors.PasswordDeleteError(username)
+
+
+def _coin(symbol: str, name: str) -> Instrument:
+    return Instrument(symbol, name, "24/7", "KRW", TickTable.fixed("1"))
+
+
+@dataclass
+class FakeMarketWatchBoard:
+    """An ``IMarketWatchBoard`` that answers as told."""
+
+    lists: dict[str, list[str]] = field(default_factory=lambda: {"SIM": ["005930"], "UPBIT": []})
+    problems: dict[str, str] = field(default_factory=dict)
+    listed: dict[str, list[Instrument]] = field(
+        default_factory=lambda: {
+            "SIM": [_coin("005930", "Samsung Electronics")],
+            "UPBIT": [_coin("KRW-BTC", "Bitcoin"), _coin("KRW-ETH", "Ethereum")],
+        }
+    )
+
+    def brokers(self) -> list[WatchedBroker]:
+        names = {"SIM": "Simulated KRX", "UPBIT": "Upbit"}
+        return [WatchedBroker(b, names[b], tuple(s), self.problems.get(b))
+                for b, s in self.lists.items()]  # fmt: skip
+
+    def symbols(self, broker_id: str) -> list[str]:
+        return list(self.lists[broker_id])
+
+    def latest(self, broker_id: str | None = None) -> list[Quote]:
+        return []
+
+    async def instruments(self, broker_id: str) -> list[Instrument]:
+        if broker_id in self.problems:
+            raise ValueError(self.problems[broker_id])
+        return self.listed[broker_id]
+
+    async def watch(self, broker_id: str, symbol: str) -> str:
+        if symbol not in {i.symbol for i in self.listed[broker_id]}:
+            raise ValueError(f"Upbit does not list '{symbol}'")
+        self.lists[broker_id].append(symbol)
+        return f"Watching {symbol} on Upbit"
+
+    async def unwatch(self, broker_id: str, symbol: str) -> str:
+        self.lists[broker_id].remove(symbol)
+        return f"{symbol} is no longer watched"

@@ -78,6 +78,7 @@ async def open_workspace(
     await workspace.start()
     # The market watch polls every quote each second: the tests here are about sessions.
     workspace.market_watch.stop()
+    await workspace.market_watch.wait_stopped()
     await idle(workspace, clock)
     return workspace, observer
 

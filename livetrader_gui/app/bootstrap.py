@@ -43,6 +43,7 @@ from livetrader_gui.adapters.persistence.repositories import (
     SqlStrategyRepository,
 )
 from livetrader_gui.adapters.strategy_file import TomlStrategyFiles
+from livetrader_gui.adapters.watchlists import WatchlistFile
 from livetrader_gui.app.calendars import calendar_provider
 from livetrader_gui.app.demo import HISTORY_START, DemoStores, needs_demo, prepare_demo
 from livetrader_gui.app.settings import AppSettings
@@ -53,7 +54,7 @@ from livetrader_gui.application.journal import NarratedJournal
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
 from livetrader_gui.application.market_data.hubs import MarketDataHubs
-from livetrader_gui.application.market_watch import MarketWatch
+from livetrader_gui.application.market_watch_board import MarketWatchBoard
 from livetrader_gui.application.ports import (
     Clock,
     IBrokerGateway,
@@ -86,7 +87,8 @@ class Workspace:
     backtests: SqlBacktestRepository
     paper_sessions: SqlPaperTradingSessionRepository
     journal: SqlAuditJournal
-    market_watch: MarketWatch
+    # The market watch of every broker (the symbols watched on each, kept in the data folder).
+    market_watch: MarketWatchBoard
     manager: LiveTradingSessionManager
     desk: TradingDesk
     services: RunnerServices
@@ -115,9 +117,7 @@ class Workspace:
         On a first launch the demo workspace is prepared in the background; *tell* receives
         its progress in words. Returns what reconciliation found different from the broker.
         """
-        task = asyncio.create_task(self.market_watch.run(), name="market-watch")
-        task.add_done_callback(_report_crash)
-        self._tasks.append(task)
+        await self.market_watch.run()
         if await needs_demo(self.strategies):
             self.demo = asyncio.create_task(self._prepare_demo(tell), name="demo")
         self.differences = await self.manager.restore_sessions()
@@ -168,6 +168,7 @@ class Workspace:
             await self.manager.shutdown()
         finally:
             self.market_watch.stop()
+            await self.market_watch.wait_stopped()
             await asyncio.gather(*self._tasks, return_exceptions=True)
             self._tasks.clear()
             await self.hubs.close()
@@ -180,11 +181,6 @@ class Workspace:
         finally:
             # Whatever failed above, the database is closed cleanly.
             await self.database.dispose()
-
-
-def _report_crash(task: asyncio.Task[None]) -> None:
-    if not task.cancelled() and task.exception() is not None:
-        _log.error("background task %s crashed", task.get_name(), exc_info=task.exception())
 
 
 def simulator_books(settings: AppSettings, broker_id: str = "SIM") -> SimulatedAccountStore:
@@ -330,14 +326,14 @@ async def build_workspace(
             TomlStrategyFiles(clock, engine),
         ),
         unclean=unclean,
-        market_watch=MarketWatch(
-            main,
-            calendar,
+        market_watch=MarketWatchBoard(
+            registry,
+            hubs,
+            calendars,
             observer,
             clock,
-            [i.symbol for i in instruments],
-            simulated_clock=main.clock is not clock,
-            hub=hubs.of(main, calendar),
+            WatchlistFile(settings.data_dir),
+            {main.broker_id: [i.symbol for i in instruments]},
         ),
     )
 

@@ -188,9 +188,15 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         await workspace.desk.failed_sessions(),
         workspace.market_watch.latest(),
         workspace.connections,
+        board=workspace.market_watch,
     )
     for problem in workspace.venue_problems:
         window.report(f"A broker was left out: {problem}")
+    if workspace.market_watch.file_problem is not None:
+        window.report(
+            "The market watch shows its defaults; the watched symbols could not be read: "
+            f"{workspace.market_watch.file_problem}"
+        )
     ready = _quotes_shown(window)
     ready.add_done_callback(
         lambda done: _log.info("ready %.3f s after start", done.result() - started)

@@ -43,11 +43,13 @@ from livetrader_gui.ui.widgets.tables import set_widths, table
 if TYPE_CHECKING:
     from livetrader_gui.application.desk import TradingDesk
     from livetrader_gui.application.live_trading.session_manager import KillSwitchReport
+    from livetrader_gui.application.market_watch_board import IMarketWatchBoard
     from livetrader_gui.application.read_models import SessionSnapshot
     from livetrader_gui.application.venue_connections import IVenueConnections
     from livetrader_gui.domain import Quote
     from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
     from livetrader_gui.ui.widgets.brokers_dialog import BrokersDialog
+    from livetrader_gui.ui.widgets.market_watch_bar import MarketWatchBar
     from livetrader_gui.ui.widgets.strategy_editor import StrategyEditor
     from livetrader_gui.ui.wizards.go_live import GoLiveWizard
     from livetrader_gui.ui.workbench import Workbench
@@ -122,6 +124,8 @@ class MainWindow(QMainWindow):
         self.brokers_dialog: BrokersDialog | None = None
         self.quote_model: QuoteTableModel | None = None
         self.workbench: Workbench | None = None
+        self._board: IMarketWatchBoard | None = None
+        self.watch_bar: MarketWatchBar | None = None
         self.commands = CommandRunner(self.report)
         self.confirm: Confirm = ask(self)
         self._desk: TradingDesk | None = None
@@ -210,10 +214,71 @@ class MainWindow(QMainWindow):
         self.brokers_action.triggered.connect(self.open_brokers)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
+    def _attach_board(self, board: IMarketWatchBoard | None, broker_id: str) -> None:
+        """Put the broker picker and the symbol search above the market watch."""
+        self._board = board
+        if board is None:
+            return
+        from livetrader_gui.ui.widgets.market_watch_bar import MarketWatchBar
+
+        self.watch_bar = MarketWatchBar(board, self.commands)
+        column = self._market.layout()
+        assert isinstance(column, QVBoxLayout)
+        column.insertWidget(1, self.watch_bar)
+        self.watch_bar.broker_chosen.connect(self._show_watch)
+        self.watch_bar.names_listed.connect(self._show_watch)
+        self.unwatch_action = QAction("Stop watching this symbol", self)
+        self.unwatch_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.unwatch_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.unwatch_action.triggered.connect(self._on_unwatch)
+        self.quotes.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.quotes.addAction(self.unwatch_action)
+        self.watch_bar.broker.setCurrentIndex(max(0, self.watch_bar.broker.findData(broker_id)))
+        self._show_watch(self.watch_bar.broker_id)
+
+    def _show_watch(self, broker_id: str) -> None:
+        """Show the symbols watched on *broker_id*, and its market's state."""
+        board, model, bar = self._board, self.quote_model, self.watch_bar
+        if board is None or model is None or bar is None or broker_id != bar.broker_id:
+            return
+        watched = next((b for b in board.brokers() if b.broker_id == broker_id), None)
+        if watched is None:
+            return
+        self.heading.setText(f"Market watch — {watched.name}")
+        model.show_symbols(watched.symbols, {**self._names, **bar.names(broker_id)})
+        model.load(board.latest(broker_id))
+        self.status_panel.show_broker(broker_id)
+        if not watched.symbols and not watched.problem:
+            bar.tell(f"No symbol is watched on {watched.name} yet: search one to watch it")
+
+    def _on_unwatch(self) -> None:
+        board, model, bar = self._board, self.quote_model, self.watch_bar
+        if board is None or model is None or bar is None:
+            return
+        rows = self.quotes.selectionModel().selectedRows()
+        if not rows:
+            bar.tell("Select the symbol to stop watching", bad=True)
+            return
+        symbol = model.item(rows[0].row()).symbol
+        broker_id = bar.broker_id
+
+        def done(said: str) -> None:
+            self._show_watch(broker_id)
+            bar.tell(said)
+
+        self.commands.run(
+            f"Stopping the watch of {symbol}",
+            board.unwatch(broker_id, symbol),
+            done=done,
+            failed=lambda said: bar.tell(said, bad=True),
+        )
+
     def _show_brokers(self) -> None:
         """Show each broker's link in the status bar: ● up, ○ down (why, in the tooltip)."""
         if self._desk is None:
             return
+        if self.watch_bar is not None:
+            self.watch_bar.show_brokers()
         choices = self._desk.brokers()
         self.brokers_label.setText(
             "  ".join(f"{'●' if c.healthy else '○'} {c.broker_id}" for c in choices)
@@ -282,10 +347,13 @@ class MainWindow(QMainWindow):
         failed: Sequence[SessionSnapshot] = (),
         quotes: Sequence[Quote] = (),
         connections: IVenueConnections | None = None,
+        *,
+        board: IMarketWatchBoard | None = None,
     ) -> None:
         """Attach the workspace once the engine has started; *failed* are the sessions that
         came back in ERROR, *quotes* the latest ones, reported before the window listened;
-        *connections* the trader's venue connections (the Brokers dialog)."""
+        *connections* the trader's venue connections (the Brokers dialog); *board* the market
+        watch of every broker (without it, the window shows *broker*'s quotes only)."""
         from livetrader_gui.ui.charts.bar_store import BarStore
         from livetrader_gui.ui.models.quote_table_model import QUOTE_WIDTHS, QuoteTableModel
         from livetrader_gui.ui.workbench import Workbench
@@ -299,6 +367,7 @@ class MainWindow(QMainWindow):
         self.quotes.setModel(self.quote_model)
         set_widths(self.quotes, QUOTE_WIDTHS)
         self.heading.setText(f"Market watch — {broker}")
+        self._attach_board(board, broker_id)
         self.database_label.setText(f"Database: {database}")
         self.workbench = Workbench(
             desk,

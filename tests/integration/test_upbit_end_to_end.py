@@ -285,3 +285,33 @@ async def test_connections_dropped_without_an_answer_are_told_and_the_session_ca
 
     assert snapshot.status is SessionStatus.RUNNING, "one failed read does not stop trading"
     assert len(orders) == len(venue_orders(tmp_path)) == 1, "nothing lost, nothing doubled"
+
+
+async def test_a_symbol_watched_on_upbit_streams_its_quotes_and_is_still_watched_after_a_restart(
+    tmp_path: Path, venue: str
+) -> None:
+    folder = tmp_path / "data"
+    connect_to(folder, "UPBIT", venue)
+    workspace = await open_app(folder, *UPBIT_KEY)
+    try:
+        listed = [i.symbol for i in await workspace.market_watch.instruments("UPBIT")]
+        said = await workspace.market_watch.watch("UPBIT", "KRW-ETH")
+
+        async def quoted() -> bool:
+            return bool(workspace.market_watch.latest("UPBIT"))
+
+        await until(quoted, "a quote of KRW-ETH reaches the market watch", 20)
+    finally:
+        await workspace.shutdown()
+
+    again = await open_app(folder, *UPBIT_KEY)
+    try:
+        kept = again.market_watch.symbols("UPBIT")
+        sim = again.market_watch.symbols("SIM")
+    finally:
+        await again.shutdown()
+
+    assert listed == ["KRW-BTC", "KRW-ETH", "KRW-XRP"]
+    assert said == "Watching KRW-ETH (Ethereum) on Upbit (local copy at " + venue + ")"
+    assert kept == ["KRW-ETH"]
+    assert sim, "the built-in market still watches its own symbols"

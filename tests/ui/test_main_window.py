@@ -13,6 +13,7 @@ from livetrader_gui.application.read_models import MarketStatusSnapshot
 from livetrader_gui.domain import Quote
 from livetrader_gui.ui.main_window import MainWindow
 from livetrader_gui.ui.qt_bridge import EngineSignals, QtSessionObserver
+from tests.fakes import FakeMarketWatchBoard
 from tests.world import World
 
 NOW = datetime(2026, 11, 24, 1, 32, 15, tzinfo=UTC)
@@ -195,3 +196,78 @@ def test_after_an_unclean_shutdown_the_window_says_so_and_what_reconciliation_fo
     win.tell_unclean_shutdown("2026-11-24 00:55 UTC", [])
     assert "found no difference" in win.unclean_box.text()
     win.unclean_box.close()
+
+
+def watching(
+    qtbot: QtBot, calendar: ExchangeTradingCalendar, board: FakeMarketWatchBoard
+) -> tuple[MainWindow, QtSessionObserver]:
+    signals = EngineSignals()
+    win = MainWindow(signals)
+    qtbot.addWidget(win)
+    win.show_workspace(
+        World(calendar).desk(), "Simulated KRX", "SIM", {"005930": "Samsung Electronics"},
+        "Asia/Seoul", "/data/x.db", board=board,
+    )  # fmt: skip
+    return win, QtSessionObserver(signals)
+
+
+def shown_symbols(win: MainWindow) -> list[str]:
+    model = win.quote_model
+    assert model is not None
+    model.flush()
+    return [model.item(row).symbol for row in range(model.rowCount())]
+
+
+async def test_the_market_watch_shows_the_chosen_brokers_symbols_and_its_market(
+    qtbot: QtBot, xkrx: ExchangeTradingCalendar
+) -> None:
+    board = FakeMarketWatchBoard(lists={"SIM": ["005930"], "UPBIT": ["KRW-BTC"]})
+    win, observer = watching(qtbot, xkrx, board)
+    bar = win.watch_bar
+    assert bar is not None
+    for quote in (
+        Quote("005930", Decimal(72_000), Decimal(72_100), Decimal(72_000), NOW),
+        Quote("KRW-BTC", Decimal(90_000_000), Decimal(90_001_000), Decimal(90_000_000), NOW),
+    ):
+        observer.on_quote_received(quote)
+    observer.on_market_status_changed(status())
+    observer.on_market_status_changed(
+        status(broker_id="UPBIT", exchange="24/7", exchange_timezone="UTC", simulated_clock=False)
+    )
+    await bar._commands.wait()
+    on_sim = (win.heading.text(), shown_symbols(win), win.status_panel.market.text())
+
+    bar.broker.setCurrentIndex(bar.broker.findData("UPBIT"))
+    await bar._commands.wait()
+
+    assert on_sim == (
+        "Market watch — Simulated KRX",
+        ["005930"],
+        "XKRX open · Tue 10:32:15 KST (simulated clock)",
+    )
+    assert win.heading.text() == "Market watch — Upbit"
+    assert shown_symbols(win) == ["KRW-BTC"]
+    assert win.quote_model is not None
+    assert win.quote_model.data(win.quote_model.index(0, 1)) == "Bitcoin"
+    assert win.status_panel.market.text().startswith("24/7 open")
+    assert win.status_panel.connection.text() == "● UPBIT connected"
+
+
+async def test_a_symbol_is_no_longer_watched_from_the_table(
+    qtbot: QtBot, xkrx: ExchangeTradingCalendar
+) -> None:
+    board = FakeMarketWatchBoard(lists={"SIM": ["005930"], "UPBIT": []})
+    win, observer = watching(qtbot, xkrx, board)
+    observer.on_quote_received(
+        Quote("005930", Decimal(72_000), Decimal(72_100), Decimal(72_000), NOW)
+    )
+    assert shown_symbols(win) == ["005930"]
+
+    win.quotes.selectRow(0)
+    win.unwatch_action.trigger()
+    assert win.watch_bar is not None
+    await win.commands.wait()
+
+    assert board.lists["SIM"] == []
+    assert shown_symbols(win) == []
+    assert win.watch_bar.outcome.text() == "005930 is no longer watched"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,6 +49,16 @@ class QuoteTableModel(SnapshotTableModel):
         super().__init__(parent, flush_ms)
         self._names = dict(names)
         self._zone = ZoneInfo(timezone)
+        self._watched: frozenset[str] | None = None  # None: every symbol quoted
+
+    def show_symbols(self, symbols: Sequence[str], names: Mapping[str, str]) -> None:
+        """Show the quotes of *symbols* only (one broker's market watch), named by *names*."""
+        self._watched = frozenset(symbols)
+        self._names.update(names)
+        self.show_session(None)  # rebuilds the rows of what is visible now
+
+    def _visible(self, item: Quote) -> bool:
+        return self._watched is None or item.symbol in self._watched
 
     def key(self, item: Quote) -> str:
         return item.symbol

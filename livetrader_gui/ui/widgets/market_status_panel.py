@@ -25,12 +25,26 @@ class MarketStatusPanel(QWidget):
         self.stale = QLabel("")
         style_label(self.stale, Tone.BAD, _BOLD)
         self.stale.hide()
+        self._broker_id: str | None = None  # None: whichever broker reports
+        self._latest: dict[str, MarketStatusSnapshot] = {}
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         for label in (self.connection, self.market, self.stale):
             layout.addWidget(label)
 
+    def show_broker(self, broker_id: str) -> None:
+        """Show the market state of *broker_id* (the market watch's) from now on."""
+        self._broker_id = broker_id
+        latest = self._latest.get(broker_id)
+        if latest is not None:
+            self._show(latest)
+
     def _on_market_status_changed(self, status: MarketStatusSnapshot) -> None:
+        self._latest[status.broker_id] = status
+        if self._broker_id in (None, status.broker_id):
+            self._show(status)
+
+    def _show(self, status: MarketStatusSnapshot) -> None:
         if status.connected:
             self.connection.setText(f"● {status.broker_id} connected")
             style_label(self.connection, Tone.GOOD, _BOLD)

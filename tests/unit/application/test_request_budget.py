@@ -176,7 +176,7 @@ def test_a_venue_without_limits_or_already_budgeted_is_not_wrapped_and_bad_figur
         Rate(0, 1)
     with pytest.raises(ValueError, match="at least 1, not 0"):
         Rate(1, 0)
-    assert BINANCE.weight("get_account") == 20
+    assert BINANCE.weight("get_account") == 22, "the account, and the prices of what it holds"
     assert BINANCE.weight("connect") == 1
 
 
