@@ -321,6 +321,17 @@ class IBrokerGateway(Protocol):
         ...
 
 
+@runtime_checkable
+class IPushesOrders(Protocol):
+    """A gateway the venue pushes the account's orders to (a private stream): what it was
+    told answers a lookup without asking the venue."""
+
+    def pushed_order(self, client_order_id: str) -> BrokerOrderState | None:
+        """Return the order as pushed, when the stream has followed it since its placement;
+        None when it must be asked."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class BrokerHealth:
     """The registry's latest view of one broker."""
@@ -602,6 +613,7 @@ __all__ = [
     "ILiveTradingSessionRepository",
     "IOrderRepository",
     "IPaperTradingSessionRepository",
+    "IPushesOrders",
     "ISessionObserver",
     "ISignalRepository",
     "IStrategyFiles",

@@ -29,6 +29,7 @@ from livetrader_gui.application.ports import (
     Clock,
     ConnectionState,
     IBrokerGateway,
+    IPushesOrders,
 )
 from livetrader_gui.domain import (
     Account,
@@ -348,6 +349,10 @@ class BudgetedGateway:
     async def get_order(
         self, client_order_id: str, *, symbol: str | None = None
     ) -> BrokerOrderState | None:
+        if isinstance(self._gateway, IPushesOrders):
+            pushed = self._gateway.pushed_order(client_order_id)
+            if pushed is not None:
+                return pushed  # told by the account's stream: no request, nothing spent
         return await self._spend(
             "get_order", lambda: self._gateway.get_order(client_order_id, symbol=symbol)
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -57,6 +57,15 @@ class GatewayHarness:
     # market reaches second by second (Binance); False: a market order fills in parts.
     parts_rest: bool = False
     rests_limit_orders: bool = True  # False: it refuses limit orders with a reason
+    # Wait until what the venue did in the time just moved has reached the gateway (a venue
+    # that pushes the account's orders over a socket takes real milliseconds).
+    caught_up: Callable[[], Awaitable[None]] | None = None
+
+    async def step(self, seconds: float) -> None:
+        """Move the venue's time forward by *seconds*, and let the gateway hear of it."""
+        self.advance(seconds)
+        if self.caught_up is not None:
+            await self.caught_up()
 
     def lever(self, lever: object, missing: str) -> None:
         """Skip the test when the double has no such lever, saying why."""
@@ -78,7 +87,7 @@ async def filled(harness: GatewayHarness, client_order_id: str, steps: int = 60)
         assert state is not None
         if state.status is OrderStatus.FILLED:
             return
-        harness.advance(1)
+        await harness.step(1)
     pytest.fail(f"order {client_order_id} did not fill within {steps} s")
 
 
@@ -322,7 +331,7 @@ class GatewayContract:
             seen.append(state.filled_quantity)
             if state.status is OrderStatus.FILLED:
                 break
-            harness.advance(1)
+            await harness.step(1)
             found = await harness.gateway.get_order(order.client_order_id)
             assert found is not None
             state = found

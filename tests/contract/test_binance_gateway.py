@@ -14,7 +14,7 @@ import pytest_asyncio
 
 from tests.contract.gateway_contract import GatewayContract, GatewayHarness
 from tests.fakes import FakeClock
-from tests.venues.binance_gateway import binance_gateway
+from tests.venues.binance_gateway import binance_gateway, caught_up
 
 
 class TestBinanceGatewayContract(GatewayContract):
@@ -42,5 +42,6 @@ class TestBinanceGatewayContract(GatewayContract):
                 rate_limit=lambda seconds: venue.faults.switch("rate_limit", seconds=seconds),
                 parts=5,
                 parts_rest=True,
+                caught_up=lambda: caught_up(venue, gateway),
             )
             await gateway.disconnect()

@@ -10,6 +10,7 @@ from decimal import Decimal
 import ccxt.async_support as ccxt_async
 import pytest
 
+from livetrader_gui.adapters.brokers.ccxt.binance_gateway import BinanceGateway
 from livetrader_gui.adapters.brokers.ccxt.exact import exact_class, isolated
 from livetrader_gui.adapters.brokers.ccxt.venues import BINANCE, BINANCE_TESTNET
 from livetrader_gui.adapters.brokers.connections import BrokerConnection, venue_exchange
@@ -25,7 +26,8 @@ from livetrader_gui.application.ports import (
 from livetrader_gui.domain import OrderRequest, OrderStatus, OrderType, TradeDirection
 from tests.fakes import FakeClock
 from tests.venues.binance import SYMBOLS
-from tests.venues.binance_gateway import binance_exchange, binance_gateway
+from tests.venues.binance_gateway import binance_exchange, binance_gateway, caught_up, switch
+from tests.venues.market import until
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -298,3 +300,63 @@ async def test_the_testnet_is_ccxts_sandbox_and_its_money_is_not_real() -> None:
     assert connection.display_name == "Binance testnet"
     assert urls["public"] == "https://testnet.binance.vision/api/v3"
     assert urls["private"] == "https://testnet.binance.vision/api/v3"
+
+
+async def live(gateway: BinanceGateway) -> None:
+    await until(lambda: gateway.account_stream.orders.live, "the account's stream subscribes")
+
+
+async def test_a_resting_orders_fills_come_by_the_account_stream_without_a_request() -> None:
+    clock = FakeClock(START)
+    async with binance_gateway(clock, liquidity=Decimal(1)) as (venue, gateway, _base):
+        await gateway.connect()
+        await live(gateway)
+        price = (venue.price("ETHUSDT") * Decimal("1.05")).quantize(Decimal("0.01"))
+        bought = order("3", limit=price)
+        placed = await gateway.place_order(bought)
+        for _ in range(2):
+            clock.advance(1)
+            await caught_up(venue, gateway)
+        asked = venue.requests
+        pushed = await gateway.get_order(bought.client_order_id)
+        told = venue.requests
+        fetched = await gateway._fetched(bought.client_order_id, "ETHUSDT")
+
+    assert placed.filled_quantity == 1
+    assert pushed is not None
+    assert fetched is not None
+    assert told == asked, "answered from the stream: no request"
+    assert pushed.status is OrderStatus.FILLED
+    assert pushed.fills == fetched.fills, "the same fills, ids and fees as REST's"
+    assert pushed.filled_quantity == fetched.filled_quantity == 3
+
+
+async def test_a_stream_that_breaks_sends_lookups_to_rest_until_orders_are_followed_again() -> None:
+    clock = FakeClock(START)
+    async with binance_gateway(clock) as (venue, gateway, base):
+        await gateway.connect()
+        await live(gateway)
+        before = order("1")
+        await gateway.place_order(before)
+        await caught_up(venue, gateway)
+        followed = gateway.pushed_order(before.client_order_id)
+
+        await switch(base, "close_streams")  # the venue closes its websockets
+        await until(lambda: not gateway.account_stream.orders.live, "the break is seen")
+        broken = gateway.pushed_order(before.client_order_id)
+        asked = venue.requests
+        found = await gateway.get_order(before.client_order_id)
+        told = venue.requests
+        clock.advance(1)  # the stream opens again after its first pause (1 s)
+        await live(gateway)
+        after = order("1")
+        await gateway.place_order(after)
+        await caught_up(venue, gateway)
+        followed_again = gateway.pushed_order(after.client_order_id)
+
+    assert followed is not None
+    assert broken is None, "what was pushed before the break is forgotten"
+    assert found is not None
+    assert found.status is OrderStatus.FILLED
+    assert told > asked, "asked by REST"
+    assert followed_again is not None, "followed from its placement, after the break"

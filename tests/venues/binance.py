@@ -134,11 +134,17 @@ class BinanceVenue:
         self.next_order_id = 1
         self.next_trade_id = 1
         self._weight: tuple[int, int] = (0, 0)  # (minute, weight used in it)
+        self.requests = 0  # REST requests served
         self._orders_sent: list[float] = []
         self._refused: list[float] = []
         self._banned_until = 0.0
         self._ban = BAN_SECONDS
         self.faults = Faults(self._ban_for)
+        # Who hears the account's events (each user-data subscription of the WebSocket API).
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.events_told = 0  # account events queued for the WebSocket API's subscribers
+        self.events_pushed = 0  # of which sent
+        self.pushed_second = 0  # the venue's second whose account events are all sent
         started = clock()
         if state is not None and state.is_file():
             started = self._load(state)
@@ -219,6 +225,22 @@ class BinanceVenue:
                              "recvWindow.")  # fmt: skip
         return params
 
+    def authenticate_params(self, params: dict[str, Any]) -> None:
+        """Check a WebSocket API request signed as Binance documents: the HMAC-SHA256 of its
+        parameters but the signature, in alphabetical order, as a query string."""
+        if params.get("apiKey") != self.key:
+            raise VenueError(401, -2015, "Invalid API-key, IP, or permissions for action.")
+        signature = str(params.pop("signature", ""))
+        payload = "&".join(f"{k}={params[k]}" for k in sorted(params))
+        expected = hmac.new(self._secret, payload.encode(), hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, signature):
+            raise VenueError(400, -1022, "Signature for this request is not valid.")
+        stamp = int(params.get("timestamp", 0))
+        server = int(self._wall() * 1000)
+        if stamp >= server + 1000 or server - stamp > RECV_WINDOW:
+            raise VenueError(400, -1021, "Timestamp for this request is outside of the "
+                             "recvWindow.")  # fmt: skip
+
     # ------------------------------------------------------------------ limits and faults
 
     def _ban_for(self, seconds: float | None) -> None:
@@ -258,6 +280,7 @@ class BinanceVenue:
                                f"until {until}.", self._banned_until - now)  # fmt: skip
             raise over
         self._weight = (minute, used + weight)
+        self.requests += 1
         if order:
             self._orders_sent.append(now)
         headers = {"X-MBX-USED-WEIGHT-1M": str(used + weight)}
@@ -333,14 +356,17 @@ class BinanceVenue:
         free(fee_asset, [Decimal(0), Decimal(0)])[0] -= fee
         order.executed += quantity
         order.quote_executed += value
-        order.status = "PARTIALLY_FILLED"
+        done = order.quantity is not None and order.executed >= order.quantity
+        order.status = "FILLED" if done else "PARTIALLY_FILLED"
         order.updated_at = at
-        order.trades.append({
+        trade = {
             "id": self.next_trade_id, "price": _text(price), "qty": _text(quantity),
             "quoteQty": _text(value), "commission": _text(fee), "commissionAsset": fee_asset,
             "time": int(at * 1000), "isMaker": maker,
-        })  # fmt: skip
+        }  # fmt: skip
+        order.trades.append(trade)
         self.next_trade_id += 1
+        self.report(order, "TRADE", trade)
 
     def _fee(self, value: Decimal, received: str, got: Decimal) -> tuple[Decimal, str]:
         """Return the fee on a trade worth *value* and the asset it is taken in."""
@@ -418,6 +444,7 @@ class BinanceVenue:
             free[0], free[1], order.locked = free[0] - quantity, free[1] + quantity, quantity
         self.next_order_id += 1
         self.orders[order.order_id] = order
+        self.report(order, "NEW")
         if kind == "MARKET":
             self._sweep(order)
         else:
@@ -447,6 +474,8 @@ class BinanceVenue:
         done = order.quantity is not None and order.executed >= order.quantity
         order.status = "FILLED" if done else "EXPIRED"
         self._unlock(order)
+        if not done:
+            self.report(order, "EXPIRED")
 
     def find(self, params: dict[str, str]) -> Order:
         """Return the order named by ``orderId`` or ``origClientOrderId`` on ``symbol``."""
@@ -479,8 +508,43 @@ class BinanceVenue:
         order.status = "CANCELED"
         order.updated_at = self.now()
         self._unlock(order)
+        self.report(order, "CANCELED")
         self.save()
         return order
+
+    def report(self, order: Order, execution: str, trade: dict[str, Any] | None = None) -> None:
+        """Tell the account's listeners of *order*'s change, as Binance's ``executionReport``
+        (then ``outboundAccountPosition`` with the balances)."""
+        if not self.listeners:
+            return
+        now = int(self.now() * 1000)
+        zero = _text(Decimal(0))
+        event: dict[str, Any] = {
+            "e": "executionReport", "E": now, "s": order.symbol, "c": order.client_order_id,
+            "S": order.side, "o": order.type, "f": "GTC",
+            "q": _text(order.quantity or Decimal(0)), "p": _text(order.price or Decimal(0)),
+            "P": zero, "F": zero, "g": -1, "C": "", "x": execution, "X": order.status,
+            "r": "NONE", "i": order.order_id, "l": trade["qty"] if trade else zero,
+            "z": _text(order.executed), "L": trade["price"] if trade else zero,
+            "n": trade["commission"] if trade else "0", "N": trade["commissionAsset"] if trade
+            else None, "T": trade["time"] if trade else int(order.updated_at * 1000),
+            "t": trade["id"] if trade else -1, "I": 0,
+            "w": order.status in ("NEW", "PARTIALLY_FILLED"),
+            "m": bool(trade and trade["isMaker"]), "M": bool(trade),
+            "O": int(order.created_at * 1000), "Z": _text(order.quote_executed),
+            "Y": trade["quoteQty"] if trade else zero,
+            "Q": _text(order.quote_quantity or Decimal(0)), "W": int(order.created_at * 1000),
+            "V": "EXPIRE_MAKER",
+        }  # fmt: skip
+        if execution == "CANCELED":  # the cancel's own id, and the order's as the original
+            event["c"], event["C"] = f"cancel_{order.order_id}", order.client_order_id
+        balances = {
+            "e": "outboundAccountPosition", "E": now, "u": now,
+            "B": [{"a": a, "f": _text(b[0]), "l": _text(b[1])} for a, b in self.balances.items()],
+        }  # fmt: skip
+        for listener in list(self.listeners):
+            listener(event)
+            listener(balances)
 
 
 class _LimitedError(VenueError):
@@ -615,6 +679,9 @@ def make_app(venue: BinanceVenue) -> web.Application:
             venue.faults.switch(body["fault"], int(body.get("times", 1)), body.get("seconds"))
         except ValueError as error:
             return web.json_response({"code": -1, "msg": str(error)}, status=400)
+        if venue.faults.closing:
+            venue.faults.closing = False
+            await close_sockets(request.app)
         return web.json_response({"switched": body["fault"]})
 
     def symbol_of(request: web.Request) -> str:
@@ -873,6 +940,73 @@ def make_app(venue: BinanceVenue) -> web.Application:
             pushing.cancel()
         return socket
 
+    async def websocket_api(request: web.Request) -> web.StreamResponse:
+        """Binance's WebSocket API (``/ws-api/v3``), its user-data methods: a request
+        ``{"id", "method": "userDataStream.subscribe.signature", "params": {"apiKey",
+        "timestamp", "signature"}}`` (signed as REST is, over the parameters in alphabetical
+        order) subscribes the connection to the account's events, pushed as ``{"subscriptionId",
+        "event"}``. The venue matches its resting orders each of its seconds meanwhile."""
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        sockets.add(socket)
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        subscribed = False
+
+        def heard(event: dict[str, Any]) -> None:
+            queue.put_nowait({"subscriptionId": 0, "event": event})
+            venue.events_told += 1
+
+        async def push() -> None:
+            matched_second: int | None = None
+            while not socket.closed:
+                second = math.floor(venue.now())
+                if second != matched_second:
+                    matched_second = second
+                    venue.match()
+                while not queue.empty():
+                    frame = queue.get_nowait()
+                    if not venue.faults.silent:
+                        await socket.send_str(json.dumps(frame))
+                        venue.events_pushed += 1
+                venue.pushed_second = second
+                await asyncio.sleep(PUSH_POLL)
+
+        pushing = asyncio.create_task(push())
+        try:
+            async for message in socket:
+                if message.type is not web.WSMsgType.TEXT:
+                    continue
+                command = json.loads(message.data)
+                ident, method = command.get("id"), command.get("method")
+                params = dict(command.get("params") or {})
+                if method == "userDataStream.subscribe.signature":
+                    try:
+                        venue.authenticate_params(params)
+                    except VenueError as error:
+                        answer: dict[str, Any] = {
+                            "id": ident, "status": error.status,
+                            "error": {"code": error.code, "msg": error.message},
+                        }  # fmt: skip
+                    else:
+                        if not subscribed:
+                            venue.listeners.append(heard)
+                            subscribed = True
+                        answer = {"id": ident, "status": 200, "result": {"subscriptionId": 0}}
+                elif method == "userDataStream.unsubscribe" and subscribed:
+                    venue.listeners.remove(heard)
+                    subscribed = False
+                    answer = {"id": ident, "status": 200, "result": {}}
+                else:
+                    unsupported = {"code": -1020, "msg": "Unsupported operation."}
+                    answer = {"id": ident, "status": 400, "error": unsupported}
+                await socket.send_str(json.dumps(answer))
+        finally:
+            sockets.discard(socket)
+            if subscribed:
+                venue.listeners.remove(heard)
+            pushing.cancel()
+        return socket
+
     sockets: set[web.WebSocketResponse] = set()
 
     async def close_sockets(_: web.Application) -> None:
@@ -887,6 +1021,7 @@ def make_app(venue: BinanceVenue) -> web.Application:
     app.router.add_get("/ws", websocket)
     app.router.add_get("/ws/{stream}", websocket)
     app.router.add_get("/stream", websocket)
+    app.router.add_get("/ws-api/v3", websocket_api)
     api = "/api/v3"
     app.router.add_get(f"{api}/ping", public(lambda _: {}))
     app.router.add_get(f"{api}/time", public(lambda _: {"serverTime": int(venue._wall() * 1000)}))

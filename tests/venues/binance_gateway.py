@@ -3,11 +3,14 @@ clock."""
 
 from __future__ import annotations
 
+import json
+import math
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from decimal import Decimal
 
+import aiohttp
 import ccxt.async_support as ccxt_async
 
 from livetrader_gui.adapters.brokers.ccxt.binance_gateway import BinanceGateway
@@ -18,7 +21,7 @@ from livetrader_gui.adapters.credentials import ApiKey
 from livetrader_gui.application.ports import Clock
 from tests.fakes import FakeClock
 from tests.venues.binance import BinanceVenue, make_app
-from tests.venues.market import serving
+from tests.venues.market import serving, until
 
 KEY, SECRET = "binance-key", "binance-secret"
 
@@ -46,6 +49,7 @@ async def binance_gateway(
     clock_skew: float = 0.0,
     weight_limit: int = 1_000_000,
     profile: VenueProfile = BINANCE,
+    account_stream: bool = True,
 ) -> AsyncIterator[tuple[BinanceVenue, BinanceGateway, str]]:
     """Yield a local Binance on *clock*'s time, a gateway to it (not connected) and its
     address. Requests are signed with real time, which the venue checks them against (its
@@ -68,8 +72,33 @@ async def binance_gateway(
         def exchange() -> object:
             return binance_exchange(base, secret=secret, timeout=answer_within)
 
-        gateway = BinanceGateway(profile, exchange, clock, timer=timer)
+        stream = f"ws{base[4:]}/ws-api/v3" if account_stream else None
+        gateway = BinanceGateway(profile, exchange, clock, timer=timer, account_stream=stream)
         try:
             yield venue, gateway, base
         finally:
             await gateway.disconnect()
+
+
+async def caught_up(venue: BinanceVenue, gateway: BinanceGateway) -> None:
+    """Wait until the venue has pushed the account's events of its second, and the gateway's
+    stream has heard them all."""
+    orders = gateway.account_stream.orders
+
+    def heard() -> bool:
+        second = math.floor(venue.now())
+        sent = venue.events_pushed
+        return venue.pushed_second >= second and sent == venue.events_told and orders.heard >= sent
+
+    if orders.live:
+        await until(heard, "the account's events of the second reach the gateway")
+
+
+async def switch(base: str, fault: str, times: int = 1, seconds: float | None = None) -> None:
+    """Switch a fault on at the venue at *base* (its test switch, not Binance's API)."""
+    body = {"fault": fault, "times": times, "seconds": seconds}
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(f"{base}/_venue/faults", data=json.dumps(body)) as answer,
+    ):
+        answer.raise_for_status()

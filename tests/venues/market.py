@@ -25,7 +25,8 @@ ROOT = Path(__file__).resolve().parents[2]
 ERROR_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gateway</body></html>"
 PUSH_POLL = 0.02  # real seconds between two looks at the venue's clock for a new second
 # The faults a test switches on (``POST /_venue/faults``, ``{"fault", "times", "seconds"}``):
-FAULTS = ("rate_limit", "ban", "server_error", "hang", "drop", "lose_answer", "silent")
+FAULTS = ("rate_limit", "ban", "server_error", "hang", "drop", "lose_answer", "silent",
+          "close_streams")  # fmt: skip
 
 
 class PriceWalk:
@@ -68,6 +69,7 @@ class Faults:
         self.hang_seconds = 30.0
         self.rate_limit_seconds: float | None = None  # what a switched-on 429 says to wait
         self.silent = False  # every open websocket stays open and says nothing more
+        self.closing = False  # set: the venue is to close its websockets now
 
     def switch(self, fault: str, times: int = 1, seconds: float | None = None) -> None:
         """Make the next *times* requests meet *fault* (``ban``: for *seconds*); raise
@@ -78,6 +80,8 @@ class Faults:
             self._ban(seconds)
         elif fault == "silent":
             self.silent = True
+        elif fault == "close_streams":
+            self.closing = True  # the venue closes every websocket it has open
         else:
             if fault == "hang" and seconds is not None:
                 self.hang_seconds = seconds

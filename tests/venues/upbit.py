@@ -566,6 +566,9 @@ def make_app(venue: UpbitVenue) -> web.Application:
         except VenueError as error:
             return web.json_response({"error": {"name": error.name, "message": error.message}},
                                      status=error.status)  # fmt: skip
+        if venue.faults.closing:
+            venue.faults.closing = False
+            await close_sockets(request.app)
         return web.json_response({"switched": body["fault"]})
 
     def markets(_: web.Request) -> object:

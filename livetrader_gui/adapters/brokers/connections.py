@@ -34,6 +34,11 @@ if TYPE_CHECKING:
 CONNECTIONS_FILE = "brokers.json"
 VENUES: dict[str, VenueProfile] = {UPBIT.broker_id: UPBIT, BINANCE.broker_id: BINANCE}
 TESTNETS: dict[str, VenueProfile] = {BINANCE.broker_id: BINANCE_TESTNET}
+# Where Binance's WebSocket API (the account's own orders) answers, live and on its testnet.
+ACCOUNT_STREAMS = {
+    BINANCE.broker_id: "wss://ws-api.binance.com:443/ws-api/v3",
+    BINANCE_TESTNET.broker_id: "wss://ws-api.testnet.binance.vision/ws-api/v3",
+}
 # Where each venue's market streams answer, live and on its testnet.
 STREAMS = {
     UPBIT.broker_id: "wss://api.upbit.com/websocket/v1",
@@ -152,8 +157,13 @@ def open_connection(connection: BrokerConnection, api_key: ApiKey, clock: Clock)
     def exchange() -> Any:
         return venue_exchange(exchange_class, profile, api_key, connection.base_url)
 
-    gateway_class = BinanceGateway if profile.ccxt_id == "binance" else UpbitGateway
-    return gateway_class(profile, exchange, clock, display_name=connection.display_name)
+    name = connection.display_name
+    if profile.ccxt_id == "binance":
+        stream = ACCOUNT_STREAMS[profile.broker_id]
+        if connection.base_url:
+            stream = "ws" + connection.base_url.rstrip("/").removeprefix("http") + "/ws-api/v3"
+        return BinanceGateway(profile, exchange, clock, display_name=name, account_stream=stream)
+    return UpbitGateway(profile, exchange, clock, display_name=name)
 
 
 def venue_exchange(

@@ -6,12 +6,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import replace
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
 from livetrader_gui.adapters.brokers.venue_budgets import BINANCE, UPBIT, within_budget
 from livetrader_gui.adapters.calendars import ExchangeTradingCalendar
-from livetrader_gui.application.ports import BrokerRateLimitError
+from livetrader_gui.application.ports import BrokerOrderState, BrokerRateLimitError
 from livetrader_gui.application.request_budget import (
     BudgetedGateway,
     Rate,
@@ -19,7 +20,7 @@ from livetrader_gui.application.request_budget import (
     RequestGroup,
     VenueBudget,
 )
-from livetrader_gui.domain import OrderStatus
+from livetrader_gui.domain import OrderRequest, OrderStatus, OrderType, TradeDirection
 from tests.builders import T0
 from tests.fake_broker import FakeBroker
 from tests.fakes import FakeClock
@@ -237,3 +238,28 @@ async def test_a_pause_the_venue_asks_of_one_session_holds_the_other_on_the_same
     assert first.broker.calls == calls, "the second session sent nothing"
     (said,) = [m for m in second.observer.logs() if "asks to slow down" in m]
     assert "not sent" in said
+
+
+class PushingBroker(FakeBroker):
+    """A broker whose account stream has followed its orders (``IPushesOrders``)."""
+
+    def pushed_order(self, client_order_id: str) -> BrokerOrderState | None:
+        return self.orders.get(client_order_id)
+
+
+async def test_an_order_the_account_stream_has_followed_is_looked_up_without_spending() -> None:
+    clock = FakeClock(T0)
+    broker = PushingBroker(clock, broker_id="BINANCE")
+    gateway = within_budget(broker, clock)
+    assert isinstance(gateway, BudgetedGateway)
+    broker.set_price(SAMSUNG, 1000)
+    placed = await gateway.place_order(
+        OrderRequest("LT-1", SAMSUNG, TradeDirection.BUY, OrderType.MARKET, Decimal(1))
+    )
+    calls = broker.calls
+    gateway.budget.hold(ORDERS, 60)  # a lookup that had to be asked would be refused now
+
+    found = await gateway.get_order("LT-1", symbol=SAMSUNG)
+
+    assert found == placed
+    assert broker.calls == calls, "told by the stream: not asked"

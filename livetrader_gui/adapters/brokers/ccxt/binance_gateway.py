@@ -11,17 +11,28 @@
   alone (a BNB price would change it at every lookup).
 - Every answer says how much of the minute's request weight is used
   (``X-MBX-USED-WEIGHT-1M``); when none is left, requests wait for the next minute.
+- The account's own orders come by Binance's WebSocket API (``userDataStream.subscribe
+  .signature``, signed as REST is): each ``executionReport`` (placed, each fill with its fee,
+  cancelled, expired) keeps the order as ``account_stream.StreamedOrders``, and a lookup of an
+  order the stream has followed since its placement costs no request.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import math
 from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
+import aiohttp
+
+from livetrader_gui.adapters.brokers.ccxt.account_stream import AccountStream, StreamedOrders
 from livetrader_gui.adapters.brokers.ccxt.exact import number
 from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway, VenueRefusedError
+from livetrader_gui.application.ports import BrokerError
 from livetrader_gui.domain import TradeDirection
 
 BNB_DISCOUNT = Decimal("0.75")  # a fee paid with BNB is 25 % off
@@ -32,8 +43,98 @@ def _cents(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.00000001"), ROUND_HALF_UP)
 
 
+# ccxt's order status for each of Binance's
+_STATUS = {"NEW": "open", "PARTIALLY_FILLED": "open", "FILLED": "closed",
+           "CANCELED": "canceled", "EXPIRED": "expired", "REJECTED": "rejected",
+           "EXPIRED_IN_MATCH": "expired"}  # fmt: skip
+
+
 class BinanceGateway(CcxtGateway):
-    """The ccxt gateway on Binance Spot (``venues.BINANCE``, ``venues.BINANCE_TESTNET``)."""
+    """The ccxt gateway on Binance Spot (``venues.BINANCE``, ``venues.BINANCE_TESTNET``);
+    *account_stream* is the WebSocket API's address (None: orders are only asked by REST)."""
+
+    def __init__(self, *args: Any, account_stream: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._stream_url = account_stream
+        self._stream = AccountStream(self._follow, self.broker_id, self._timer)
+
+    @property
+    def account_stream(self) -> AccountStream:
+        """Return the stream of the account's own orders."""
+        return self._stream
+
+    def _streams_started(self) -> None:
+        if self._stream_url is not None:
+            self._stream.start()
+
+    async def _streams_stopped(self) -> None:
+        await self._stream.stop()
+
+    def _pushed(self, client_order_id: str) -> dict[str, Any] | None:
+        return self._stream.orders.followed(client_order_id)
+
+    async def _follow(self, orders: StreamedOrders) -> None:
+        """Subscribe to the account's events and apply each to *orders* until the socket
+        closes."""
+        assert self._stream_url is not None
+        exchange = self._exchange
+        params: dict[str, Any] = {"apiKey": exchange.apiKey, "timestamp": exchange.milliseconds()}
+        signed = "&".join(f"{key}={params[key]}" for key in sorted(params))
+        params["signature"] = hmac.new(
+            str(exchange.secret).encode(), signed.encode(), hashlib.sha256
+        ).hexdigest()
+        request = {"id": "subscribe", "method": "userDataStream.subscribe.signature",
+                   "params": params}  # fmt: skip
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(self._stream_url, heartbeat=30) as socket,
+        ):
+            await socket.send_str(json.dumps(request))
+            async for message in socket:
+                if message.type is not aiohttp.WSMsgType.TEXT:
+                    break
+                data = json.loads(message.data, parse_float=str)
+                if not isinstance(data, dict):
+                    continue
+                if data.get("id") == "subscribe":
+                    if data.get("status") != 200:
+                        refused = (data.get("error") or {}).get("msg") or data.get("status")
+                        raise BrokerError(f"the account's stream was refused: {refused}")
+                    orders.live = True
+                    continue
+                event = data.get("event")
+                if not isinstance(event, dict):
+                    continue
+                orders.heard += 1
+                if event.get("e") == "executionReport":
+                    self._apply(orders, event)
+
+    def _apply(self, orders: StreamedOrders, event: dict[str, Any]) -> None:
+        """Keep one ``executionReport`` in ccxt's order shape."""
+        market = self._markets.get(str(event.get("s")))
+        if market is None:
+            return
+        unified, execution = market["symbol"], event.get("x")
+        # A cancel's report carries the cancel's own id, and the order's as the original.
+        cid = str(event.get("C") or event.get("c")) if execution == "CANCELED" else str(event["c"])
+        status = _STATUS.get(str(event.get("X")), "open")
+        if execution == "NEW":
+            kind = str(event.get("o")).lower()
+            orders.placed({
+                "id": str(event["i"]), "clientOrderId": cid, "symbol": unified,
+                "side": str(event.get("S")).lower(), "type": kind, "amount": event.get("q"),
+                "price": None if kind == "market" else event.get("p"), "status": status,
+                "filled": event.get("z"), "timestamp": event.get("O"),
+            })  # fmt: skip
+            return
+        if execution == "TRADE":
+            orders.filled(cid, {
+                "id": str(event["t"]), "amount": event.get("l"), "price": event.get("L"),
+                "fee": {"cost": event.get("n"), "currency": event.get("N")},
+                "timestamp": event.get("T"), "symbol": unified,
+            })  # fmt: skip
+        orders.changed(cid, {"status": status, "filled": event.get("z"),
+                             "lastTradeTimestamp": event.get("T")})  # fmt: skip
 
     def _needs(self, client_order_id: str, symbol: str | None) -> str:
         if symbol is None:

@@ -187,6 +187,7 @@ class CcxtGateway:
             self._connected = False
             raise
         self._markets = {m["id"]: m for m in markets.values() if self._tradable(m)}
+        self._streams_started()
         self._instruments = {}
         for code, market in self._markets.items():
             try:
@@ -194,8 +195,15 @@ class CcxtGateway:
             except (InvalidValueError, ValueError) as error:
                 _log.warning("%s: market %s left out: %s", self.broker_id, code, error)
 
+    def _streams_started(self) -> None:
+        """Start the venue's private streams, once connected (none here)."""
+
+    async def _streams_stopped(self) -> None:
+        """Stop the venue's private streams (none here)."""
+
     async def disconnect(self) -> None:
         self._connected = False
+        await self._streams_stopped()
         if not self._closed:
             self._closed = True
             with isolated():
@@ -564,7 +572,8 @@ class CcxtGateway:
             if error.name not in self._profile.not_found:
                 raise
             # Filled or cancelled before the cancel came (the race): the lookup says which.
-        state = await self.get_order(client_order_id, symbol=symbol)
+        # Asked, not pushed: the cancel's own push may not have come yet.
+        state = await self._fetched(client_order_id, symbol)
         if state is None:
             raise ValueError(f"{self.display_name} has no order {client_order_id}")
         return state
@@ -572,6 +581,25 @@ class CcxtGateway:
     async def get_order(
         self, client_order_id: str, *, symbol: str | None = None
     ) -> BrokerOrderState | None:
+        pushed = self.pushed_order(client_order_id)
+        if pushed is not None:
+            return pushed
+        return await self._fetched(client_order_id, symbol)
+
+    def pushed_order(self, client_order_id: str) -> BrokerOrderState | None:
+        """Return the order as the account's stream pushed it, when the stream has followed it
+        since its placement; None when it must be asked (no stream, or a break since)."""
+        pushed = self._pushed(client_order_id)
+        if pushed is None or self.connection_state is not ConnectionState.CONNECTED:
+            return None
+        return self._state(pushed, self._requests.get(client_order_id))
+
+    def _pushed(self, client_order_id: str) -> dict[str, Any] | None:
+        """Return the order as the venue's private stream told it (None: not followed)."""
+        return None
+
+    async def _fetched(self, client_order_id: str, symbol: str | None) -> BrokerOrderState | None:
+        """Look the order up by REST."""
         unified = self._unified(client_order_id, symbol)
         try:
             order = await self._call("get_order", lambda: self._look_up(client_order_id, unified))
