@@ -4,8 +4,9 @@ A fresh temporary data folder is used, so the demo is prepared exactly as on a f
 (its evidence really produced on SIM); then the demo's passing strategy is started as a paper
 session on the simulated market, run 60 times faster than real time so its chart fills, and the
 main window (at 1280×800, the smallest screen it is made for), the go-live wizard, the strategy
-editor and the Brokers dialog (testing a connection to the local Upbit, ``tests/venues``) are
-saved into the folder given, each in the light theme and in the dark one (``*-dark.png``).
+editor, the Brokers dialog (testing a connection to the local Upbit, ``tests/venues``) and the
+main window watching three of the local Upbit's coins are saved into the folder given, each in
+the light theme and in the dark one (``*-dark.png``).
 
 Usage: ``python -m livetrader_gui.app.screenshots docs/screenshots``
 """
@@ -18,8 +19,10 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 RUN_SECONDS = 8.0  # of real time, at 60× market speed: about eight minutes of candles
+WATCH_SECONDS = 3.0  # of real time for the local Upbit's quotes to reach the market watch
 LOCAL_UPBIT_SECRET = "screenshot-secret"  # the local Upbit's, shown as dots
 CHECKOUT = Path(__file__).resolve().parents[2]  # a source checkout has tests/venues here
 
@@ -54,6 +57,7 @@ async def _shoot(folder: Path) -> list[Path]:
             workspace.calendar.timezone,
             str(workspace.database_info.path),
             connections=workspace.connections,
+            board=workspace.market_watch,
         )
         assert workspace.demo is not None
         await workspace.demo
@@ -106,6 +110,8 @@ async def _shoot(folder: Path) -> list[Path]:
                 await window.commands.wait()
             saved.append(await _save(brokers, folder / f"brokers-dialog{suffix}.png"))
             brokers.reject()
+            if venue is not None:
+                saved.append(await _watch_upbit(window, theme is Theme.LIGHT, folder, suffix))
         window.set_theme(Theme.LIGHT)
     finally:
         await window.commands.wait()
@@ -115,6 +121,28 @@ async def _shoot(folder: Path) -> list[Path]:
             await asyncio.to_thread(venue_process.wait)
         window.quit_now()
     return saved
+
+
+async def _watch_upbit(window: Any, first: bool, folder: Path, suffix: str) -> Path:
+    """Show the market watch on the local Upbit (saved in the Brokers dialog), watching three of
+    its coins (added through the search the first time), and save the main window."""
+    bar = window.watch_bar
+    assert bar is not None
+    bar.show_brokers()
+    bar.broker.setCurrentIndex(bar.broker.findData("UPBIT"))
+    await window.commands.wait()
+    if first:
+        for symbol in ("KRW-BTC", "KRW-ETH", "KRW-XRP"):
+            bar.search.setText(symbol)
+            bar.watch_button.click()
+            await window.commands.wait()
+    await asyncio.sleep(WATCH_SECONDS)  # the venue's websocket brings the quotes
+    bar.search.setText("eth")
+    shot = await _save(window, folder / f"market-watch-upbit{suffix}.png")
+    bar.search.clear()
+    bar.broker.setCurrentIndex(bar.broker.findData("SIM"))
+    await window.commands.wait()
+    return shot
 
 
 def _has_local_venues(root: Path) -> bool:

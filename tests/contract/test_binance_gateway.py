@@ -14,7 +14,8 @@ import pytest_asyncio
 
 from tests.contract.gateway_contract import GatewayContract, GatewayHarness
 from tests.fakes import FakeClock
-from tests.venues.binance_gateway import binance_gateway, caught_up
+from tests.venues.binance_gateway import binance_gateway
+from tests.venues.market import caught_up
 
 
 class TestBinanceGatewayContract(GatewayContract):

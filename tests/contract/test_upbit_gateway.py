@@ -16,6 +16,7 @@ import pytest_asyncio
 
 from tests.contract.gateway_contract import GatewayContract, GatewayHarness
 from tests.fakes import FakeClock
+from tests.venues.market import caught_up
 from tests.venues.upbit_gateway import upbit_gateway
 
 
@@ -48,5 +49,6 @@ class TestUpbitGatewayContract(GatewayContract):
                 lose_next_answer=lambda: venue.switch("lose_answer"),
                 rate_limit=lambda _seconds: venue.switch("rate_limit"),
                 parts=5,
+                caught_up=lambda: caught_up(venue, gateway),
             )
             await gateway.disconnect()

@@ -26,8 +26,8 @@ from livetrader_gui.application.ports import (
 from livetrader_gui.domain import OrderRequest, OrderStatus, OrderType, TradeDirection
 from tests.fakes import FakeClock
 from tests.venues.binance import SYMBOLS
-from tests.venues.binance_gateway import binance_exchange, binance_gateway, caught_up, switch
-from tests.venues.market import until
+from tests.venues.binance_gateway import binance_exchange, binance_gateway, switch
+from tests.venues.market import caught_up, until
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 

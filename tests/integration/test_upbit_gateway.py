@@ -24,6 +24,7 @@ from livetrader_gui.application.ports import (
 )
 from livetrader_gui.domain import OrderRequest, OrderStatus, OrderType, TradeDirection
 from tests.fakes import FakeClock
+from tests.venues.market import caught_up, until
 from tests.venues.upbit import LIMITS, UpbitVenue, make_app, tick_size
 from tests.venues.upbit_gateway import KEY, SECRET, upbit_exchange, upbit_gateway
 
@@ -218,8 +219,9 @@ async def test_a_market_buy_goes_as_a_limit_inside_the_protection_band_and_fills
 
 async def test_a_refused_sell_says_why_and_its_fills_read_the_same_at_every_lookup() -> None:
     clock = FakeClock(START)
-    async with upbit_gateway(clock, liquidity=Decimal("0.5")) as (_venue, gateway, _base):
+    async with upbit_gateway(clock, liquidity=Decimal("0.5")) as (venue, gateway, _base):
         await gateway.connect()
+        await until(lambda: gateway.account_stream.orders.live, "the account's stream opens")
         sell = OrderRequest(
             UPBIT.client_order_ids.new(), "KRW-XRP", TradeDirection.SELL, OrderType.MARKET,
             Decimal(100),
@@ -228,8 +230,9 @@ async def test_a_refused_sell_says_why_and_its_fills_read_the_same_at_every_look
         order = buy("2")
         await gateway.place_order(order)
         clock.advance(5)
-        first = await gateway.get_order(order.client_order_id)
-        second = await gateway.get_order(order.client_order_id)
+        await caught_up(venue, gateway)
+        first = await gateway.get_order(order.client_order_id)  # as pushed
+        second = await gateway._fetched(order.client_order_id, "KRW-ETH")  # as asked
 
     assert refused.status is OrderStatus.REJECTED
     assert refused.reject_reason == "not enough of the coin for this sell"

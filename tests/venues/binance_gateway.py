@@ -4,7 +4,6 @@ clock."""
 from __future__ import annotations
 
 import json
-import math
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -21,7 +20,7 @@ from livetrader_gui.adapters.credentials import ApiKey
 from livetrader_gui.application.ports import Clock
 from tests.fakes import FakeClock
 from tests.venues.binance import BinanceVenue, make_app
-from tests.venues.market import serving, until
+from tests.venues.market import serving
 
 KEY, SECRET = "binance-key", "binance-secret"
 
@@ -78,20 +77,6 @@ async def binance_gateway(
             yield venue, gateway, base
         finally:
             await gateway.disconnect()
-
-
-async def caught_up(venue: BinanceVenue, gateway: BinanceGateway) -> None:
-    """Wait until the venue has pushed the account's events of its second, and the gateway's
-    stream has heard them all."""
-    orders = gateway.account_stream.orders
-
-    def heard() -> bool:
-        second = math.floor(venue.now())
-        sent = venue.events_pushed
-        return venue.pushed_second >= second and sent == venue.events_told and orders.heard >= sent
-
-    if orders.live:
-        await until(heard, "the account's events of the second reach the gateway")
 
 
 async def switch(base: str, fault: str, times: int = 1, seconds: float | None = None) -> None:

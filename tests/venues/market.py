@@ -158,3 +158,17 @@ async def venue_process(
         else:
             process.terminate()
         await process.wait()
+
+
+async def caught_up(venue: Any, gateway: Any) -> None:
+    """Wait until *venue* has pushed the account's events of its second, and *gateway*'s
+    account stream has heard them all (a venue across a socket takes real milliseconds)."""
+    orders = gateway.account_stream.orders
+
+    def heard() -> bool:
+        sent = venue.events_pushed
+        settled = venue.pushed_second >= math.floor(venue.now()) and sent == venue.events_told
+        return bool(settled and orders.heard >= sent)
+
+    if orders.live:
+        await until(heard, "the account's events of the second reach the gateway")

@@ -148,6 +148,11 @@ class UpbitVenue:
         self._banned_until = 0.0
         self._ban = BAN_SECONDS
         self.faults = Faults(self._ban_for)  # switched by the test (``POST /_venue/faults``)
+        # Who hears the account's events (each private websocket's subscription).
+        self.listeners: list[Callable[[dict[str, Any]], None]] = []
+        self.events_told = 0  # account events queued for the private websockets
+        self.events_pushed = 0  # of which sent
+        self.pushed_second = 0  # the venue's second whose account events are all sent
         started = clock()
         if state is not None and state.is_file():
             started = self._load(state)
@@ -300,6 +305,7 @@ class UpbitVenue:
             quantity = min(self._liquidity, order.volume - order.executed_volume)
         if quantity <= 0:
             order.state = "done"
+            self.report(order, "done")
             return True
         funds = quantity * price
         fee = (funds * FEE_RATE).quantize(_Q)
@@ -317,15 +323,15 @@ class UpbitVenue:
         order.executed_volume += quantity
         order.executed_funds += funds
         order.paid_fee += fee
-        order.trades.append(
-            {
-                "uuid": str(uuid.uuid4()),
-                "price": str(price),
-                "volume": str(quantity),
-                "funds": str(funds),
-                "created_at": _kst(at),
-            }
-        )
+        trade = {
+            "uuid": str(uuid.uuid4()),
+            "price": str(price),
+            "volume": str(quantity),
+            "funds": str(funds),
+            "created_at": _kst(at),
+        }
+        order.trades.append(trade)
+        self.report(order, "trade", trade, at)
         finished = (
             order.executed_funds >= (order.price or 0) - price
             if order.ord_type == "price"
@@ -334,6 +340,7 @@ class UpbitVenue:
         if finished:
             order.state = "done"
             self._unlock(order)
+            self.report(order, "done")
         return True
 
     def _unlock(self, order: Order) -> None:
@@ -401,6 +408,7 @@ class UpbitVenue:
             coin.locked += volume
             order.locked = volume
         self.orders[order.uuid] = order
+        self.report(order, "wait")
         self._fill_due(order)
         self.save()
         return order
@@ -427,8 +435,46 @@ class UpbitVenue:
             raise VenueError(404, "order_not_found", "the order is no longer waiting")
         order.state = "cancel"
         self._unlock(order)
+        self.report(order, "cancel")
         self.save()
         return order
+
+    def report(
+        self, order: Order, state: str, trade: dict[str, str] | None = None, at: float = 0.0
+    ) -> None:
+        """Tell the private websocket's listeners of *order*'s change, as Upbit's ``myOrder``
+        (then ``myAsset`` with the balances). A ``trade`` carries the fill's price and volume."""
+        if not self.listeners:
+            return
+        now = int(self.now() * 1000)
+        remaining = (order.volume - order.executed_volume) if order.volume is not None else None
+        event: dict[str, Any] = {
+            "type": "myOrder", "code": order.market, "uuid": order.uuid,
+            "ask_bid": order.side.upper(), "order_type": order.ord_type, "state": state,
+            "trade_uuid": trade["uuid"] if trade else None,
+            "price": float(trade["price"]) if trade else _float(order.price),
+            "avg_price": float(order.executed_funds / order.executed_volume)
+            if order.executed_volume else 0.0,
+            "volume": float(trade["volume"]) if trade else _float(order.volume),
+            "remaining_volume": _float(remaining),
+            "executed_volume": float(order.executed_volume), "trades_count": len(order.trades),
+            "reserved_fee": 0.0, "remaining_fee": 0.0, "paid_fee": float(order.paid_fee),
+            "locked": float(order.locked), "executed_funds": float(order.executed_funds),
+            "time_in_force": None, "trade_fee": None, "is_maker": None,
+            "identifier": order.identifier,
+            "trade_timestamp": int(at * 1000) if trade else None,
+            "order_timestamp": int(order.created_at * 1000), "timestamp": now,
+            "stream_type": "REALTIME",
+        }  # fmt: skip
+        assets = {
+            "type": "myAsset", "asset_uuid": str(uuid.uuid4()), "timestamp": now,
+            "assets": [{"currency": c, "balance": float(b.balance), "locked": float(b.locked)}
+                       for c, b in self.balances.items()],
+            "asset_timestamp": now, "stream_type": "REALTIME",
+        }  # fmt: skip
+        for listener in list(self.listeners):
+            listener(event)
+            listener(assets)
 
 
 _Q = Decimal("0.00000001")
@@ -445,6 +491,10 @@ def _decimal(value: object) -> Decimal | None:
     if not number.is_finite() or number <= 0:
         raise VenueError(400, "validation_error", f"not a positive number: {value!r}")
     return number
+
+
+def _float(value: Decimal | None) -> float | None:
+    return None if value is None else float(value)
 
 
 def _b64(raw: bytes) -> str:
@@ -736,6 +786,60 @@ def make_app(venue: UpbitVenue) -> web.Application:
                 pushing.cancel()
         return socket
 
+    async def private(request: web.Request) -> web.StreamResponse:
+        """Upbit's private websocket (``/websocket/v1/private``): the connection is
+        authenticated by a JWT in its ``Authorization`` header, as a REST call without a query;
+        ``[{"ticket"}, {"type": "myOrder"}, {"type": "myAsset"}]`` subscribes it to the
+        account's events, pushed as binary JSON frames. The venue matches its resting orders
+        each of its seconds meanwhile."""
+        try:
+            venue.authenticate(request.headers.get("Authorization"), {})
+        except VenueError as error:
+            body = {"error": {"name": error.name, "message": error.message}}
+            return web.json_response(body, status=error.status)
+        socket = web.WebSocketResponse()
+        await socket.prepare(request)
+        sockets.add(socket)
+        queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        kinds: set[str] = set()
+
+        def heard(event: dict[str, Any]) -> None:
+            if event["type"] in kinds:
+                queue.put_nowait(event)
+                venue.events_told += 1
+
+        async def push() -> None:
+            matched_second: int | None = None
+            while not socket.closed:
+                second = math.floor(venue.now())
+                if second != matched_second:
+                    matched_second = second
+                    venue.match()
+                while not queue.empty():
+                    frame = queue.get_nowait()
+                    if not venue.faults.silent:
+                        await socket.send_bytes(json.dumps(frame).encode())
+                        venue.events_pushed += 1
+                venue.pushed_second = second
+                await asyncio.sleep(PUSH_POLL)
+
+        venue.listeners.append(heard)
+        pushing = asyncio.create_task(push())
+        try:
+            async for message in socket:
+                if message.type not in (web.WSMsgType.TEXT, web.WSMsgType.BINARY):
+                    continue
+                kinds.clear()
+                kinds.update(
+                    part["type"] for part in json.loads(message.data)
+                    if part.get("type") in ("myOrder", "myAsset")
+                )  # fmt: skip
+        finally:
+            sockets.discard(socket)
+            venue.listeners.remove(heard)
+            pushing.cancel()
+        return socket
+
     sockets: set[web.WebSocketResponse] = set()
 
     async def close_sockets(_: web.Application) -> None:
@@ -746,6 +850,7 @@ def make_app(venue: UpbitVenue) -> web.Application:
     app = web.Application()
     app.on_shutdown.append(close_sockets)
     app.router.add_get("/websocket/v1", websocket)
+    app.router.add_get("/websocket/v1/private", private)
     app.router.add_get("/v1/market/all", quotation(markets))
     app.router.add_get("/v1/ticker", quotation(ticker))
     app.router.add_get("/v1/orderbook", quotation(orderbook))

@@ -51,6 +51,7 @@ async def upbit_gateway(
     timer: Clock | None = None,
     secret: str = SECRET,
     answer_within: float = 5.0,
+    account_stream: bool = True,
 ) -> AsyncIterator[tuple[UpbitVenue, UpbitGateway, str]]:
     """Yield a local Upbit on *clock*'s time, a gateway to it (not connected) and its address."""
     venue = UpbitVenue(
@@ -67,7 +68,10 @@ async def upbit_gateway(
         def exchange() -> object:
             return upbit_exchange(base, secret=secret, timeout=answer_within)
 
-        gateway = UpbitGateway(UPBIT, exchange, clock, timer=timer)
+        gateway = UpbitGateway(
+            UPBIT, exchange, clock, timer=timer,
+            account_stream=f"ws{base[4:]}/websocket/v1/private" if account_stream else None,
+        )  # fmt: skip
         try:
             yield venue, gateway, base
         finally:

@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 CONNECTIONS_FILE = "brokers.json"
 VENUES: dict[str, VenueProfile] = {UPBIT.broker_id: UPBIT, BINANCE.broker_id: BINANCE}
 TESTNETS: dict[str, VenueProfile] = {BINANCE.broker_id: BINANCE_TESTNET}
-# Where Binance's WebSocket API (the account's own orders) answers, live and on its testnet.
+# Where each venue's account stream (the account's own orders) answers, live and on a testnet.
 ACCOUNT_STREAMS = {
+    UPBIT.broker_id: "wss://api.upbit.com/websocket/v1/private",
     BINANCE.broker_id: "wss://ws-api.binance.com:443/ws-api/v3",
     BINANCE_TESTNET.broker_id: "wss://ws-api.testnet.binance.vision/ws-api/v3",
 }
@@ -157,13 +158,20 @@ def open_connection(connection: BrokerConnection, api_key: ApiKey, clock: Clock)
     def exchange() -> Any:
         return venue_exchange(exchange_class, profile, api_key, connection.base_url)
 
-    name = connection.display_name
-    if profile.ccxt_id == "binance":
-        stream = ACCOUNT_STREAMS[profile.broker_id]
-        if connection.base_url:
-            stream = "ws" + connection.base_url.rstrip("/").removeprefix("http") + "/ws-api/v3"
-        return BinanceGateway(profile, exchange, clock, display_name=name, account_stream=stream)
-    return UpbitGateway(profile, exchange, clock, display_name=name)
+    binance = profile.ccxt_id == "binance"
+    stream = ACCOUNT_STREAMS[profile.broker_id]
+    if connection.base_url:
+        stream = _local_socket(connection, "/ws-api/v3" if binance else "/websocket/v1/private")
+    gateway_class = BinanceGateway if binance else UpbitGateway
+    return gateway_class(
+        profile, exchange, clock, display_name=connection.display_name, account_stream=stream
+    )
+
+
+def _local_socket(connection: BrokerConnection, path: str) -> str:
+    """Return the websocket at *path* of *connection*'s local copy of its venue."""
+    assert connection.base_url is not None
+    return "ws" + connection.base_url.rstrip("/").removeprefix("http") + path
 
 
 def venue_exchange(
@@ -200,8 +208,9 @@ def market_feed(connection: BrokerConnection, gateway: IBrokerGateway) -> IMarke
     profile = connection.profile
     url = STREAMS[profile.broker_id]
     if connection.base_url:
-        base = "ws" + connection.base_url.rstrip("/").removeprefix("http")
-        url = base + ("/stream" if profile.ccxt_id == "binance" else "/websocket/v1")
+        url = _local_socket(
+            connection, "/stream" if profile.ccxt_id == "binance" else "/websocket/v1"
+        )
     if profile.ccxt_id == "binance":
         return BinanceFeed(gateway, url)
     return UpbitFeed(gateway, url)

@@ -42,8 +42,8 @@ class StreamedOrders:
         return None if order is None else {**order, "trades": list(order["trades"])}
 
     def placed(self, order: dict[str, Any]) -> None:
-        """Follow a new order (its first push)."""
-        self._orders[str(order["clientOrderId"])] = {**order, "trades": []}
+        """Follow a new order from its first push (a later "placed" push changes nothing)."""
+        self._orders.setdefault(str(order["clientOrderId"]), {**order, "trades": []})
 
     def changed(self, client_order_id: str, fields: dict[str, Any]) -> None:
         """Apply a later push: new status and totals (an order not followed is left alone)."""

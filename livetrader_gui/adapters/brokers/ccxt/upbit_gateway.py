@@ -6,14 +6,24 @@
 - A balance row carries ``avg_buy_price``: a holding's average price is Upbit's.
 - ``Remaining-Req: group=…; min=…; sec=N`` says how many requests of the group are left in the
   second: at zero the group waits for the next second.
+- The account's own orders come by Upbit's private websocket (``/websocket/v1/private``,
+  authenticated by a JWT as a request without a query): each ``myOrder`` push (placed, each
+  fill, done, cancelled) keeps the order as ``account_stream.StreamedOrders``, and a lookup of an
+  order followed since its placement costs no request. Upbit's REST gives a fill's time to the
+  second; a pushed fill's time is cut to the second too, so both tell the same fill alike.
 """
 
 from __future__ import annotations
 
+import json
 import re
+import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+import aiohttp
+
+from livetrader_gui.adapters.brokers.ccxt.account_stream import AccountStream, StreamedOrders
 from livetrader_gui.adapters.brokers.ccxt.exact import isolated, number
 from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway
 from livetrader_gui.application.ports import BrokerPosition
@@ -21,8 +31,89 @@ from livetrader_gui.application.ports import BrokerPosition
 _REMAINING = re.compile(r"group=([\w-]+).*?sec=(\d+)")
 
 
+# ccxt's order status for each of Upbit's order states
+_STATUS = {"wait": "open", "watch": "open", "trade": "open", "done": "closed",
+           "cancel": "canceled"}  # fmt: skip
+
+
 class UpbitGateway(CcxtGateway):
-    """The ccxt gateway on Upbit (``venues.UPBIT``)."""
+    """The ccxt gateway on Upbit (``venues.UPBIT``); *account_stream* is the private
+    websocket's address (None: orders are only asked by REST)."""
+
+    def __init__(self, *args: Any, account_stream: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._stream_url = account_stream
+        self._stream = AccountStream(self._follow, self.broker_id, self._timer)
+
+    @property
+    def account_stream(self) -> AccountStream:
+        """Return the stream of the account's own orders."""
+        return self._stream
+
+    def _streams_started(self) -> None:
+        if self._stream_url is not None:
+            self._stream.start()
+
+    async def _streams_stopped(self) -> None:
+        await self._stream.stop()
+
+    def _pushed(self, client_order_id: str) -> dict[str, Any] | None:
+        return self._stream.orders.followed(client_order_id)
+
+    async def _follow(self, orders: StreamedOrders) -> None:
+        """Subscribe to the account's orders and apply each push to *orders* until the
+        socket closes."""
+        assert self._stream_url is not None
+        exchange = self._exchange
+        claims = {"access_key": exchange.apiKey, "nonce": str(uuid.uuid4())}
+        token = exchange.jwt(claims, exchange.encode(exchange.secret), "sha256")
+        subscription = [{"ticket": f"livetrader-{uuid.uuid4()}"}, {"type": "myOrder"},
+                        {"format": "DEFAULT"}]  # fmt: skip
+        async with (
+            aiohttp.ClientSession() as session,
+            session.ws_connect(
+                self._stream_url, headers={"Authorization": f"Bearer {token}"}, heartbeat=30
+            ) as socket,
+        ):
+            await socket.send_str(json.dumps(subscription))
+            # Upbit does not acknowledge a subscription: an order is followed from the first
+            # push of its placement that comes, and one whose placement was missed is asked.
+            orders.live = True
+            async for message in socket:
+                if message.type not in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
+                    break
+                data = json.loads(message.data, parse_float=str)
+                if not isinstance(data, dict):
+                    continue
+                orders.heard += 1
+                if data.get("type") == "myOrder":
+                    self._apply(orders, data)
+
+    def _apply(self, orders: StreamedOrders, data: dict[str, Any]) -> None:
+        """Keep one ``myOrder`` push in ccxt's order shape."""
+        market, cid = self._markets.get(str(data.get("code"))), data.get("identifier")
+        if market is None or not cid:
+            return  # not a market traded here, or not an order of ours
+        unified, state = market["symbol"], str(data.get("state"))
+        if state in ("wait", "watch"):
+            kind = "limit" if data.get("order_type") == "limit" else "market"
+            orders.placed({
+                "id": str(data.get("uuid")), "clientOrderId": str(cid), "symbol": unified,
+                "side": "buy" if data.get("ask_bid") == "BID" else "sell", "type": kind,
+                "amount": data.get("volume"),
+                "price": data.get("price") if kind == "limit" else None, "status": "open",
+                "filled": data.get("executed_volume"), "timestamp": data.get("order_timestamp"),
+            })  # fmt: skip
+            return
+        if state == "trade":
+            stamp = data.get("trade_timestamp")
+            orders.filled(str(cid), {
+                "id": str(data.get("trade_uuid")), "amount": data.get("volume"),
+                "price": data.get("price"), "symbol": unified,
+                "timestamp": None if stamp is None else int(stamp) // 1000 * 1000,
+            })  # fmt: skip
+        orders.changed(str(cid), {"status": _STATUS.get(state, "open"),
+                                  "filled": data.get("executed_volume")})  # fmt: skip
 
     async def _look_up(self, client_order_id: str, symbol: str | None) -> dict[str, Any]:
         raw = await self._exchange.private_get_order({"identifier": client_order_id})
