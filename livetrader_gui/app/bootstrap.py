@@ -53,6 +53,7 @@ from livetrader_gui.application.desk import TradingDesk
 from livetrader_gui.application.journal import NarratedJournal
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
+from livetrader_gui.application.market_data.hub import FeedPolicy
 from livetrader_gui.application.market_data.hubs import MarketDataHubs
 from livetrader_gui.application.market_watch_board import MarketWatchBoard
 from livetrader_gui.application.ports import (
@@ -198,6 +199,7 @@ async def build_workspace(
     database: Database | None = None,
     busy_timeout_ms: int = 5_000,
     credentials: CredentialStore | None = None,
+    feed_policy: FeedPolicy | None = None,
 ) -> Workspace:
     """Open storage, calendars and brokers and wire the services; blocking work runs off-loop.
 
@@ -210,7 +212,8 @@ async def build_workspace(
 
     Without *gateways*, the real venues the trader connected (``brokers.json`` in the data
     folder, keys in *credentials*) run beside SIM; one that cannot connect says why in the
-    Brokers dialog and never stops the start.
+    Brokers dialog and never stops the start. *feed_policy* is how the market-data hubs keep
+    their links (by default ``FeedPolicy()``).
     """
     loop = asyncio.get_running_loop()
     url = database.url if database is not None else settings.database_url
@@ -282,6 +285,7 @@ async def build_workspace(
         calendars,
         clock,
         feeds={v.gateway.broker_id: v.feed for v in venues},
+        policy=feed_policy,
     )
     registry, manager, engine, hubs = (
         trading.registry,

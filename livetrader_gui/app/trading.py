@@ -15,6 +15,7 @@ from livetrader_gui.adapters.brokers.venue_budgets import within_budget
 from livetrader_gui.application.live_trading.config import RunnerLimits
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.session_manager import LiveTradingSessionManager
+from livetrader_gui.application.market_data.hub import FeedPolicy
 from livetrader_gui.application.market_data.hubs import MarketDataHubs
 from livetrader_gui.application.ports import (
     Clock,
@@ -56,6 +57,7 @@ def compose_trading(
     streaming: bool = True,
     engine: ProcessingEngine | None = None,
     feeds: Mapping[str, IMarketDataFeed] | None = None,
+    policy: FeedPolicy | None = None,
 ) -> Trading:
     """Wire the trading core over *gateways* (the first is the one shown by default).
 
@@ -63,7 +65,8 @@ def compose_trading(
     tick asks the broker, which is what a replay needs to decide every symbol every minute.
     *clock* is real time for the app (venues count real seconds) and the replayed time for a
     replay. *feeds* are the market-data streams of the gateways that push (by broker id);
-    any other gateway is polled.
+    any other gateway is polled. *policy* is how the hubs keep their links (the default's
+    figures unless given: a test shortens the silence a feed may keep).
     """
     if not gateways:
         raise ValueError("the trading core needs at least one broker")
@@ -71,7 +74,7 @@ def compose_trading(
     for gateway in gateways:
         registry.register(within_budget(gateway, clock))
     engine = engine or ProcessingEngine()
-    hubs = MarketDataHubs(clock, feeds=feeds)
+    hubs = MarketDataHubs(clock, feeds=feeds, policy=policy)
     manager = LiveTradingSessionManager(
         registry,
         engine,

@@ -21,6 +21,7 @@ import pytest_asyncio
 from livetrader_gui.adapters.brokers.connections import VENUES
 from livetrader_gui.app.bootstrap import Workspace
 from livetrader_gui.application.live_trading.config import LiveSessionConfig
+from livetrader_gui.application.market_data.hub import FeedPolicy
 from livetrader_gui.application.read_models import SessionSnapshot
 from livetrader_gui.domain import (
     ExecutionMode,
@@ -69,13 +70,16 @@ def eth_buyer() -> Strategy:
 
 @asynccontextmanager
 async def holding_eth(
-    tmp_path: Path, venue: str, observer: RecordingObserver | None = None
+    tmp_path: Path,
+    venue: str,
+    observer: RecordingObserver | None = None,
+    feed_policy: FeedPolicy | None = None,
 ) -> AsyncIterator[tuple[Workspace, SessionSnapshot]]:
     """Start the app on the venue with an AUTO session that has bought ETH (its buy filled);
     shut the app down at the end."""
     folder = tmp_path / "data"
     connect_to(folder, "UPBIT", venue)
-    workspace = await open_app(folder, *UPBIT_KEY, observer)
+    workspace = await open_app(folder, *UPBIT_KEY, observer, feed_policy)
     try:
         await workspace.strategies.save(buyer := eth_buyer())
         session = await workspace.desk.start_session(auto(buyer))
@@ -244,6 +248,56 @@ async def test_a_418_ban_pauses_the_session_says_why_and_it_resumes_when_the_ban
     assert "banned this address for sending too many requests (418)" in said
     assert "trading paused" in said
     assert len(orders) == len(venue_orders(tmp_path)) == 1, "nothing lost, nothing doubled"
+
+
+async def test_a_websocket_that_goes_silent_pauses_the_session_and_it_resumes_when_it_talks(
+    tmp_path: Path, venue: str
+) -> None:
+    observer = RecordingObserver()
+    # Two seconds of silence while the market is open count as a lost feed (60 by default).
+    policy = FeedPolicy(stale_after=2.0)
+    async with holding_eth(tmp_path, venue, observer, policy) as (workspace, session):
+        await switch(venue, "silent")  # every socket stays open and says nothing more
+
+        def status() -> SessionStatus:
+            (snapshot,) = workspace.desk.sessions()
+            return snapshot.status
+
+        async def paused() -> bool:
+            return status() is SessionStatus.PAUSED
+
+        async def running() -> bool:
+            return status() is SessionStatus.RUNNING
+
+        await until(paused, "the silence pauses the session", 30)
+        await switch(venue, "speak")
+        await until(running, "the session resumes once the socket talks again", 30)
+        orders = await workspace.orders.list_for_session(session.session_id)
+
+    said = next(m for m in observer.logs() if "went silent" in m)
+    assert "market data from UPBIT went silent: nothing for" in said
+    assert len(orders) == len(venue_orders(tmp_path)) == 1, "nothing lost, nothing doubled"
+
+
+async def test_an_order_answer_that_hangs_past_the_timeout_is_found_and_never_sent_twice(
+    tmp_path: Path, venue: str
+) -> None:
+    folder = tmp_path / "data"
+    connect_to(folder, "UPBIT", venue)
+    workspace = await open_app(folder, *UPBIT_KEY)
+    try:
+        await workspace.strategies.save(buyer := eth_buyer())
+        # The session's first request to the order family hangs 15 s, past the 10 s a venue
+        # has to answer: the order is placed, its outcome unknown until it is looked up.
+        await switch(venue, "hang_order", seconds=15)
+        session = await workspace.desk.start_session(auto(buyer))
+        orders = await first_fill(workspace, session.session_id, "the order is found and fills")
+    finally:
+        await workspace.shutdown()
+
+    at_venue = venue_orders(tmp_path)
+    assert len(orders) == 1
+    assert [o["identifier"] for o in at_venue] == [orders[0].client_order_id]
 
 
 async def test_502_pages_in_a_row_pause_the_session_in_words_without_html(

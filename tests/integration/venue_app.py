@@ -14,23 +14,31 @@ import pytest
 from livetrader_gui.adapters.credentials import CredentialStore, environment_names
 from livetrader_gui.app.bootstrap import Workspace, build_workspace
 from livetrader_gui.app.settings import parse_settings
+from livetrader_gui.application.market_data.hub import FeedPolicy
 from livetrader_gui.application.observers import ObserverHub
 from livetrader_gui.domain import Order, OrderStatus
 from tests.fakes import RecordingObserver
 
 
 async def open_app(
-    folder: Path, broker_id: str, key: str, secret: str, observer: RecordingObserver | None = None
+    folder: Path,
+    broker_id: str,
+    key: str,
+    secret: str,
+    observer: RecordingObserver | None = None,
+    feed_policy: FeedPolicy | None = None,
 ) -> Workspace:
     """Start the app's workspace on *folder* as the app starts it, *broker_id*'s key and secret
-    in the environment."""
+    in the environment (*feed_policy*: how the market data keeps its links)."""
     key_name, secret_name = environment_names(broker_id)
     credentials = CredentialStore(folder, {key_name: key, secret_name: secret}, use_keyring=False)
     settings = parse_settings(["--data-dir", str(folder)], {})
     hub = ObserverHub()
     if observer is not None:
         hub.add(observer)
-    workspace = await build_workspace(settings, hub, credentials=credentials)
+    workspace = await build_workspace(
+        settings, hub, credentials=credentials, feed_policy=feed_policy
+    )
     await workspace.start()
     return workspace
 

@@ -638,6 +638,8 @@ def make_app(venue: BinanceVenue) -> web.Application:
                                      status=error.status, headers=headers)  # fmt: skip
         if order and venue.faults.take("lose_answer"):
             drop(request)  # the order stands; its answer is lost on the way
+        if order and venue.faults.take("hang_order"):
+            hang = True  # the order stands; its answer comes too late
         if hang:
             await asyncio.sleep(venue.faults.hang_seconds)  # done, and the answer comes too late
         return web.json_response(data, headers=headers)

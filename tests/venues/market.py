@@ -26,7 +26,7 @@ ERROR_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gat
 PUSH_POLL = 0.02  # real seconds between two looks at the venue's clock for a new second
 # The faults a test switches on (``POST /_venue/faults``, ``{"fault", "times", "seconds"}``):
 FAULTS = ("rate_limit", "ban", "server_error", "hang", "drop", "lose_answer", "silent",
-          "close_streams")  # fmt: skip
+          "speak", "close_streams", "hang_order")  # fmt: skip
 
 
 class PriceWalk:
@@ -78,12 +78,12 @@ class Faults:
             raise ValueError(f"no fault {fault}; faults: {FAULTS}")
         if fault == "ban":
             self._ban(seconds)
-        elif fault == "silent":
-            self.silent = True
+        elif fault in ("silent", "speak"):
+            self.silent = fault == "silent"  # "speak": the websockets talk again
         elif fault == "close_streams":
             self.closing = True  # the venue closes every websocket it has open
         else:
-            if fault == "hang" and seconds is not None:
+            if fault in ("hang", "hang_order") and seconds is not None:
                 self.hang_seconds = seconds
             if fault == "rate_limit":
                 self.rate_limit_seconds = seconds

@@ -578,6 +578,8 @@ def make_app(venue: UpbitVenue) -> web.Application:
             return answer(body, error.status, group, left)
         if group == "order" and request.method == "POST" and venue.fault("lose_answer"):
             drop(request)  # the order stands; its answer is lost on the way
+        if group == "order" and request.method == "POST" and venue.fault("hang_order"):
+            hang = True  # the order stands; its answer comes too late
         if hang:
             await asyncio.sleep(venue.faults.hang_seconds)  # done, and the answer comes too late
         return answer(data, status, group, left)
