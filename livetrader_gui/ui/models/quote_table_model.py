@@ -17,7 +17,8 @@ from livetrader_gui.ui.models.snapshot_table_model import (
 
 # Wide enough for KRX prices and volumes at 1280×800: every column but Time fits beside the
 # sessions (tests/ui/test_main_window.py checks it).
-QUOTE_WIDTHS = (62, 142, 72, 68, 72, 72, 92)
+# Room for a venue's codes (KRW-BTC) and a coin's prices in KRW (90,404,000).
+QUOTE_WIDTHS = (70, 136, 84, 62, 80, 80, 70)
 
 
 def _number(value: Decimal) -> str:

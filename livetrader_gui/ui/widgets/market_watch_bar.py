@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -55,14 +56,21 @@ class MarketWatchBar(QWidget):
         self.search.setCompleter(self.completer)
         self.watch_button = QPushButton("Watch")
         self.watch_button.setToolTip("Add the symbol to this broker's market watch")
+        self.broker.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.broker.setMinimumContentsLength(18)  # a local copy's name is long: it is elided
         self.outcome = QLabel("")
         self.outcome.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        row = QHBoxLayout(self)
-        row.setContentsMargins(0, 0, 0, 0)
+        self.outcome.setWordWrap(True)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        row = QHBoxLayout()
         row.addWidget(self.broker)
         row.addWidget(self.search, 1)
         row.addWidget(self.watch_button)
-        row.addWidget(self.outcome, 1)
+        column.addLayout(row)
+        column.addWidget(self.outcome)
         self._names: dict[str, dict[str, str]] = {}  # broker -> symbol -> name
         self.broker.currentIndexChanged.connect(self._on_broker)
         self.watch_button.clicked.connect(self._on_watch)
