@@ -331,6 +331,10 @@ class IPushesOrders(Protocol):
         None when it must be asked."""
         ...
 
+    def knows_balances(self) -> bool:
+        """Tell whether the stream keeps the account's balances (reading them asks nothing)."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class BrokerHealth:

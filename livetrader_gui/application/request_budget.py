@@ -360,7 +360,12 @@ class BudgetedGateway:
     async def get_open_orders(self) -> list[BrokerOrderState]:
         return await self._spend("get_open_orders", self._gateway.get_open_orders)
 
+    def _knows_balances(self) -> bool:
+        return isinstance(self._gateway, IPushesOrders) and self._gateway.knows_balances()
+
     async def get_positions(self) -> list[BrokerPosition]:
+        if self._knows_balances():
+            return await self._gateway.get_positions()  # kept by the stream: nothing spent
         return await self._spend("get_positions", self._gateway.get_positions)
 
     async def get_account(self) -> Account:

@@ -360,3 +360,25 @@ async def test_a_stream_that_breaks_sends_lookups_to_rest_until_orders_are_follo
     assert found.status is OrderStatus.FILLED
     assert told > asked, "asked by REST"
     assert followed_again is not None, "followed from its placement, after the break"
+
+
+async def test_balances_the_stream_pushes_answer_holdings_without_a_request() -> None:
+    clock = FakeClock(START)
+    async with binance_gateway(clock) as (venue, gateway, _base):
+        await gateway.connect()
+        await live(gateway)
+        before = await gateway.get_positions()  # asked once: the balances the pushes change
+        await gateway.place_order(order("2"))
+        await caught_up(venue, gateway)
+        asked = venue.requests
+        pushed = await gateway.get_positions()
+        account = await gateway.get_account()
+        told = venue.requests
+        gateway.account_stream.orders.lost("a test breaks it")
+        fetched = await gateway.get_positions()
+
+    assert before == []
+    assert [(p.symbol, p.quantity) for p in pushed] == [("ETHUSDT", Decimal("1.998"))]
+    assert pushed == fetched, "the pushes tell what REST tells"
+    assert told - asked == 1, "only the price of what is held was asked, for the equity"
+    assert account.cash == Decimal(venue.balances["USDT"][0] + venue.balances["USDT"][1])

@@ -246,6 +246,9 @@ class PushingBroker(FakeBroker):
     def pushed_order(self, client_order_id: str) -> BrokerOrderState | None:
         return self.orders.get(client_order_id)
 
+    def knows_balances(self) -> bool:
+        return False
+
 
 async def test_an_order_the_account_stream_has_followed_is_looked_up_without_spending() -> None:
     clock = FakeClock(T0)
@@ -263,3 +266,23 @@ async def test_an_order_the_account_stream_has_followed_is_looked_up_without_spe
 
     assert found == placed
     assert broker.calls == calls, "told by the stream: not asked"
+
+
+class BalancesPushingBroker(PushingBroker):
+    """A broker whose account stream keeps the balances too."""
+
+    def knows_balances(self) -> bool:
+        return True
+
+
+async def test_holdings_the_account_stream_keeps_are_read_without_spending() -> None:
+    clock = FakeClock(T0)
+    broker = BalancesPushingBroker(clock, broker_id="BINANCE")
+    broker.holdings[SAMSUNG] = Decimal(3)
+    gateway = within_budget(broker, clock)
+    assert isinstance(gateway, BudgetedGateway)
+    gateway.budget.hold(ACCOUNT, 60)  # a read that had to be asked would be refused now
+
+    held = await gateway.get_positions()
+
+    assert [(p.symbol, p.quantity) for p in held] == [(SAMSUNG, Decimal(3))]

@@ -27,10 +27,13 @@ Pump = Callable[["StreamedOrders"], Awaitable[None]]
 
 
 class StreamedOrders:
-    """Each order the private stream has followed since its placement, by client order id."""
+    """Each order the private stream has followed since its placement, by client order id,
+    and the account's balances once read (each push tells a changed currency's free and locked
+    amounts whole, so a read before or after a push ends the same)."""
 
     def __init__(self) -> None:
         self._orders: dict[str, dict[str, Any]] = {}
+        self._balances: dict[str, tuple[str, str]] | None = None  # currency -> free, locked
         self.live = False  # subscribed, and nothing missed since
         self.heard = 0  # events the stream brought
 
@@ -57,12 +60,36 @@ class StreamedOrders:
         if order is not None and all(t["id"] != trade["id"] for t in order["trades"]):
             order["trades"].append(trade)
 
+    def balance(self) -> dict[str, Any] | None:
+        """Return the account's balances in ccxt's shape, when the stream keeps them; else
+        None (not read since the stream opened)."""
+        if not self.live or self._balances is None:
+            return None
+        free = {c: f for c, (f, _) in self._balances.items()}
+        used = {c: u for c, (_, u) in self._balances.items()}
+        return {"free": free, "used": used, "info": {}}
+
+    def read(self, balance: dict[str, Any]) -> None:
+        """Keep the balances just read by REST, for the pushes to change."""
+        if self.live:
+            free, used = balance.get("free") or {}, balance.get("used") or {}
+            self._balances = {
+                str(c): (str(free.get(c) or "0"), str(used.get(c) or "0"))
+                for c in set(free) | set(used)
+            }
+
+    def balances_changed(self, changed: dict[str, tuple[str, str]]) -> None:
+        """Apply a push of changed currencies' free and locked amounts."""
+        if self._balances is not None:
+            self._balances.update(changed)
+
     def lost(self, why: str) -> None:
         """The stream broke: what it told may be missing changes, so it is forgotten."""
         if self.live:
             _log.warning("the account's stream broke (%s): orders are looked up by REST", why)
         self.live = False
         self._orders.clear()
+        self._balances = None
 
 
 class AccountStream:

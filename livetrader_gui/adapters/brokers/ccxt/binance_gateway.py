@@ -73,6 +73,12 @@ class BinanceGateway(CcxtGateway):
     def _pushed(self, client_order_id: str) -> dict[str, Any] | None:
         return self._stream.orders.followed(client_order_id)
 
+    def _pushed_balance(self) -> dict[str, Any] | None:
+        return self._stream.orders.balance()
+
+    def _balance_read(self, balance: dict[str, Any]) -> None:
+        self._stream.orders.read(balance)
+
     async def _follow(self, orders: StreamedOrders) -> None:
         """Subscribe to the account's events and apply each to *orders* until the socket
         closes."""
@@ -108,6 +114,10 @@ class BinanceGateway(CcxtGateway):
                 orders.heard += 1
                 if event.get("e") == "executionReport":
                     self._apply(orders, event)
+                elif event.get("e") == "outboundAccountPosition":
+                    orders.balances_changed(
+                        {str(b["a"]): (str(b["f"]), str(b["l"])) for b in event.get("B") or []}
+                    )
 
     def _apply(self, orders: StreamedOrders, event: dict[str, Any]) -> None:
         """Keep one ``executionReport`` in ccxt's order shape."""

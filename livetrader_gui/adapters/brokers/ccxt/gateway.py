@@ -638,8 +638,28 @@ class CcxtGateway:
         return states
 
     async def get_positions(self) -> list[BrokerPosition]:
-        balance = await self._call("get_positions", self._exchange.fetch_balance)
-        return self._holdings(balance)
+        return self._holdings(await self._balance("get_positions"))
+
+    async def _balance(self, method: str) -> dict[str, Any]:
+        """Return the account's balances: as the venue pushed them, or asked."""
+        pushed = self._pushed_balance()
+        if pushed is not None:
+            self._check_link()
+            return pushed
+        balance: dict[str, Any] = await self._call(method, self._exchange.fetch_balance)
+        self._balance_read(balance)
+        return balance
+
+    def knows_balances(self) -> bool:
+        """Tell whether the account's stream keeps the balances (a read costs no request)."""
+        return self._pushed_balance() is not None
+
+    def _pushed_balance(self) -> dict[str, Any] | None:
+        """Return the balances as the venue's private stream keeps them (None: asked)."""
+        return None
+
+    def _balance_read(self, balance: dict[str, Any]) -> None:
+        """Note balances just asked (a private stream keeps them from here)."""
 
     def _balances(self, balance: dict[str, Any]) -> list[Balance]:
         """Return each currency the account holds, from ccxt's balance."""
@@ -665,7 +685,7 @@ class CcxtGateway:
         return positions
 
     async def get_account(self) -> Account:
-        balance = await self._call("get_account", self._exchange.fetch_balance)
+        balance = await self._balance("get_account")
         cash_currency = self._profile.cash_currency
         balances = self._balances(balance)
         cash = next((b for b in balances if b.currency == cash_currency), None)
