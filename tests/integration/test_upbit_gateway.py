@@ -299,3 +299,25 @@ async def test_a_ban_that_outlasts_the_wait_is_waited_out_twice_as_long() -> Non
 
     assert first == START + timedelta(seconds=60)
     assert second == START + timedelta(seconds=61 + 120)
+
+
+async def test_holdings_read_once_are_kept_until_the_stream_says_they_changed() -> None:
+    clock = FakeClock(START)
+    async with upbit_gateway(clock) as (venue, gateway, _base):
+        await gateway.connect()
+        await until(lambda: gateway.account_stream.orders.live, "the account's stream opens")
+        first = await gateway.get_positions()  # asked
+        asked = venue.requests
+        kept = await gateway.get_positions()
+        told = venue.requests
+        await gateway.place_order(buy("1"))
+        await caught_up(venue, gateway)  # myAsset: the balances changed
+        before = venue.requests
+        after = await gateway.get_positions()
+
+    assert first == kept == []
+    assert told == asked, "kept: not asked"
+    assert venue.requests == before + 1, "changed: asked again"
+    (eth,) = after
+    assert (eth.symbol, eth.quantity) == ("KRW-ETH", 1)
+    assert eth.average_price > 0, "Upbit's average buy price, from the read"

@@ -144,6 +144,7 @@ class UpbitVenue:
         self._identifiers: set[str] = set()
         self._nonces: set[str] = set()
         self._calls: dict[str, deque[float]] = {group: deque() for group in LIMITS}
+        self.requests = 0  # requests served
         self._refused: deque[float] = deque()
         self._banned_until = 0.0
         self._ban = BAN_SECONDS
@@ -245,6 +246,7 @@ class UpbitVenue:
             limit = self.limits[group]
             raise VenueError(429, "too_many_requests", f"over {limit} a second ({group})")
         calls.append(now)
+        self.requests += 1
         return self.limits[group] - len(calls)
 
     def _ban_for(self, seconds: float | None) -> None:

@@ -34,6 +34,7 @@ class StreamedOrders:
     def __init__(self) -> None:
         self._orders: dict[str, dict[str, Any]] = {}
         self._balances: dict[str, tuple[str, str]] | None = None  # currency -> free, locked
+        self._info: Any = {}  # the venue's own rows of the last read
         self.live = False  # subscribed, and nothing missed since
         self.heard = 0  # events the stream brought
 
@@ -62,16 +63,17 @@ class StreamedOrders:
 
     def balance(self) -> dict[str, Any] | None:
         """Return the account's balances in ccxt's shape, when the stream keeps them; else
-        None (not read since the stream opened)."""
+        None (not read since the stream opened, or changed since)."""
         if not self.live or self._balances is None:
             return None
         free = {c: f for c, (f, _) in self._balances.items()}
         used = {c: u for c, (_, u) in self._balances.items()}
-        return {"free": free, "used": used, "info": {}}
+        return {"free": free, "used": used, "info": self._info}
 
     def read(self, balance: dict[str, Any]) -> None:
         """Keep the balances just read by REST, for the pushes to change."""
         if self.live:
+            self._info = balance.get("info") or {}
             free, used = balance.get("free") or {}, balance.get("used") or {}
             self._balances = {
                 str(c): (str(free.get(c) or "0"), str(used.get(c) or "0"))
@@ -82,6 +84,11 @@ class StreamedOrders:
         """Apply a push of changed currencies' free and locked amounts."""
         if self._balances is not None:
             self._balances.update(changed)
+
+    def balances_stale(self) -> None:
+        """A push says the balances changed without all a read tells (Upbit's average buy
+        price): the next read asks again."""
+        self._balances = None
 
     def lost(self, why: str) -> None:
         """The stream broke: what it told may be missing changes, so it is forgotten."""

@@ -9,8 +9,10 @@
 - The account's own orders come by Upbit's private websocket (``/websocket/v1/private``,
   authenticated by a JWT as a request without a query): each ``myOrder`` push (placed, each
   fill, done, cancelled) keeps the order as ``account_stream.StreamedOrders``, and a lookup of an
-  order followed since its placement costs no request. Upbit's REST gives a fill's time to the
-  second; a pushed fill's time is cut to the second too, so both tell the same fill alike.
+  order followed since its placement costs no request. The balances read are kept until a
+  ``myAsset`` push says they changed (the push tells no average buy price: a change is read).
+  Upbit's REST gives a fill's time to the second; a pushed fill's time is cut to the second
+  too, so both tell the same fill alike.
 """
 
 from __future__ import annotations
@@ -60,6 +62,14 @@ class UpbitGateway(CcxtGateway):
     def _pushed(self, client_order_id: str) -> dict[str, Any] | None:
         return self._stream.orders.followed(client_order_id)
 
+    def _pushed_balance(self) -> dict[str, Any] | None:
+        # Kept until a myAsset push says it changed: a holding's average price is told by a
+        # read only, so a change is read again.
+        return self._stream.orders.balance()
+
+    def _balance_read(self, balance: dict[str, Any]) -> None:
+        self._stream.orders.read(balance)
+
     async def _follow(self, orders: StreamedOrders) -> None:
         """Subscribe to the account's orders and apply each push to *orders* until the
         socket closes."""
@@ -68,7 +78,7 @@ class UpbitGateway(CcxtGateway):
         claims = {"access_key": exchange.apiKey, "nonce": str(uuid.uuid4())}
         token = exchange.jwt(claims, exchange.encode(exchange.secret), "sha256")
         subscription = [{"ticket": f"livetrader-{uuid.uuid4()}"}, {"type": "myOrder"},
-                        {"format": "DEFAULT"}]  # fmt: skip
+                        {"type": "myAsset"}, {"format": "DEFAULT"}]  # fmt: skip
         async with (
             aiohttp.ClientSession() as session,
             session.ws_connect(
@@ -88,6 +98,8 @@ class UpbitGateway(CcxtGateway):
                 orders.heard += 1
                 if data.get("type") == "myOrder":
                     self._apply(orders, data)
+                elif data.get("type") == "myAsset":
+                    orders.balances_stale()
 
     def _apply(self, orders: StreamedOrders, data: dict[str, Any]) -> None:
         """Keep one ``myOrder`` push in ccxt's order shape."""
