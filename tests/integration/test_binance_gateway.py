@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import ccxt.async_support as ccxt_async
 import pytest
+from aiohttp import web
 
 from livetrader_gui.adapters.brokers.ccxt.binance_gateway import BinanceGateway
 from livetrader_gui.adapters.brokers.ccxt.exact import exact_class, isolated
@@ -25,8 +26,8 @@ from livetrader_gui.application.ports import (
 )
 from livetrader_gui.domain import OrderRequest, OrderStatus, OrderType, TradeDirection
 from tests.fakes import FakeClock
-from tests.venues.binance import SYMBOLS
-from tests.venues.binance_gateway import binance_exchange, binance_gateway, switch
+from tests.venues.binance import SYMBOLS, BinanceVenue, make_app
+from tests.venues.binance_gateway import KEY, SECRET, binance_exchange, binance_gateway, switch
 from tests.venues.market import caught_up, until
 
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -382,3 +383,42 @@ async def test_balances_the_stream_pushes_answer_holdings_without_a_request() ->
     assert pushed == fetched, "the pushes tell what REST tells"
     assert told - asked == 1, "only the price of what is held was asked, for the equity"
     assert account.cash == Decimal(venue.balances["USDT"][0] + venue.balances["USDT"][1])
+
+
+async def test_a_venue_that_goes_away_disconnects_the_gateway_and_its_orders_are_there_after() -> (
+    None
+):
+    clock = FakeClock(START)
+    venue = BinanceVenue(KEY, SECRET, usdt=Decimal(10**6), clock=lambda: clock.now().timestamp())
+    runner = web.AppRunner(make_app(venue), access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    port = runner.addresses[0][1]
+    base = f"http://127.0.0.1:{port}"
+    gateway = BinanceGateway(
+        BINANCE, lambda: binance_exchange(base), clock, account_stream=f"ws{base[4:]}/ws-api/v3"
+    )
+    try:
+        await gateway.connect()
+        await live(gateway)
+        bought = order("1")
+        await gateway.place_order(bought)
+        await runner.cleanup()  # the venue is gone, its sockets with it
+
+        with pytest.raises(BrokerConnectionError):
+            await gateway.get_account()
+        assert gateway.connection_state is ConnectionState.DISCONNECTED
+        with pytest.raises(BrokerConnectionError):
+            await gateway.get_order(bought.client_order_id, symbol="ETHUSDT")
+
+        runner = web.AppRunner(make_app(venue), access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        await gateway.connect()
+        found = await gateway.get_order(bought.client_order_id, symbol="ETHUSDT")
+    finally:
+        await gateway.disconnect()
+        await runner.cleanup()
+
+    assert found is not None
+    assert found.status is OrderStatus.FILLED

@@ -1,10 +1,11 @@
 """An API secret never reaches a file the app writes: the database, the journal, the logs, the
 connections file, the screenshot run's output, the encrypted key file (whose bytes are cipher).
 
-A whole session runs on a local Upbit with a recognisable secret, a connection is tested with a
+A whole session runs on a local Upbit with a recognisable secret, beside a local Binance with
+another (its REST and its WebSocket API, which is signed with it), a connection is tested with a
 wrong one, a key is saved to the encrypted file, and the app's own process starts on the same
-folder with the wrong secret (the refusal is logged); then every file under the data folder,
-and what the process printed, is searched for both secrets.
+folder with the wrong secrets (the refusals are logged); then every file under the data folder,
+and what the process printed, is searched for every secret.
 """
 
 from __future__ import annotations
@@ -33,12 +34,21 @@ from tests.venues.market import venue_process
 KEY = "leak-test-access-key"
 SECRET = "CANARY-5e9b1d-the-venue-secret"
 WRONG = "CANARY-77aa02-a-wrong-secret"
+BINANCE_KEY = "leak-test-binance-key"
+BINANCE_SECRET = "CANARY-0c4d3f-the-binance-secret"
+SECRETS = (SECRET, WRONG, BINANCE_SECRET)
 pytestmark = pytest.mark.slow
 
 
 @pytest_asyncio.fixture
 async def venue() -> AsyncIterator[str]:
     async with venue_process(KEY, SECRET, "--liquidity", "0.002") as base:
+        yield base
+
+
+@pytest_asyncio.fixture
+async def binance() -> AsyncIterator[str]:
+    async with venue_process(BINANCE_KEY, BINANCE_SECRET, venue="binance") as base:
         yield base
 
 
@@ -60,13 +70,16 @@ def app_log(tmp_path: Path) -> Iterator[Path]:
         root.setLevel(level)
 
 
-async def test_no_file_the_app_writes_holds_a_secret(app_log: Path, venue: str) -> None:
+async def test_no_file_the_app_writes_holds_a_secret(
+    app_log: Path, venue: str, binance: str
+) -> None:
     folder = app_log
-    (folder / "brokers.json").write_text(
-        json.dumps({"connections": [{"venue": "UPBIT", "base_url": venue}]}), encoding="utf-8"
-    )
+    connections = [{"venue": "UPBIT", "base_url": venue}, {"venue": "BINANCE", "base_url": binance}]
+    (folder / "brokers.json").write_text(json.dumps({"connections": connections}), encoding="utf-8")
     key_name, secret_name = environment_names("UPBIT")
-    environment = {key_name: KEY, secret_name: SECRET}
+    binance_key, binance_secret = environment_names("BINANCE")
+    environment = {key_name: KEY, secret_name: SECRET, binance_key: BINANCE_KEY,
+                   binance_secret: BINANCE_SECRET}  # fmt: skip
     settings = parse_settings(["--data-dir", str(folder)], {})
     credentials = CredentialStore(folder, environment, use_keyring=False)
     workspace = await build_workspace(settings, ObserverHub(), credentials=credentials)
@@ -97,7 +110,11 @@ async def test_no_file_the_app_writes_holds_a_secret(app_log: Path, venue: str) 
             await asyncio.sleep(0.1)
         else:
             pytest.fail("the session's buy never filled")
+        binance_health = workspace.registry.health("BINANCE")
         refused = await workspace.connections.test("UPBIT", False, venue, KEY, WRONG)
+        refused_binance = await workspace.connections.test(
+            "BINANCE", False, binance, BINANCE_KEY, WRONG
+        )
         credentials.open_vault("a password the trader typed")
         credentials.save("SPARE", credentials.load("UPBIT"))  # type: ignore[arg-type]
     finally:
@@ -106,23 +123,26 @@ async def test_no_file_the_app_writes_holds_a_secret(app_log: Path, venue: str) 
     # refusal is logged.
     run = run_app(
         "--smoke-test", "--data-dir", str(folder), timeout=180,
-        env={key_name: KEY, secret_name: WRONG},
+        env={key_name: KEY, secret_name: WRONG, binance_key: BINANCE_KEY, binance_secret: WRONG},
     )  # fmt: skip
 
     written = [p for p in folder.rglob("*") if p.is_file()]
     leaks = [
         str(p.relative_to(folder))
         for p in written
-        if SECRET.encode() in p.read_bytes() or WRONG.encode() in p.read_bytes()
+        if any(secret.encode() in p.read_bytes() for secret in SECRETS)
     ]
+    assert binance_health.healthy, binance_health.detail
     assert not refused.ok
+    assert not refused_binance.ok
+    assert "secret key does not belong to this API key" in refused_binance.summary
     assert "secret key does not belong" in refused.summary
     assert run.returncode == 0, run.stderr
     assert {"livetrader.db", "brokers.json", "api-keys.vault"} <= {p.name for p in written}
     assert any(p.suffix == ".log" and p.stat().st_size > 0 for p in written)
     assert leaks == []
-    assert SECRET not in run.stdout + run.stderr
-    assert WRONG not in run.stdout + run.stderr
+    assert all(secret not in run.stdout + run.stderr for secret in SECRETS)
     log = (folder / "logs" / "livetrader.log").read_text(encoding="utf-8")
     assert "UPBIT did not connect: Upbit (local copy at" in log
     assert "refused the API key" in log
+    assert "BINANCE did not connect: Binance (local copy at" in log
