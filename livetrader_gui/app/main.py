@@ -26,6 +26,7 @@ EXIT_OK = 0
 EXIT_SETTINGS = 2
 EXIT_DATABASE = 3
 EXIT_STARTUP = 4
+EXIT_IN_USE = 5  # another copy of the app runs on the data folder
 
 _log = logging.getLogger("livetrader_gui")
 # What the trading area needs beyond the window's first paint: the engine (pandas, TA-Lib,
@@ -86,13 +87,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("LiveTrader")
     app.setOrganizationName("LiveTrader")
+    from livetrader_gui.app.instance import FolderInUseError, hold_data_folder
+
+    try:
+        folder = hold_data_folder(settings.data_dir)
+    except FolderInUseError as error:
+        _log.error("not started: %s", error)
+        print(f"livetrader-gui: {error}", file=sys.stderr)
+        if not settings.smoke_test:
+            from PySide6.QtWidgets import QMessageBox
+
+            QMessageBox.critical(None, "LiveTrader is already running", str(error))
+        return EXIT_IN_USE
     # The window's close starts an orderly async shutdown; Qt must not stop the loop first.
     app.setQuitOnLastWindowClosed(False)
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     loop.set_exception_handler(_on_loop_exception)
-    with loop:
-        return int(loop.run_until_complete(_run(settings, app, started)))
+    try:
+        with loop:
+            return int(loop.run_until_complete(_run(settings, app, started)))
+    finally:
+        folder.unlock()
 
 
 def _on_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:
