@@ -44,6 +44,27 @@ def test_a_corrupt_database_stops_the_start_with_a_clear_message_and_is_left_unt
     assert bad.read_bytes() == before
 
 
+def test_an_empty_database_file_stops_the_start_in_one_line_and_is_never_set_up_as_new(
+    tmp_path: Path,
+) -> None:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "livetrader.db").touch()  # what a database cut short by a full disk can leave
+
+    result = run_app("--smoke-test", "--data-dir", str(data), timeout=120)
+
+    assert result.returncode == 3
+    said = [line for line in result.stderr.splitlines() if line.startswith("livetrader-gui:")]
+    assert said == [
+        f"livetrader-gui: The database {data / 'livetrader.db'} is empty (0 bytes): a database "
+        "cut short (a full disk, an interrupted copy) or a file made empty. It was left "
+        "untouched. Restore it from a backup, delete it to start a new database, or choose "
+        "another file with --db."
+    ]
+    assert "Traceback" not in result.stderr
+    assert (data / "livetrader.db").read_bytes() == b""
+
+
 @pytest.mark.slow
 def test_a_database_another_program_keeps_locked_stops_the_start_with_a_clear_message(
     tmp_path: Path,

@@ -86,10 +86,16 @@ def test_models_and_migrations_do_not_drift(tmp_path: Path) -> None:
     command.check(migration_config(url))
 
 
-def test_an_empty_file_is_treated_as_a_new_database(tmp_path: Path) -> None:
+def test_an_empty_file_is_refused_in_words_and_never_set_up_as_new(tmp_path: Path) -> None:
     path = tmp_path / "empty.db"
     path.touch()
-    assert prepare_database(str(path)).created
+
+    with pytest.raises(DatabaseCorruptError) as refused:
+        prepare_database(str(path))
+
+    assert str(refused.value).startswith(f"The database {path} is empty (0 bytes)")
+    assert "delete it to start a new database" in str(refused.value)
+    assert path.read_bytes() == b"", "left untouched"
 
 
 def test_a_file_that_is_not_sqlite_is_refused_and_left_untouched(tmp_path: Path) -> None:

@@ -181,8 +181,13 @@ def _inspect_sqlite(path: Path) -> str | None:
             f"Cannot open the database {path} ({error.strerror}). Check its permissions."
         ) from None
     if not header:
-        _check_writable(path)
-        return None
+        # Never set up as new: an empty file where a database was may be one cut short (a
+        # full disk, an interrupted copy), and the trader must know before anything else.
+        raise DatabaseCorruptError(
+            f"The database {path} is empty (0 bytes): a database cut short (a full disk, an "
+            "interrupted copy) or a file made empty. It was left untouched. Restore it from a "
+            "backup, delete it to start a new database, or choose another file with --db."
+        )
     if header != SQLITE_MAGIC:
         raise DatabaseCorruptError(
             f"{path} is not a LiveTrader database: it is not an SQLite file, or its header is "
