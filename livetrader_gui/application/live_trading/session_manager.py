@@ -392,19 +392,6 @@ class LiveTradingSessionManager:
         if session.status is SessionStatus.RUNNING:
             session.pause("the application restarted", self._clock.now())
             await self._services.sessions.save(session)
-            # Journalled as every pause is: the session's own history says why it stopped.
-            await self._services.journal.append(
-                AuditEntry(
-                    "session",
-                    f"session {session.status.value.lower()} ({session.trading_state.value}): "
-                    f"{session.status_reason}",
-                    self._clock.now(),
-                    session.id,
-                    {"status": session.status.value,
-                     "trading_state": session.trading_state.value,
-                     "reason": session.status_reason},
-                )
-            )  # fmt: skip
         return runner
 
     async def _fail(self, session: LiveTradingSession, reason: str) -> None:
