@@ -33,6 +33,7 @@ from typing import Any, TypeVar
 import aiohttp
 import ccxt.async_support as ccxt_async
 
+from livetrader_gui.adapters.brokers.ccxt.account_stream import AccountStream, StreamedOrders
 from livetrader_gui.adapters.brokers.ccxt.errors import reason, venue_answer
 from livetrader_gui.adapters.brokers.ccxt.exact import isolated, number, optional_number
 from livetrader_gui.adapters.brokers.ccxt.venues import VenueProfile
@@ -113,8 +114,11 @@ class CcxtGateway:
         broker_id: str | None = None,
         display_name: str | None = None,
         timer: Clock | None = None,
+        account_stream: str | None = None,
     ) -> None:
-        """*timer* is real time, which the venue's limits count in (*clock* when None)."""
+        """*timer* is real time, which the venue's limits count in (*clock* when None);
+        *account_stream* is the address of the venue's private stream of the account's own
+        orders (None: they are only asked by REST)."""
         self._profile = profile
         self._make_exchange = exchange
         self._exchange = exchange()
@@ -134,6 +138,8 @@ class CcxtGateway:
         self._refused: dict[str, BrokerOrderState] = {}  # placements the venue refused
         self._requests: dict[str, OrderRequest] = {}  # what was sent, by client order id
         self.remaining: dict[str, int] = {}  # requests (or weight) left, by family
+        self._stream_url = account_stream
+        self._stream = AccountStream(self._follow, self._broker_id, self._timer)
 
     # ------------------------------------------------------------------ identity
 
@@ -195,11 +201,23 @@ class CcxtGateway:
             except (InvalidValueError, ValueError) as error:
                 _log.warning("%s: market %s left out: %s", self.broker_id, code, error)
 
+    @property
+    def account_stream(self) -> AccountStream:
+        """Return the stream of the account's own orders."""
+        return self._stream
+
     def _streams_started(self) -> None:
-        """Start the venue's private streams, once connected (none here)."""
+        """Start the venue's private stream, once connected (when it has an address)."""
+        if self._stream_url is not None:
+            self._stream.start()
 
     async def _streams_stopped(self) -> None:
-        """Stop the venue's private streams (none here)."""
+        await self._stream.stop()
+
+    async def _follow(self, orders: StreamedOrders) -> None:
+        """Subscribe to the venue's private stream and apply each push to *orders* until the
+        socket closes (each venue's subclass knows its stream)."""
+        raise NotImplementedError(f"{self.display_name} has no account stream here")
 
     async def disconnect(self) -> None:
         self._connected = False
@@ -596,7 +614,7 @@ class CcxtGateway:
 
     def _pushed(self, client_order_id: str) -> dict[str, Any] | None:
         """Return the order as the venue's private stream told it (None: not followed)."""
-        return None
+        return self._stream.orders.followed(client_order_id)
 
     async def _fetched(self, client_order_id: str, symbol: str | None) -> BrokerOrderState | None:
         """Look the order up by REST."""
@@ -656,10 +674,11 @@ class CcxtGateway:
 
     def _pushed_balance(self) -> dict[str, Any] | None:
         """Return the balances as the venue's private stream keeps them (None: asked)."""
-        return None
+        return self._stream.orders.balance()
 
     def _balance_read(self, balance: dict[str, Any]) -> None:
         """Note balances just asked (a private stream keeps them from here)."""
+        self._stream.orders.read(balance)
 
     def _balances(self, balance: dict[str, Any]) -> list[Balance]:
         """Return each currency the account holds, from ccxt's balance."""

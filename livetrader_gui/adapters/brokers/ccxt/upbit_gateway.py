@@ -25,7 +25,7 @@ from typing import Any
 
 import aiohttp
 
-from livetrader_gui.adapters.brokers.ccxt.account_stream import AccountStream, StreamedOrders
+from livetrader_gui.adapters.brokers.ccxt.account_stream import StreamedOrders
 from livetrader_gui.adapters.brokers.ccxt.exact import isolated, number
 from livetrader_gui.adapters.brokers.ccxt.gateway import CcxtGateway
 from livetrader_gui.application.ports import BrokerPosition
@@ -41,34 +41,6 @@ _STATUS = {"wait": "open", "watch": "open", "trade": "open", "done": "closed",
 class UpbitGateway(CcxtGateway):
     """The ccxt gateway on Upbit (``venues.UPBIT``); *account_stream* is the private
     websocket's address (None: orders are only asked by REST)."""
-
-    def __init__(self, *args: Any, account_stream: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self._stream_url = account_stream
-        self._stream = AccountStream(self._follow, self.broker_id, self._timer)
-
-    @property
-    def account_stream(self) -> AccountStream:
-        """Return the stream of the account's own orders."""
-        return self._stream
-
-    def _streams_started(self) -> None:
-        if self._stream_url is not None:
-            self._stream.start()
-
-    async def _streams_stopped(self) -> None:
-        await self._stream.stop()
-
-    def _pushed(self, client_order_id: str) -> dict[str, Any] | None:
-        return self._stream.orders.followed(client_order_id)
-
-    def _pushed_balance(self) -> dict[str, Any] | None:
-        # Kept until a myAsset push says it changed: a holding's average price is told by a
-        # read only, so a change is read again.
-        return self._stream.orders.balance()
-
-    def _balance_read(self, balance: dict[str, Any]) -> None:
-        self._stream.orders.read(balance)
 
     async def _follow(self, orders: StreamedOrders) -> None:
         """Subscribe to the account's orders and apply each push to *orders* until the
