@@ -57,11 +57,13 @@ async def open_workspace(
     demo: bool = False,
     busy_timeout_ms: int = 5_000,
     gateways: Sequence[IBrokerGateway] | None = None,
+    flags: Sequence[str] = (),
 ) -> tuple[Workspace, RecordingObserver]:
     """Start the app's workspace on *folder* (on *gateways*, by default SIM); without *demo*,
     a strategy is saved first so the demo is not prepared. *busy_timeout_ms*: the app's own
-    wait for another writer (a test of a locked database gives a short one)."""
-    settings = parse_settings(["--data-dir", str(folder), "--sim-speed", str(speed)], {})
+    wait for another writer (a test of a locked database gives a short one); *flags*: more of
+    the app's command line."""
+    settings = parse_settings(["--data-dir", str(folder), "--sim-speed", str(speed), *flags], {})
     observer = RecordingObserver()
     hub = ObserverHub()
     hub.add(observer)

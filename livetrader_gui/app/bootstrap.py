@@ -135,7 +135,34 @@ class Workspace:
                     data={"differences": tuple(self.differences)},
                 )
             )
+        resumed = await self._resume_when_clean()
+        _log.info(
+            "start reconciled: %d difference(s), %d session(s) resumed",
+            len(self.differences),
+            len(resumed),
+        )
         return self.differences
+
+    async def _resume_when_clean(self) -> list[str]:
+        """Under ``--resume-when-clean``, resume the sessions the restart paused if nothing
+        differs from the brokers; otherwise say why they stay paused."""
+        if not self.settings.resume_when_clean:
+            return []
+        if self.differences:
+            await NarratedJournal(self.journal, self.services.observer).append(
+                AuditEntry(
+                    "resume_withheld",
+                    f"the sessions stay paused although LiveTrader runs with "
+                    f"--resume-when-clean: reconciling found {len(self.differences)} "
+                    "difference(s); resume them once you have checked",
+                    self.clock.now(),
+                    data={"differences": tuple(self.differences)},
+                )
+            )
+            return []
+        return await self.manager.resume_restarted(
+            "resumed after the restart: reconciling found no difference (--resume-when-clean)"
+        )
 
     async def _prepare_demo(self, tell: Callable[[str], None]) -> None:
         stores = DemoStores(

@@ -79,6 +79,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     pace_collector()
     _configure_logging(settings.log_file)
     sys.excepthook = _log_unhandled
+    if settings.crash_at is not None:
+        _arm_crash_point(*settings.crash_at)
 
     import qasync
     from PySide6.QtWidgets import QApplication
@@ -109,6 +111,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             return int(loop.run_until_complete(_run(settings, app, started)))
     finally:
         folder.unlock()
+
+
+def _arm_crash_point(point: str, nth: int) -> None:
+    """Have the process die by SIGKILL the *nth* time the order path passes *point* (the
+    crash campaign's hook; see ``crash_points``)."""
+    from livetrader_gui.application import crash_points
+
+    def die(reached: str) -> None:
+        _log.warning("crash point %s reached (time %d): killing the process", reached, nth)
+        logging.shutdown()  # the line above reaches the file before the kill
+        os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+
+    _log.warning("crash point %s armed: the process dies the %d. time it is passed", point, nth)
+    crash_points.arm(point, nth, die)
 
 
 def _on_loop_exception(loop: asyncio.AbstractEventLoop, context: dict[str, object]) -> None:

@@ -12,11 +12,14 @@ from pathlib import Path
 import platformdirs
 
 from livetrader_gui import __version__
+from livetrader_gui.application import crash_points
 
 ENV_DATA_DIR = "LIVETRADER_DATA_DIR"
 ENV_DATABASE = "LIVETRADER_DB"
 ENV_SIM_SPEED = "LIVETRADER_SIM_SPEED"
 ENV_SIM_SEED = "LIVETRADER_SIM_SEED"
+# The crash campaign's kill point (``<point>:<n>``, see ``crash_points``): never a trader's.
+ENV_CRASH_AT = "LIVETRADER_CRASH_AT"
 DATABASE_FILE = "livetrader.db"
 
 
@@ -36,6 +39,11 @@ class AppSettings:
     smoke_test: bool = False
     screenshot: Path | None = None
     smoke_seconds: float = 2.0
+    # After a restart, resume the sessions the restart paused when reconciling them with their
+    # brokers found no difference (unattended runs); otherwise they wait for the trader.
+    resume_when_clean: bool = False
+    # The kill point the crash campaign armed (point, n-th time), or None.
+    crash_at: tuple[str, int] | None = None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -63,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
         "--sim-seed",
         metavar="N",
         help=f"seed of the simulated market (default 7; env {ENV_SIM_SEED})",
+    )
+    parser.add_argument(
+        "--resume-when-clean",
+        action="store_true",
+        help="after a restart, resume the sessions the restart paused if reconciling them "
+        "with their brokers finds no difference (unattended runs; by default they wait for you)",
     )
     parser.add_argument(
         "--smoke-test",
@@ -133,6 +147,12 @@ def parse_settings(argv: Sequence[str], env: Mapping[str, str]) -> AppSettings:
         raise SettingsError(f"cannot create the data folder {data_dir}: {error.strerror}") from None
     speed = _pick(args.sim_speed, "--sim-speed", env, ENV_SIM_SPEED)
     seed = _pick(args.sim_seed, "--sim-seed", env, ENV_SIM_SEED)
+    crash_at = None
+    if env.get(ENV_CRASH_AT):
+        try:
+            crash_at = crash_points.parse(env[ENV_CRASH_AT])
+        except crash_points.CrashPointError as error:
+            raise SettingsError(f"the environment variable {ENV_CRASH_AT}: {error}") from None
     return AppSettings(
         data_dir=data_dir,
         database_url=database or str(data_dir / DATABASE_FILE),
@@ -141,4 +161,6 @@ def parse_settings(argv: Sequence[str], env: Mapping[str, str]) -> AppSettings:
         sim_speed=_speed(*speed) if speed else 1.0,
         smoke_test=args.smoke_test,
         screenshot=Path(args.screenshot).expanduser().resolve() if args.screenshot else None,
+        resume_when_clean=args.resume_when_clean,
+        crash_at=crash_at,
     )

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
+from livetrader_gui.application import crash_points
 from livetrader_gui.application.ports import (
     BrokerError,
     BrokerOrderState,
@@ -138,6 +139,7 @@ class OrderExecutor:
         )
         await self._orders.save(order)  # the record exists before the broker hears of it
         await self._record(order)
+        crash_points.reach(crash_points.PERSISTED)
         try:
             state = await within(self._timer, self._gateway.place_order(request), self._timeout)
         except BrokerRateLimitError as error:
@@ -150,6 +152,7 @@ class OrderExecutor:
             return await self._store(order, closed, ())
         except Exception as error:
             return await self._unknown(order, error)
+        crash_points.reach(crash_points.SENT)
         return await self.apply(order, state)
 
     async def _unknown(self, order: Order, error: Exception) -> OrderUpdate:
@@ -229,6 +232,8 @@ class OrderExecutor:
         if waiting is not None:
             # An earlier answer about this order is not recorded yet: record both together.
             new_fills = waiting.fills + new_fills
+        if new_fills:
+            crash_points.reach(crash_points.FILL_SEEN)
         try:
             conflicts = await self._orders.record(order, new_fills)
         except StorageError as error:

@@ -343,11 +343,13 @@ class LiveTradingRunner:
             await self._status_changed()
         self._wake.set()
 
-    async def resume(self) -> None:
-        """Trade again from the next tick."""
+    async def resume(self, reason: str | None = None) -> None:
+        """Trade again from the next tick (*reason*: why, for the journal)."""
         self._link.paused_by_link = False
         self._health.failed_ticks = 0
         self._session.resume(self._clock.now())
+        if reason is not None:
+            self._session.status_reason = reason
         await self._status_changed()
         self._wake.set()
 

@@ -56,6 +56,8 @@ from livetrader_gui.domain import (
 from livetrader_gui.processing import ProcessingEngine
 
 _log = logging.getLogger(__name__)
+# Why a session that was running comes back paused after a restart.
+RESTART_PAUSE = "the application restarted"
 
 
 @dataclass(frozen=True, slots=True)
@@ -390,8 +392,9 @@ class LiveTradingSessionManager:
         )
         runner = await self._runner(session, gateway, config, book, paper, orders, fills)
         if session.status is SessionStatus.RUNNING:
-            session.pause("the application restarted", self._clock.now())
-            await self._services.sessions.save(session)
+            # Journalled like every pause, stamped with the session's own clock (its market's
+            # time, which its journal entries follow).
+            await runner.pause(RESTART_PAUSE)
         return runner
 
     async def _fail(self, session: LiveTradingSession, reason: str) -> None:
@@ -423,6 +426,18 @@ class LiveTradingSessionManager:
             if r.venue == broker_id and not r.session.is_paper
         ]
         return await reconcile_shared(broker_id, runners, self._services, self._clock, self._limits)
+
+    async def resume_restarted(self, reason: str) -> list[str]:
+        """Resume every session that is paused only because the application restarted (the
+        policy of an unattended run, once reconciling found no difference), journalling
+        *reason*; return their ids. Sessions paused by the trader or by a fault stay paused."""
+        resumed = []
+        for runner in self._active_sessions.values():
+            session = runner.session
+            if session.status is SessionStatus.PAUSED and session.status_reason == RESTART_PAUSE:
+                await runner.resume(reason)
+                resumed.append(session.id)
+        return resumed
 
     async def rearm_session(self, session_id: str) -> LiveTradingSession:
         """Lift a session's halt (after the kill switch, or a fault the trader has checked)."""

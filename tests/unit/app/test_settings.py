@@ -62,6 +62,12 @@ def test_the_environment_sets_the_database_and_the_simulator(tmp_path: Path) -> 
         (["--sim-seed", "1.5"], {}, "--sim-seed must be a whole number, got '1.5'"),
         (["--sim-seed", "-3"], {}, "--sim-seed must not be negative"),
         (["--screenshot", "x.png"], {}, "--screenshot only works together with --smoke-test"),
+        (
+            [],
+            {"LIVETRADER_CRASH_AT": "sent:0"},
+            "the environment variable LIVETRADER_CRASH_AT: crash point sent: the count must be "
+            "1 or more, got 0",
+        ),
     ],
 )
 def test_bad_values_name_the_setting_and_the_value(
@@ -89,3 +95,15 @@ def test_a_smoke_test_uses_a_fresh_folder_and_ignores_the_traders_environment(
     assert settings.data_dir.name.startswith("livetrader-smoke-")
     assert settings.database_url == str(settings.data_dir / "livetrader.db")
     assert settings.screenshot == tmp_path / "s.png"
+
+
+def test_unattended_restarts_and_the_crash_campaigns_kill_point_are_asked_for_not_assumed(
+    tmp_path: Path,
+) -> None:
+    plain = parse_settings(["--data-dir", str(tmp_path)], {})
+    assert (plain.resume_when_clean, plain.crash_at) == (False, None)
+
+    asked = parse_settings(
+        ["--data-dir", str(tmp_path), "--resume-when-clean"], {"LIVETRADER_CRASH_AT": "sent:2"}
+    )
+    assert (asked.resume_when_clean, asked.crash_at) == (True, ("sent", 2))
