@@ -246,6 +246,11 @@ class FakeBroker:
             if len(sizes) > len(state.fills):
                 self.orders[client_order_id] = self._filled(state, tuple(sizes))
 
+    def fill_now(self, state: BrokerOrderState) -> BrokerOrderState:
+        """Return *state* filled in full at the price now, applied to the books (a fill the
+        app has not heard of yet)."""
+        return self._filled(state, (state.request.quantity,))
+
     def _filled(self, state: BrokerOrderState, sizes: tuple[Decimal, ...]) -> BrokerOrderState:
         """Return *state* with fills of *sizes* (those it had are kept), applied to the books."""
         request, now = state.request, self._clock.now()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 import aiohttp
@@ -27,12 +27,14 @@ async def open_app(
     secret: str,
     observer: RecordingObserver | None = None,
     feed_policy: FeedPolicy | None = None,
+    flags: Sequence[str] = (),
 ) -> Workspace:
     """Start the app's workspace on *folder* as the app starts it, *broker_id*'s key and secret
-    in the environment (*feed_policy*: how the market data keeps its links)."""
+    in the environment (*feed_policy*: how the market data keeps its links; *flags*: more of
+    the app's command line)."""
     key_name, secret_name = environment_names(broker_id)
     credentials = CredentialStore(folder, {key_name: key, secret_name: secret}, use_keyring=False)
-    settings = parse_settings(["--data-dir", str(folder)], {})
+    settings = parse_settings(["--data-dir", str(folder), *flags], {})
     hub = ObserverHub()
     if observer is not None:
         hub.add(observer)
@@ -70,19 +72,25 @@ async def until(condition: Callable[[], Awaitable[bool]], what: str, seconds: fl
     pytest.fail(f"never: {what}")
 
 
-async def first_fill(workspace: Workspace, session_id: str, what: str) -> list[Order]:
-    """Wait until one of the session's orders has filled; return its orders."""
+async def first_fill(
+    workspace: Workspace, session_id: str, what: str, seconds: float = 100
+) -> list[Order]:
+    """Wait (up to *seconds*) until one of the session's orders has filled; return its
+    orders."""
 
     async def filled() -> bool:
         orders = await workspace.orders.list_for_session(session_id)
         return any(o.status is OrderStatus.FILLED for o in orders)
 
-    await until(filled, what)
+    await until(filled, what, seconds)
     return await workspace.orders.list_for_session(session_id)
 
 
 def venue_orders(tmp_path: Path) -> list[dict[str, object]]:
-    """Return the orders the venue holds, from the state it keeps on disk (``venue.json``)."""
+    """Return the orders the venue holds, from the state it keeps on disk (``venue.json``,
+    which a venue writes at its first change: none yet, no order)."""
+    if not (tmp_path / "venue.json").exists():
+        return []
     orders: list[dict[str, object]] = json.loads(
         (tmp_path / "venue.json").read_text(encoding="utf-8")
     )["orders"]

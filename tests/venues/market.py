@@ -26,7 +26,7 @@ ERROR_PAGE = "<html><head><title>502 Bad Gateway</title></head><body>502 Bad Gat
 PUSH_POLL = 0.02  # real seconds between two looks at the venue's clock for a new second
 # The faults a test switches on (``POST /_venue/faults``, ``{"fault", "times", "seconds"}``):
 FAULTS = ("rate_limit", "ban", "server_error", "hang", "drop", "lose_answer", "silent",
-          "speak", "close_streams", "hang_order")  # fmt: skip
+          "speak", "close_streams", "hang_order", "reject_order")  # fmt: skip
 
 
 class PriceWalk:
@@ -138,12 +138,17 @@ async def until(condition: Callable[[], bool], what: str) -> None:
 
 @asynccontextmanager
 async def venue_process(
-    key: str, secret: str, *options: str, venue: str = "upbit", kill: bool = False
+    key: str,
+    secret: str,
+    *options: str,
+    venue: str = "upbit",
+    kill: bool = False,
+    port: int = 0,
 ) -> AsyncIterator[str]:
     """Run a local venue in its own process (``python -m tests.venues upbit``, with *options*
-    such as ``--state`` and ``--liquidity``); yield its address, and stop it at the end
-    (*kill*: with SIGKILL, which it cannot see coming)."""
-    command = [sys.executable, "-m", "tests.venues", venue, "--port", "0", "--key", key,
+    such as ``--state`` and ``--liquidity``) on *port* (0: any free one); yield its address,
+    and stop it at the end (*kill*: with SIGKILL, which it cannot see coming)."""
+    command = [sys.executable, "-m", "tests.venues", venue, "--port", str(port), "--key", key,
                "--secret", secret, *options]  # fmt: skip
     process = await asyncio.create_subprocess_exec(
         *command, cwd=ROOT, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)}

@@ -28,7 +28,8 @@ Faults, switched by a test through ``POST /_venue/faults`` (``{"fault", "times",
 not part of Upbit's API): ``rate_limit`` (429), ``ban`` (418 for *seconds*), ``server_error``
 (a 502 HTML page), ``hang`` (does the work, and answers after *seconds*), ``drop`` (the
 connection closes with no answer; aiohttp sends a GET once more), ``lose_answer`` (an order is
-placed and its answer lost), ``silent`` (every websocket stays open and says nothing more).
+placed and its answer lost), ``silent`` (every websocket stays open and says nothing more),
+``reject_order`` (the next order is refused as Upbit refuses a buy the account cannot pay for).
 
 Run: ``python -m tests.venues upbit --port 8601 --key K --secret S --seed 1 [--state FILE]``.
 """
@@ -574,6 +575,10 @@ def make_app(venue: UpbitVenue) -> web.Application:
             spent = {"Remaining-Req": f"group={group}; min=0; sec=0"}
             return web.Response(status=error.status, text=text, headers=spent)
         try:
+            if group == "order" and request.method == "POST" and venue.fault("reject_order"):
+                raise VenueError(
+                    400, "insufficient_funds_bid", "주문가능한 금액(KRW)이 부족합니다."
+                )
             data = await work()
         except VenueError as error:
             body = {"error": {"name": error.name, "message": error.message}}

@@ -46,29 +46,35 @@ async def reconcile_shared(
     """Reconcile the account of *broker_id*, which the live sessions of *runners* trade."""
     if not runners:
         return []
-    tracked: set[str] = set()
-    for runner in runners:
-        await runner.sync_orders()
-        tracked.update(runner.book.open_orders)
-    gateway = runners[0].broker
-    for order in await services.orders.list_open(broker_id=broker_id):
-        if order.client_order_id in tracked:
-            continue
-        # An order no running session tracks (its session stopped, or the app died before
-        # recording the answer): ask the broker what became of it.
-        executor = OrderExecutor(
-            order.session_id or "",
-            gateway,
-            services.orders,
-            services.journal,
-            services.observer,
-            gateway.clock,
-            limits.broker_timeout,
-            timer=timer,
-            venue=broker_id,
-        )
-        await executor.resolve(order)
-    return await runners[0].compare_account(StoredExpectation(services.orders, broker_id))
+
+    async def resolve_open_orders() -> None:
+        tracked: set[str] = set()
+        for runner in runners:
+            await runner.sync_orders()
+            tracked.update(runner.book.open_orders)
+        gateway = runners[0].broker
+        for order in await services.orders.list_open(broker_id=broker_id):
+            if order.client_order_id in tracked:
+                continue
+            # An order no running session tracks (its session stopped, or the app died before
+            # recording the answer): ask the broker what became of it.
+            executor = OrderExecutor(
+                order.session_id or "",
+                gateway,
+                services.orders,
+                services.journal,
+                services.observer,
+                gateway.clock,
+                limits.broker_timeout,
+                timer=timer,
+                venue=broker_id,
+            )
+            await executor.resolve(order)
+
+    await resolve_open_orders()
+    return await runners[0].compare_account(
+        StoredExpectation(services.orders, broker_id), resolve_open_orders
+    )
 
 
 class HistoryRepair:

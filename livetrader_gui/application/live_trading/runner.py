@@ -897,9 +897,14 @@ class LiveTradingRunner:
         session's book both ways (positions and open orders); return the differences."""
         return await self._orders.reconcile()
 
-    async def compare_account(self, expected: AccountExpectation) -> list[str]:
-        """Return (and journal) how the broker's account differs from *expected*."""
-        return await self._orders.compare_account(expected)
+    async def compare_account(
+        self,
+        expected: AccountExpectation,
+        settle: Callable[[], Awaitable[object]] | None = None,
+    ) -> list[str]:
+        """Return (and journal) how the broker's account differs from *expected* (*settle*
+        resolves the open orders again while one may still be filling)."""
+        return await self._orders.compare_account(expected, settle)
 
     # ------------------------------------------------------------------ journal and log
 

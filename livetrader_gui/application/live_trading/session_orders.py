@@ -31,6 +31,8 @@ from livetrader_gui.domain import Fill, LiveTradingSession, TradeDirection
 from livetrader_gui.domain.risk_rules import check_order_permitted
 
 Journal = Callable[..., Awaitable[None]]
+# How many times a comparison is taken again while a differing symbol's order is still filling.
+SETTLE_TRIES = 3
 Log = Callable[[LogLevel, str], None]
 React = Callable[[str], Awaitable[None]]
 
@@ -153,18 +155,34 @@ class SessionOrders:
     async def reconcile(self) -> list[str]:
         """Resolve every open order, then compare the account with this session's book."""
         await self.sync()
-        return await self.compare_account(BookExpectation(self._book))
+        return await self.compare_account(BookExpectation(self._book), self.sync)
 
-    async def compare_account(self, expected: AccountExpectation) -> list[str]:
-        """Return (and journal) how the broker's account differs from *expected*."""
-        held, open_orders = await within(
-            self._timer,
-            asyncio.gather(self._broker.get_positions(), self._broker.get_open_orders()),
-            self._limits.broker_timeout,
-        )
+    async def compare_account(
+        self,
+        expected: AccountExpectation,
+        settle: Callable[[], Awaitable[object]] | None = None,
+    ) -> list[str]:
+        """Return (and journal) how the broker's account differs from *expected*.
+
+        An order that is still filling can fill, or finish, between resolving the open orders
+        and reading the account, which would show as a difference that is none. So while
+        anything differs and an order is open (here or at the broker), *settle* (which resolves
+        the open orders again) runs and the account is read again, up to ``SETTLE_TRIES`` times.
+        """
         broker = self._broker.display_name
-        differences = compare_positions(broker, await expected.positions(), held)
-        differences += compare_open_orders(broker, await expected.open_orders(), open_orders)
+        for tries_left in range(SETTLE_TRIES - 1, -1, -1):
+            held, open_orders = await within(
+                self._timer,
+                asyncio.gather(self._broker.get_positions(), self._broker.get_open_orders()),
+                self._limits.broker_timeout,
+            )
+            expected_open = await expected.open_orders()
+            differences = compare_positions(broker, await expected.positions(), held)
+            differences += compare_open_orders(broker, expected_open, open_orders)
+            in_flight = bool(open_orders or expected_open)
+            if not differences or settle is None or not tries_left or not in_flight:
+                break
+            await settle()
         if differences:
             await self._journal("reconcile", "; ".join(differences), differences=tuple(differences))
         return differences

@@ -12,6 +12,7 @@ from livetrader_gui.application.live_trading.exceptions import (
     PreRequisiteNotMetError,
     SessionNotFoundError,
 )
+from livetrader_gui.application.ports import BrokerPosition
 from livetrader_gui.domain import (
     AccountStatus,
     Fill,
@@ -378,3 +379,33 @@ async def test_the_trader_re_arms_a_halted_session(world: World) -> None:
 
     assert session.trading_state is TradingState.ACTIVE
     await world.manager.stop_session(session_id)
+
+
+async def test_an_order_that_fills_while_the_restart_reconciles_is_not_taken_for_a_difference(
+    world: World,
+) -> None:
+    session_id = await started_with_a_position(world)
+    world.h.broker.fill_orders = False  # the next order rests at the broker
+    await trade(world, session_id, s005930=110, s000660=110)
+    (resting,) = world.manager.runner(session_id).book.open_orders.values()
+    await world.manager.shutdown()
+    broker = world.h.broker
+    read_positions = broker.get_positions
+
+    async def filled_just_before_the_account_is_read() -> list[BrokerPosition]:
+        # The order fills after the restart asked after it and before the account is read.
+        state = broker.orders[resting.client_order_id]
+        if not state.fills:
+            broker.orders[resting.client_order_id] = broker.fill_now(state)
+        return await read_positions()
+
+    broker.get_positions = filled_just_before_the_account_is_read  # type: ignore[method-assign]
+    restarted = world.restarted()
+
+    differences = await restarted.restore_sessions()
+
+    assert differences == []
+    order = await world.h.orders.get(resting.client_order_id)
+    assert order is not None
+    assert order.status is OrderStatus.FILLED, "asked again, the fill is recorded"
+    await restarted.stop_session(session_id)
