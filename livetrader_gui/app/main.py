@@ -202,6 +202,7 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
 
     try:
         differences = await workspace.start(window.report)
+        failed = await workspace.desk.failed_sessions()
     except StorageError as error:  # the database is locked by another program, or the disk full
         fail("Cannot use the database", str(error))
         with contextlib.suppress(StorageError):  # its last journal entry cannot be written
@@ -217,7 +218,7 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         {i.symbol: i.name for i in workspace.instruments},
         workspace.calendar.timezone,
         str(workspace.database_info.path or workspace.database_info.url),
-        await workspace.desk.failed_sessions(),
+        failed,
         workspace.market_watch.latest(),
         workspace.connections,
         board=workspace.market_watch,

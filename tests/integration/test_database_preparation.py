@@ -123,6 +123,50 @@ def test_a_damaged_sqlite_file_is_refused_and_left_untouched(tmp_path: Path) -> 
     assert fingerprint(path) == before
 
 
+@pytest.mark.parametrize(
+    ("failure", "says"),
+    [
+        ("database or disk is full", "The disk that holds the database"),
+        ("database is locked", "is locked by another program"),
+        ("disk I/O error", "could not be read from its disk"),
+    ],
+)
+def test_an_intact_file_that_cannot_be_read_now_is_not_called_damaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, failure: str, says: str
+) -> None:
+    path = tmp_path / "intact.db"
+    prepare_database(str(path))
+    with sqlite3.connect(path) as conn:  # an older schema: the start reads the file
+        conn.execute("UPDATE alembic_version SET version_num = '0005'")
+    before = fingerprint(path)
+    connect = sqlite3.connect
+
+    class Failing:
+        """The file opens; reading it fails as SQLite fails on a full, locked or bad disk."""
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            self._real = connect(*args, **kwargs)  # type: ignore[arg-type]
+
+        def execute(self, *_: object) -> object:
+            raise sqlite3.OperationalError(failure)
+
+        def close(self) -> None:
+            self._real.close()
+
+    monkeypatch.setattr(db_module.sqlite3, "connect", Failing)
+
+    with pytest.raises(DatabaseError) as raised:
+        prepare_database(str(path))
+
+    message = str(raised.value)
+    assert not isinstance(raised.value, DatabaseCorruptError)
+    assert says in message
+    assert failure in message
+    assert "damaged" not in message
+    assert "Restore it from a backup" not in message
+    assert fingerprint(path) == before
+
+
 def test_a_database_from_a_newer_version_is_refused_and_left_untouched(tmp_path: Path) -> None:
     path = tmp_path / "future.db"
     prepare_database(str(path))
@@ -285,6 +329,13 @@ def test_driver_errors_are_translated_into_messages_that_name_the_database() -> 
     assert isinstance(describe("attempt to write a readonly database"), DatabaseReadOnlyError)
     assert isinstance(describe("file is not a database"), DatabaseCorruptError)
     assert isinstance(describe("database disk image is malformed"), DatabaseCorruptError)
+    full = describe("database or disk is full")
+    assert isinstance(full, DatabaseUnavailableError)
+    assert str(full) == (
+        "The disk that holds the database /x.db is full (database or disk is full). The "
+        "database was left untouched. Free some space on that disk and start LiveTrader again."
+    )
+    assert "locked by another program" in str(describe("database is locked"))
     other = describe("unable to open database file")
     assert isinstance(other, DatabaseUnavailableError)
     assert str(other) == "Cannot open the database /x.db: unable to open database file."

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 import sqlite3
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from pathlib import Path
+
+from sqlalchemy import event
 
 from livetrader_gui.adapters.calendars import ExchangeCalendarProvider
 from livetrader_gui.app.bootstrap import Workspace
@@ -190,6 +192,91 @@ async def test_a_database_locked_while_an_order_is_answered_halts_and_loses_noth
         assert any("reconciles" in m for m in logs)
     finally:
         await workspace.shutdown()
+
+
+class FullDisk:
+    """A disk that fills up under the app's database: from ``fill_up`` on, every statement
+    that adds a row fails as SQLite fails on a full disk (a row updated in place still fits,
+    as on a real disk, so a transaction can fail half-way), until ``free``."""
+
+    def __init__(self, workspace: Workspace) -> None:
+        self._engine = workspace.database.engine.sync_engine
+        self.full = False
+        event.listen(self._engine, "before_cursor_execute", self._write)
+
+    def _write(self, *args: object) -> None:
+        statement = str(args[2])
+        if self.full and statement.lstrip().upper().startswith("INSERT"):
+            raise sqlite3.OperationalError("database or disk is full")
+
+    def fill_up(self) -> None:
+        self.full = True
+
+    def free(self) -> None:
+        self.full = False
+
+
+def stored_rows(database: Path, client_order_id: str) -> tuple[str, int]:
+    """Return an order's stored status and how many fills are stored for it (read as any
+    other program would read the file)."""
+    with closing(sqlite3.connect(database)) as db:
+        (status,) = db.execute(
+            "SELECT status FROM orders WHERE client_order_id = ?", (client_order_id,)
+        ).fetchone()
+        (fills,) = db.execute(
+            "SELECT COUNT(*) FROM fills WHERE client_order_id = ?", (client_order_id,)
+        ).fetchone()
+    return str(status), int(fills)
+
+
+async def test_a_disk_that_fills_up_while_an_order_is_answered_halts_and_writes_nothing_half(
+    tmp_path: Path, calendars: ExchangeCalendarProvider
+) -> None:
+    clock = FakeClock(MARKET_OPEN_T0)
+    workspace, observer = await open_workspace(tmp_path, calendars, clock)
+    try:
+        session = await workspace.manager.start_session(config(always(SAMSUNG, exit_="close < 0")))
+        path = workspace.database_info.path
+        assert path is not None
+        disk = FullDisk(workspace)
+        placed = workspace.simulator.place_order
+        sent: list[str] = []
+
+        async def place_then_the_disk_fills(request):  # type: ignore[no-untyped-def]
+            sent.append(request.client_order_id)
+            state = await placed(request)
+            disk.fill_up()  # the broker has the order and its fill; nothing more fits
+            return state
+
+        workspace.simulator.place_order = place_then_the_disk_fills  # type: ignore[method-assign]
+        the_runner = runner(workspace, session.id)
+
+        await tick(workspace, clock)
+
+        workspace.simulator.place_order = placed  # type: ignore[method-assign]
+        reason = the_runner.session.status_reason
+        assert the_runner.session.trading_state is TradingState.HALTED
+        assert "the disk is full (database or disk is full)" in reason
+        assert "damaged" not in reason
+        assert "backup" not in reason
+        (order_id,) = sent
+        # The order's new status and its fill are one transaction: neither was kept.
+        assert stored_rows(path, order_id) == ("PENDING_SUBMIT", 0)
+        for _ in range(2):  # still full: nothing else goes out
+            await tick(workspace, clock)
+        assert len(sent) == 1
+
+        disk.free()
+        await tick(workspace, clock)
+
+        assert the_runner.session.trading_state is TradingState.ACTIVE, observer.logs()
+        status, fills = stored_rows(path, order_id)
+        assert (status, fills >= 1) == ("FILLED", True)
+        await broker_matches_the_records(workspace)
+    finally:
+        await workspace.shutdown()
+    with closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
 
 
 async def test_five_days_at_sixty_times_real_time_trade_on_every_day(

@@ -239,10 +239,8 @@ def _read_revision(path: Path) -> str | None:
         row = connection.execute("SELECT version_num FROM alembic_version").fetchone()
         return None if row is None else str(row[0])
     except sqlite3.DatabaseError as error:
-        raise DatabaseCorruptError(
-            f"The database {path} is damaged ({error}). It was left untouched. Restore it from "
-            "a backup or choose another file with --db."
-        ) from None
+        # A full disk, a lock or a failing disk is not a damaged file: each says what it is.
+        raise _describe(error, str(path)) from None
     finally:
         connection.close()
 
@@ -297,13 +295,30 @@ async def _run_sync(url: str, action: Callable[[Connection, str], _T]) -> _T:
 
 
 def _describe(error: BaseException, where: str) -> DatabaseError:
+    """Return the driver's *error* as the trader's message: what is wrong, and what to do."""
     text = str(getattr(error, "orig", None) or error)
     lowered = text.lower()
     if "readonly" in lowered or "read-only" in lowered:
         return DatabaseReadOnlyError(f"The database {where} is read-only: {text}.")
-    if "not a database" in lowered or "malformed" in lowered:
+    if "disk is full" in lowered:
+        return DatabaseUnavailableError(
+            f"The disk that holds the database {where} is full ({text}). The database was "
+            "left untouched. Free some space on that disk and start LiveTrader again."
+        )
+    if "locked" in lowered or "busy" in lowered:
+        return DatabaseUnavailableError(
+            f"The database {where} is locked by another program ({text}). Close the program "
+            "that holds it (a database browser, a backup or sync tool) and start again."
+        )
+    if "disk i/o error" in lowered:
+        return DatabaseUnavailableError(
+            f"The database {where} could not be read from its disk ({text}): the disk may be "
+            "failing, full or gone. The database was left untouched."
+        )
+    if "not a database" in lowered or "malformed" in lowered or "damaged" in lowered:
         return DatabaseCorruptError(
-            f"The database {where} is damaged: {text}. It was left untouched."
+            f"The database {where} is damaged ({text}). It was left untouched. Restore it "
+            "from a backup or choose another file with --db."
         )
     return DatabaseUnavailableError(f"Cannot open the database {where}: {text}.")
 

@@ -79,12 +79,23 @@ def _guard(method: Callable[..., Awaitable[Any]], action: str) -> Callable[..., 
         try:
             return await method(self, *args, **kwargs)
         except _DRIVER_ERRORS as error:
-            reason = getattr(error, "orig", None) or error
             raise StorageError(
-                f"{_database_name(self._sessions)} could not {action}: {reason}"
+                f"{_database_name(self._sessions)} could not {action}: {_reason(error)}"
             ) from error
 
     return guarded
+
+
+def _reason(error: BaseException) -> str:
+    """Return why a write or read failed, in words first, the driver's own words after."""
+    text = str(getattr(error, "orig", None) or error)
+    lowered = text.lower()
+    if "disk is full" in lowered:
+        # A transaction that cannot be written is rolled back whole: nothing half-written.
+        return f"the disk is full ({text}): this write was not kept; all saved before is intact"
+    if "database is locked" in lowered or "database is busy" in lowered:
+        return f"another program holds the database's lock ({text})"
+    return text
 
 
 @_storage_errors("strategies")
