@@ -144,8 +144,8 @@ def test_an_intact_file_that_cannot_be_read_now_is_not_called_damaged(
     class Failing:
         """The file opens; reading it fails as SQLite fails on a full, locked or bad disk."""
 
-        def __init__(self, *args: object, **kwargs: object) -> None:
-            self._real = connect(*args, **kwargs)  # type: ignore[arg-type]
+        def __init__(self, database: str, *, uri: bool = False) -> None:
+            self._real = connect(database, uri=uri)
 
         def execute(self, *_: object) -> object:
             raise sqlite3.OperationalError(failure)
@@ -153,7 +153,7 @@ def test_an_intact_file_that_cannot_be_read_now_is_not_called_damaged(
         def close(self) -> None:
             self._real.close()
 
-    monkeypatch.setattr(db_module.sqlite3, "connect", Failing)
+    monkeypatch.setattr(sqlite3, "connect", Failing)
 
     with pytest.raises(DatabaseError) as raised:
         prepare_database(str(path))
