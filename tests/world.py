@@ -20,6 +20,7 @@ from livetrader_gui.application.ports import ISessionObserver
 from livetrader_gui.domain import (
     BacktestMetrics,
     BacktestResult,
+    Order,
     PaperTradingSession,
     Quote,
     Strategy,
@@ -190,3 +191,14 @@ async def started_with_a_position(world: World) -> str:
     await trade(world, session.id, s005930=110, s000660=100)
     assert world.manager.runner(session.id).book.held("005930") == 9_090
     return session.id
+
+
+async def left_resting_at_a_restart(world: World) -> tuple[str, Order]:
+    """A session holds SAMSUNG and has one more order resting at the broker when the app
+    stops; return the session's id and that order."""
+    session_id = await started_with_a_position(world)
+    world.h.broker.fill_orders = False  # the next order rests at the broker
+    await trade(world, session_id, s005930=110, s000660=110)
+    (resting,) = world.manager.runner(session_id).book.open_orders.values()
+    await world.manager.shutdown()
+    return session_id, resting

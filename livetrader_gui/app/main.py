@@ -235,7 +235,16 @@ async def _run(settings: AppSettings, app: object, started: float) -> int:
         lambda done: _log.info("ready %.3f s after start", done.result() - started)
     )
     ready.add_done_callback(_settle)
-    if workspace.unclean is not None:
+    if workspace.desk.restart_review():
+        # Each difference, and each fill made while down, is a line the trader decides.
+        if workspace.unclean is not None:
+            window.report(
+                f"LiveTrader did not stop cleanly last time (the run started "
+                f"{workspace.unclean.at:%Y-%m-%d %H:%M} UTC recorded no stop); the sessions "
+                "came back paused: decide what the restart found in the review"
+            )
+        window.open_restart_review()
+    elif workspace.unclean is not None:
         window.tell_unclean_shutdown(f"{workspace.unclean.at:%Y-%m-%d %H:%M} UTC", differences)
     elif differences:
         more = f" (and {len(differences) - 1} more, in the log)" if len(differences) > 1 else ""

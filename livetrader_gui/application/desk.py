@@ -21,6 +21,7 @@ from livetrader_gui.application.live_trading.exceptions import (
     BrokerNotFoundError,
     LiveTradingError,
 )
+from livetrader_gui.application.live_trading.restart_review import Decision, ReviewLine
 from livetrader_gui.application.live_trading.session_manager import (
     KillSwitchReport,
     LiveTradingSessionManager,
@@ -360,3 +361,20 @@ class TradingDesk:
     async def kill_switch(self) -> KillSwitchReport:
         """Halt every session, cancel open orders and flatten positions."""
         return await self._manager.kill_switch()
+
+    # ------------------------------------------------------------------ after a restart
+
+    def restart_review(self) -> list[ReviewLine]:
+        """Return the lines the last restart left for the trader to decide (none: nothing)."""
+        return self._manager.restart_review
+
+    async def decide(self, number: int, decision: Decision) -> ReviewLine:
+        """Carry out the trader's decision on one line of the review after the restart."""
+        return await self._manager.decide(number, decision)
+
+    async def resume_after_review(self) -> list[str]:
+        """Resume the sessions the restart paused, once every line of the review is decided;
+        return their ids."""
+        return await self._manager.resume_restarted(
+            "resumed after the restart: the trader decided every difference"
+        )

@@ -336,6 +336,16 @@ class IPushesOrders(Protocol):
         ...
 
 
+@runtime_checkable
+class IQuotesToPlace(Protocol):
+    """A gateway that reads quotes to place some orders (a market buy it bounds by a price
+    band): those reads count against the venue's market-data limits too."""
+
+    def quotes_to_place(self, request: OrderRequest) -> int:
+        """Return how many quotes placing *request* reads from the venue."""
+        ...
+
+
 @dataclass(frozen=True, slots=True)
 class BrokerHealth:
     """The registry's latest view of one broker."""

@@ -30,6 +30,7 @@ from livetrader_gui.application.ports import (
     ConnectionState,
     IBrokerGateway,
     IPushesOrders,
+    IQuotesToPlace,
 )
 from livetrader_gui.domain import (
     Account,
@@ -41,6 +42,8 @@ from livetrader_gui.domain import (
 )
 
 _T = TypeVar("_T")
+# The longest hold a request waits out rather than being refused (seconds of real time).
+SHORT_HOLD = 1.0
 
 
 class RequestGroup(IntEnum):
@@ -172,8 +175,13 @@ class RequestBudget:
     async def acquire(self, group: RequestGroup, cost: int = 1) -> None:
         """Wait for *group*'s turn to send one request of weight *cost*.
 
-        Raises ``BrokerRateLimitError`` (``sent=False``) at once while the group is held.
+        A hold that ends within ``SHORT_HOLD`` (a venue's "this second is spent") is waited
+        out; a longer one raises ``BrokerRateLimitError`` (``sent=False``) at once.
         """
+        left = self.held_for(group)
+        if 0 < left <= SHORT_HOLD:
+            # One wait, not a retry: an order dropped for half a second would be a missed trade.
+            await self._timer.wait(asyncio.Event(), left)
         ticket = _Ticket(group, cost, next(self._numbers))
         self._waiting.append(ticket)
         try:
@@ -337,6 +345,12 @@ class BudgetedGateway:
         )
 
     async def place_order(self, request: OrderRequest) -> BrokerOrderState:
+        if isinstance(self._gateway, IQuotesToPlace):
+            # The quote read to place it is a market-data request of the venue's: paid first.
+            for _ in range(self._gateway.quotes_to_place(request)):
+                await self._budget.acquire(
+                    RequestGroup.MARKET_DATA, self._budget.weight("get_latest_quote")
+                )
         return await self._spend("place_order", lambda: self._gateway.place_order(request))
 
     async def cancel_order(

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from livetrader_gui.ui.models.quote_table_model import QuoteTableModel
     from livetrader_gui.ui.widgets.brokers_dialog import BrokersDialog
     from livetrader_gui.ui.widgets.market_watch_bar import MarketWatchBar
+    from livetrader_gui.ui.widgets.restart_review_dialog import RestartReviewDialog
     from livetrader_gui.ui.widgets.strategy_editor import StrategyEditor
     from livetrader_gui.ui.wizards.go_live import GoLiveWizard
     from livetrader_gui.ui.workbench import Workbench
@@ -212,6 +213,12 @@ class MainWindow(QMainWindow):
             "Connect real venues: API keys, test a connection, see each one's status"
         )
         self.brokers_action.triggered.connect(self.open_brokers)
+        self.review_action = QAction("Review after restart…", self)
+        self.review_action.setToolTip(
+            "What the last restart found different from the brokers, and your decisions"
+        )
+        self.review_action.triggered.connect(self.open_restart_review)
+        self.restart_review_dialog: RestartReviewDialog | None = None
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
 
     def _attach_board(self, board: IMarketWatchBoard | None, broker_id: str) -> None:
@@ -286,6 +293,23 @@ class MainWindow(QMainWindow):
         self.brokers_label.setToolTip("\n".join(f"{c.display_name}: {c.detail}" for c in choices))
         down = [c for c in choices if not c.healthy]
         style_label(self.brokers_label, Tone.BAD if down else None)
+
+    def open_restart_review(self) -> RestartReviewDialog | None:
+        """Open the review of what the last restart found (window-modal, without blocking
+        the loop); None when there is nothing to review."""
+        if self._desk is None or not self._desk.restart_review():
+            return None
+        from livetrader_gui.ui.widgets.restart_review_dialog import RestartReviewDialog
+
+        dialog = RestartReviewDialog(self._desk, self.commands, parent=self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.finished.connect(self._on_review_closed)
+        self.restart_review_dialog = dialog
+        dialog.open()
+        return dialog
+
+    def _on_review_closed(self) -> None:
+        self.restart_review_dialog = None
 
     def open_brokers(self) -> BrokersDialog | None:
         """Open the Brokers dialog (window-modal, without blocking the loop)."""
@@ -396,6 +420,8 @@ class MainWindow(QMainWindow):
         trading.addAction(self.workbench.queue.dismiss_action)
         trading.addSeparator()
         trading.addAction(self.kill_action)
+        if desk.restart_review():
+            trading.addAction(self.review_action)
         self._connections = connections
         if connections is not None:
             trading.addSeparator()

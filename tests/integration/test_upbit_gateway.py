@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -110,6 +111,25 @@ async def test_a_429_holds_the_family_back_without_sending_and_the_backoff_grows
     assert second.value.retry_after == 2 * first.value.retry_after
     assert account.buying_power > 0
     assert quote is not None
+
+
+async def test_a_429_on_the_price_a_market_buy_is_bounded_by_says_the_buy_was_never_sent() -> None:
+    clock = FakeClock(START)
+    async with upbit_gateway(clock) as (venue, gateway, _base):
+        await gateway.connect()
+        venue.switch("rate_limit")  # meets the quote the buy's price band is read from
+        buy = OrderRequest(
+            gateway.client_order_ids.new(), "KRW-ETH", TradeDirection.BUY, OrderType.MARKET,
+            Decimal("0.01"),
+        )  # fmt: skip
+        with pytest.raises(BrokerRateLimitError) as refused:
+            await gateway.place_order(buy)
+
+    assert not refused.value.sent, "the buy itself never left"
+    assert "429" in str(refused.value)
+    assert venue.orders == {}
+    sell = replace(buy, client_order_id="LT-sell", direction=TradeDirection.SELL)
+    assert (gateway.quotes_to_place(buy), gateway.quotes_to_place(sell)) == (1, 0)
 
 
 async def test_a_418_ban_stops_the_venue_until_it_ends_and_says_so() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
+import pytest
 from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
@@ -271,3 +272,35 @@ async def test_a_symbol_is_no_longer_watched_from_the_table(
     assert board.lists["SIM"] == []
     assert shown_symbols(win) == []
     assert win.watch_bar.outcome.text() == "005930 is no longer watched"
+
+
+def test_a_restart_with_lines_to_decide_opens_the_review_and_the_trading_menu_keeps_it(
+    qtbot: QtBot, xkrx: ExchangeTradingCalendar, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.ui.test_restart_review_dialog import lines
+
+    signals = EngineSignals()
+    win = MainWindow(signals)
+    qtbot.addWidget(win)
+    desk = World(xkrx).desk()
+    assert win.open_restart_review() is None, "nothing to review before a workspace"
+    monkeypatch.setattr(desk, "restart_review", lines)
+    win.show_workspace(desk, "Upbit", "UPBIT", {}, "UTC", "/data/x.db")
+
+    dialog = win.open_restart_review()
+
+    assert dialog is not None
+    assert dialog.table.rowCount() == 3
+    assert dialog.windowModality() is Qt.WindowModality.WindowModal
+    assert win.review_action in win.trading_menu.actions()
+    dialog.close()
+    qtbot.waitUntil(lambda: win.restart_review_dialog is None)
+
+
+def test_a_restart_with_nothing_to_decide_opens_no_review(
+    qtbot: QtBot, xkrx: ExchangeTradingCalendar
+) -> None:
+    win, _ = window(qtbot, xkrx)
+
+    assert win.open_restart_review() is None
+    assert win.review_action not in win.trading_menu.actions()

@@ -96,7 +96,8 @@ class OrderExecutor:
         id_factory: Callable[[], str] | None = None,
     ) -> None:
         """*id_factory* makes client order ids (the gateway's own format when not given)."""
-        self._session_id = session_id
+        # None: an order of the account itself, which no session placed (the restart review's).
+        self._session_id = session_id or None
         self._gateway = gateway
         self._orders = orders
         self._journal = journal

@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from livetrader_gui.application.live_trading.book import SessionBook
@@ -129,31 +131,66 @@ class HistoryRepair:
         return adjusted
 
     async def _adjust(self, broker_id: str, symbol: str, change: Decimal, price: Decimal) -> None:
-        """Record an adjustment as an order filled at once, so positions still derive from
-        fills; no order goes to the broker."""
-        now = self._clock.now()
-        direction = TradeDirection.BUY if change > 0 else TradeDirection.SELL
-        client_order_id = f"ADJ-{uuid.uuid4().hex}"
-        request = OrderRequest(client_order_id, symbol, direction, OrderType.MARKET, abs(change))
-        order = Order(request, now, session_id=self._session.id, broker_id=broker_id)
-        order.mark_submitted(f"ADJUSTMENT-{client_order_id[4:16]}", now)
-        fill = Fill(
-            f"{order.broker_order_id}-F1",
-            client_order_id,
-            symbol,
-            direction,
-            abs(change),
-            price,
-            now,
-        )
-        order.apply_fill(fill)
-        await self._orders.record(order, [fill])
-        await self.note(
-            "position_adjusted",
-            f"{symbol}: {direction.value} {plain(abs(change))} at {plain(price)} to match the "
-            "broker (adjustment on recovery, no order was sent)",
+        await record_adjustment(
+            self._orders,
+            self._journal,
+            self._clock.now(),
+            Adjustment(self._session.id, broker_id, symbol, change, price),
+            "to match the broker (adjustment on recovery, no order was sent)",
         )
 
     async def note(self, kind: str, message: str) -> None:
         """Journal what the repair did."""
         await self._journal.append(AuditEntry(kind, message, self._clock.now(), self._session.id))
+
+
+@dataclass(frozen=True, slots=True)
+class Adjustment:
+    """A change of what the records hold of *symbol* at *broker_id* (for *session_id*, or
+    for the account itself when None), at *price*, that no order to the broker made."""
+
+    session_id: str | None
+    broker_id: str
+    symbol: str
+    change: Decimal
+    price: Decimal
+
+
+async def record_adjustment(
+    orders: IOrderRepository,
+    journal: IAuditJournal,
+    now: datetime,
+    adjustment: Adjustment,
+    why: str,
+) -> tuple[Order, Fill]:
+    """Record *adjustment* as an order filled at once, so that positions still derive from
+    fills, and journal it with *why*; no order goes to the broker."""
+    change = adjustment.change
+    direction = TradeDirection.BUY if change > 0 else TradeDirection.SELL
+    client_order_id = f"ADJ-{uuid.uuid4().hex}"
+    request = OrderRequest(
+        client_order_id, adjustment.symbol, direction, OrderType.MARKET, abs(change)
+    )
+    order = Order(request, now, session_id=adjustment.session_id, broker_id=adjustment.broker_id)
+    order.mark_submitted(f"ADJUSTMENT-{client_order_id[4:16]}", now)
+    fill = Fill(
+        f"{order.broker_order_id}-F1",
+        client_order_id,
+        adjustment.symbol,
+        direction,
+        abs(change),
+        adjustment.price,
+        now,
+    )
+    order.apply_fill(fill)
+    await orders.record(order, [fill])
+    await journal.append(
+        AuditEntry(
+            "position_adjusted",
+            f"{adjustment.symbol}: {direction.value} {plain(abs(change))} at "
+            f"{plain(adjustment.price)} {why}",
+            now,
+            adjustment.session_id,
+        )
+    )
+    return order, fill

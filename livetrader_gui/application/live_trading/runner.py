@@ -75,7 +75,9 @@ from livetrader_gui.domain import (
     Account,
     AuditEntry,
     Candle,
+    Fill,
     LiveTradingSession,
+    Order,
     Quote,
     RiskStatus,
     SessionStatus,
@@ -851,6 +853,16 @@ class LiveTradingRunner:
     async def sync_orders(self) -> None:
         """Ask the broker about every open order and apply what it says."""
         await self._orders.sync()
+
+    async def take_adjustment(self, order: Order, fill: Fill) -> None:
+        """Apply an adjustment recorded for this session (the trader adopted what its broker
+        holds) to its book."""
+        await self._orders.absorb(OrderUpdate(order, (fill,), True))
+
+    async def sell_now(self, symbol: str, quantity: Decimal) -> OrderUpdate:
+        """Sell *quantity* of *symbol* at market on the trader's word, whatever the session's
+        state (as the kill switch's flattening may); recorded before it is sent."""
+        return await self._orders.send(symbol, TradeDirection.SELL, quantity, flattening=True)
 
     async def cancel_open_orders(self) -> list[OrderUpdate]:
         """Cancel every open order of the session (kill switch)."""

@@ -22,9 +22,21 @@ from livetrader_gui.application.live_trading.exceptions import (
     PreRequisiteNotMetError,
     SessionNotFoundError,
 )
-from livetrader_gui.application.live_trading.orders import OrderUpdate
+from livetrader_gui.application.live_trading.orders import OrderExecutor, OrderUpdate
 from livetrader_gui.application.live_trading.prerequisites import PrerequisiteChecker
+from livetrader_gui.application.live_trading.reconcile import StoredExpectation
 from livetrader_gui.application.live_trading.recovery import HistoryRepair, reconcile_shared
+from livetrader_gui.application.live_trading.restart_review import (
+    Decision,
+    RestartReview,
+    ReviewDecisions,
+    ReviewKind,
+    ReviewLine,
+    ReviewPendingError,
+    fill_line,
+    review_lines,
+    unreconciled_line,
+)
 from livetrader_gui.application.live_trading.runner import LiveTradingRunner
 from livetrader_gui.application.live_trading.services import RunnerServices
 from livetrader_gui.application.live_trading.symbols import RuleLanes
@@ -117,6 +129,8 @@ class LiveTradingSessionManager:
         self._active_sessions: dict[str, LiveTradingRunner] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._paper: dict[str, PaperTradingSession] = {}
+        # What the last restart left for the trader to decide (None: nothing).
+        self._review: RestartReview | None = None
 
     async def check_prerequisites(
         self, strategy: Strategy, broker_id: str | None = None
@@ -264,8 +278,9 @@ class LiveTradingSessionManager:
         return runner.session
 
     async def resume_session(self, session_id: str) -> LiveTradingSession:
-        """Resume a paused session."""
+        """Resume a paused session (not while the review after a restart waits)."""
         runner = self.runner(session_id)
+        self._check_review()
         await runner.resume()
         return runner.session
 
@@ -344,8 +359,15 @@ class LiveTradingSessionManager:
             if runner is not None:
                 restored.append(runner)
         live_brokers = {r.venue for r in restored if not r.session.is_paper}
+        lines: list[ReviewLine] = []
         for broker_id in sorted(live_brokers):
-            differences.extend(await self._reconciled(self.reconcile_account(broker_id), broker_id))
+            # The orders left open: what fills while LiveTrader was down, the reconciliation
+            # records under the venue's ids, and the review lists.
+            open_before = await self._services.orders.list_open(broker_id=broker_id)
+            at_broker = await self._reconciled(self.reconcile_account(broker_id), broker_id)
+            differences.extend(at_broker)
+            lines += await self._review_lines(broker_id, at_broker, open_before, len(lines) + 1)
+        self._review = RestartReview(lines) if lines else None
         for runner in restored:
             if runner.session.is_paper:
                 differences.extend(await self._reconciled(runner.reconcile(), runner.venue))
@@ -397,6 +419,98 @@ class LiveTradingSessionManager:
             await runner.pause(RESTART_PAUSE)
         return runner
 
+    async def _review_lines(
+        self, broker_id: str, found: list[str], open_before: Sequence[Order], first: int
+    ) -> list[ReviewLine]:
+        """Return the review's lines of *broker_id*: the fills made while LiveTrader was down,
+        then what reconciling *found* different."""
+        lines: list[ReviewLine] = []
+        for order in open_before:
+            for fill in await self._services.orders.list_fills(order.client_order_id):
+                if fill.fill_id not in order.fill_ids:
+                    lines.append(fill_line(first + len(lines), broker_id, fill, order.session_id))
+        if not found:
+            return lines
+        unreachable = [d for d in found if d.startswith(f"{broker_id} could not be reconciled")]
+        if unreachable:
+            return [*lines, unreconciled_line(first + len(lines), broker_id, unreachable[0])]
+        gateway = self._broker_registry.get(broker_id)
+        assert gateway is not None  # its sessions were just restored on it
+        runners = self._live_runners(broker_id)
+        expected = StoredExpectation(self._services.orders, broker_id)
+        try:
+            return lines + await review_lines(gateway, runners, expected, first + len(lines))
+        except (BrokerError, StorageError, TimeoutError) as error:
+            problem = f"{broker_id} could not be asked again for the review: {error}"
+            return [*lines, unreconciled_line(first + len(lines), broker_id, problem)]
+
+    def _live_runners(self, broker_id: str) -> list[LiveTradingRunner]:
+        return [
+            r
+            for r in self._active_sessions.values()
+            if r.venue == broker_id and not r.session.is_paper
+        ]
+
+    @property
+    def restart_review(self) -> list[ReviewLine]:
+        """Return the lines the last restart left for the trader (none: nothing to decide)."""
+        return self._review.lines if self._review is not None else []
+
+    async def decide(self, number: int, decision: Decision) -> ReviewLine:
+        """Carry out the trader's *decision* on line *number* of the review after the
+        restart, and journal it. A fill made while LiveTrader was down is adopted from the
+        start; it may still be flattened once."""
+        review = self._review
+        if review is None:
+            raise ReviewPendingError("there is no review after a restart to decide")
+        line = review.line(number)
+        changeable = line.kind is ReviewKind.FILL_WHILE_DOWN and line.decision is Decision.ADOPT
+        if line.decision is not None and not changeable:
+            raise ReviewPendingError(
+                f"line {number} was decided already ({line.decision.value}: {line.outcome})"
+            )
+        gateway = self._broker_registry.get(line.broker_id)
+        if gateway is None:
+            raise BrokerNotFoundError(f"broker {line.broker_id} is not registered")
+        executor = OrderExecutor(
+            "",
+            gateway,
+            self._services.orders,
+            self._services.journal,
+            self._services.observer,
+            gateway.clock,
+            self._limits.broker_timeout,
+            timer=self._clock,
+            venue=line.broker_id,
+        )
+        decisions = ReviewDecisions(
+            gateway,
+            self._live_runners(line.broker_id),
+            executor,
+            self._services.orders,
+            self._services.journal,
+        )
+        outcome = await decisions.carry_out(line, decision)
+        settled = review.settle(number, decision, outcome)
+        await self._services.journal.append(
+            AuditEntry(
+                "review_decision",
+                f"after the restart, {line.text} — {decision.value}: {outcome}",
+                self._clock.now(),
+                line.session_id,
+                {"line": number, "kind": line.kind.value, "decision": decision.value},
+            )
+        )
+        return settled
+
+    def _check_review(self) -> None:
+        review = self._review
+        if review is not None and review.waiting:
+            raise ReviewPendingError(
+                f"{review.waiting} line(s) of the review after the restart wait for your "
+                "decision: no session resumes before every one is decided"
+            )
+
     async def _fail(self, session: LiveTradingSession, reason: str) -> None:
         _log.error("session %s cannot be restored: %s", session.id, reason)
         session.fail(reason, self._clock.now())
@@ -431,6 +545,7 @@ class LiveTradingSessionManager:
         """Resume every session that is paused only because the application restarted (the
         policy of an unattended run, once reconciling found no difference), journalling
         *reason*; return their ids. Sessions paused by the trader or by a fault stay paused."""
+        self._check_review()
         resumed = []
         for runner in self._active_sessions.values():
             session = runner.session

@@ -286,3 +286,72 @@ async def test_holdings_the_account_stream_keeps_are_read_without_spending() -> 
     held = await gateway.get_positions()
 
     assert [(p.symbol, p.quantity) for p in held] == [(SAMSUNG, Decimal(3))]
+
+
+async def test_a_hold_that_ends_within_a_second_is_waited_out_and_the_order_goes() -> None:
+    clock = FakeClock(T0)
+    broker = FakeBroker(clock, broker_id="UPBIT")
+    broker.set_price(SAMSUNG, 1000)
+    gateway = within_budget(broker, clock)
+    assert isinstance(gateway, BudgetedGateway)
+    gateway.budget.hold(ORDERS, 0.4)  # Upbit: this second's orders are spent
+    buy = OrderRequest("LT-1", SAMSUNG, TradeDirection.BUY, OrderType.MARKET, Decimal(1))
+
+    placing = asyncio.ensure_future(gateway.place_order(buy))
+    await clock.settle()
+    assert not placing.done(), "it waits for the second to renew"
+    clock.advance(0.4)
+    placed = await placing
+
+    assert placed.status is OrderStatus.FILLED
+    assert [r.client_order_id for r in broker.placed] == ["LT-1"]
+
+
+async def test_a_longer_hold_refuses_the_order_at_once_unsent() -> None:
+    clock = FakeClock(T0)
+    broker = FakeBroker(clock, broker_id="UPBIT")
+    gateway = within_budget(broker, clock)
+    assert isinstance(gateway, BudgetedGateway)
+    gateway.budget.hold(ORDERS, 1.5)
+
+    with pytest.raises(BrokerRateLimitError) as refused:
+        await gateway.place_order(
+            OrderRequest("LT-1", SAMSUNG, TradeDirection.BUY, OrderType.MARKET, Decimal(1))
+        )
+
+    assert not refused.value.sent
+    assert broker.placed == []
+
+
+class BandingBroker(FakeBroker):
+    """A broker whose gateway reads a quote to bound each market buy (as on Upbit)."""
+
+    def quotes_to_place(self, request: OrderRequest) -> int:
+        return 1 if request.direction is TradeDirection.BUY else 0
+
+
+async def test_the_quote_a_market_buy_reads_is_paid_from_the_market_data_budget() -> None:
+    clock = FakeClock(T0)
+    broker = BandingBroker(clock, broker_id="UPBIT")
+    broker.set_price(SAMSUNG, 1000)
+    gateway = within_budget(broker, clock)
+    assert isinstance(gateway, BudgetedGateway)
+    before = gateway.budget.granted[MARKET_DATA]
+
+    await gateway.place_order(
+        OrderRequest("LT-1", SAMSUNG, TradeDirection.BUY, OrderType.MARKET, Decimal(1))
+    )
+    spent = gateway.budget.granted[MARKET_DATA] - before
+    gateway.budget.hold(MARKET_DATA, 30)  # the venue asked for no quotes for a while
+    with pytest.raises(BrokerRateLimitError) as refused:
+        await gateway.place_order(
+            OrderRequest("LT-2", SAMSUNG, TradeDirection.BUY, OrderType.MARKET, Decimal(1))
+        )
+    sold = await gateway.place_order(
+        OrderRequest("LT-3", SAMSUNG, TradeDirection.SELL, OrderType.MARKET, Decimal(1))
+    )
+
+    assert spent == 1
+    assert not refused.value.sent
+    assert [r.client_order_id for r in broker.placed] == ["LT-1", "LT-3"], "a sale reads none"
+    assert sold.status is OrderStatus.FILLED

@@ -25,7 +25,7 @@ from livetrader_gui.domain import (
     TradingState,
 )
 from tests.runner_harness import OPEN, trading_strategy
-from tests.world import World, started_with_a_position, trade
+from tests.world import World, left_resting_at_a_restart, started_with_a_position, trade
 
 SAMSUNG = "005930"
 
@@ -384,11 +384,7 @@ async def test_the_trader_re_arms_a_halted_session(world: World) -> None:
 async def test_an_order_that_fills_while_the_restart_reconciles_is_not_taken_for_a_difference(
     world: World,
 ) -> None:
-    session_id = await started_with_a_position(world)
-    world.h.broker.fill_orders = False  # the next order rests at the broker
-    await trade(world, session_id, s005930=110, s000660=110)
-    (resting,) = world.manager.runner(session_id).book.open_orders.values()
-    await world.manager.shutdown()
+    session_id, resting = await left_resting_at_a_restart(world)
     broker = world.h.broker
     read_positions = broker.get_positions
 

@@ -507,7 +507,11 @@ class CcxtGateway:
             )  # fmt: skip
             self._refused[cid] = state
             return state
-        order_type, price = await self._order_terms(request, market)
+        try:
+            order_type, price = await self._order_terms(request, market)
+        except BrokerRateLimitError as error:
+            # The price a market buy is bounded by was refused: the order never left.
+            raise BrokerRateLimitError(str(error), error.retry_after, sent=False) from error
         side = "buy" if request.direction is TradeDirection.BUY else "sell"
         params = {self._profile.client_order_id_param: cid}
         self._requests[cid] = request
@@ -561,6 +565,15 @@ class CcxtGateway:
                 f"(tick {plain(instrument.tick_size(price))})"
             )
         return None
+
+    def quotes_to_place(self, request: OrderRequest) -> int:
+        """Return how many quotes placing *request* reads (``IQuotesToPlace``): a market buy on
+        a venue that takes it as a limit order bounded by a band reads one."""
+        banded = self._profile.market_buy_band is not None
+        market_buy = (
+            request.order_type is OrderType.MARKET and request.direction is TradeDirection.BUY
+        )
+        return 1 if banded and market_buy else 0
 
     async def _order_terms(
         self, request: OrderRequest, market: dict[str, Any]
