@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from livetrader_gui.application import crash_points
@@ -47,6 +48,10 @@ from livetrader_gui.domain.values import plain
 
 _log = logging.getLogger(__name__)
 NOT_RECEIVED = "the broker never received the order; it was not sent again"
+# How long after a lost answer the broker's "not found" is believed (real seconds): a request
+# held up on the way can still reach the broker after the first lookup. Until then the order
+# stays in doubt, and is asked about again.
+NOT_RECEIVED_AFTER = 30.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +113,8 @@ class OrderExecutor:
         self._venue = venue or gateway.broker_id
         self._id_factory = id_factory
         self._unsaved: dict[str, _Unsaved] = {}
+        # When each order in doubt lost its answer (the timer's time).
+        self._unanswered: dict[str, datetime] = {}
 
     def _new_id(self) -> str:
         # Asked of the gateway each time: its format is the venue's, whatever it is now.
@@ -165,6 +172,7 @@ class OrderExecutor:
             type(error).__name__,
             error,
         )
+        self._unanswered.setdefault(order.client_order_id, self._timer.now())
         return await self.resolve(order)
 
     async def resolve(self, order: Order) -> OrderUpdate:
@@ -178,13 +186,20 @@ class OrderExecutor:
         except (BrokerError, TimeoutError) as error:
             _log.warning("order %s still unknown: %s", order.client_order_id, error)
             return OrderUpdate(order, (), False)
+        cid = order.client_order_id
         if state is None:
             if order.status is not OrderStatus.PENDING_SUBMIT:
                 return OrderUpdate(order, (), False)
-            # The broker says, by our client order id, that it never received the order.
+            lost = self._unanswered.get(cid)
+            if lost is not None and (self._timer.now() - lost).total_seconds() < NOT_RECEIVED_AFTER:
+                return OrderUpdate(order, (), False)  # it may still be on its way
+            # The broker says, by our client order id, that it never received the order (and
+            # a request held up on the way would have arrived by now).
+            self._unanswered.pop(cid, None)
             closed = order.copy()
             closed.mark_rejected(NOT_RECEIVED, self._clock.now())
             return await self._store(order, closed, ())
+        self._unanswered.pop(cid, None)
         return await self.apply(order, state)
 
     async def cancel(self, order: Order) -> OrderUpdate:

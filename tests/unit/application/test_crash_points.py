@@ -1,5 +1,6 @@
 """The crash campaign's kill points sit exactly between the order path's steps, and a start
-after a kill at any of them finds, by asking the broker, what the kill interrupted."""
+after a kill at any of them finds, by asking the broker, what the kill interrupted. An order
+whose answer was lost stays in doubt until a request held up on the way would have arrived."""
 
 from __future__ import annotations
 
@@ -9,8 +10,13 @@ from decimal import Decimal
 import pytest
 
 from livetrader_gui.application import crash_points
-from livetrader_gui.application.live_trading.orders import NOT_RECEIVED, OrderExecutor
-from livetrader_gui.domain import OrderStatus, TradeDirection
+from livetrader_gui.application.live_trading.orders import (
+    NOT_RECEIVED,
+    NOT_RECEIVED_AFTER,
+    OrderExecutor,
+)
+from livetrader_gui.application.ports import BrokerOrderState, BrokerTimeoutError
+from livetrader_gui.domain import OrderRequest, OrderStatus, TradeDirection
 from tests.fake_broker import FakeBroker
 from tests.fakes import FakeClock, FakeJournal, FakeOrderRepository, RecordingObserver
 from tests.sim import MARKET_OPEN_T0
@@ -154,3 +160,49 @@ def test_a_bad_arming_says_what_is_wrong(text: str, message: str) -> None:
     with pytest.raises(crash_points.CrashPointError) as raised:
         crash_points.parse(text)
     assert str(raised.value) == message
+
+
+async def test_a_lost_answer_stays_in_doubt_until_a_late_request_could_have_arrived(
+    broker: FakeBroker, clock: FakeClock
+) -> None:
+    orders = FakeOrderRepository()
+    place = broker.place_order
+    held_up: list[OrderRequest] = []
+
+    async def held_up_on_the_way(request: OrderRequest) -> BrokerOrderState:
+        held_up.append(request)  # it reaches the broker only later
+        raise BrokerTimeoutError("no answer in 10 s")
+
+    broker.place_order = held_up_on_the_way  # type: ignore[method-assign]
+    sender = executor(broker, orders, clock)
+
+    first = await sender.submit(SAMSUNG, TradeDirection.BUY, Decimal(3))
+    clock.advance(5)
+    await place(held_up[0])  # the request arrives, late
+    found = await sender.resolve(first.order)
+
+    assert first.order.status is OrderStatus.PENDING_SUBMIT, "not found yet: still in doubt"
+    assert found.order.status is OrderStatus.FILLED
+    assert len(broker.orders) == 1, "found, never sent again"
+
+
+async def test_an_order_still_not_found_once_a_late_request_would_have_arrived_is_closed(
+    broker: FakeBroker, clock: FakeClock
+) -> None:
+    orders = FakeOrderRepository()
+
+    async def lost(request: OrderRequest) -> BrokerOrderState:
+        raise BrokerTimeoutError("no answer in 10 s")
+
+    broker.place_order = lost  # type: ignore[method-assign]
+    sender = executor(broker, orders, clock)
+    first = await sender.submit(SAMSUNG, TradeDirection.BUY, Decimal(3))
+    clock.advance(NOT_RECEIVED_AFTER - 1)
+    still = await sender.resolve(first.order)
+    clock.advance(1)
+
+    closed = await sender.resolve(first.order)
+
+    assert still.order.status is OrderStatus.PENDING_SUBMIT
+    assert closed.order.status is OrderStatus.REJECTED
+    assert closed.order.reject_reason == NOT_RECEIVED
