@@ -337,12 +337,17 @@ class IPushesOrders(Protocol):
 
 
 @runtime_checkable
-class IQuotesToPlace(Protocol):
-    """A gateway that reads quotes to place some orders (a market buy it bounds by a price
-    band): those reads count against the venue's market-data limits too."""
+class IReadsQuotes(Protocol):
+    """A gateway that reads quotes inside other calls (a market buy it bounds by a price
+    band, an account valued at the last prices): those reads count against the venue's
+    market-data limits too."""
 
     def quotes_to_place(self, request: OrderRequest) -> int:
-        """Return how many quotes placing *request* reads from the venue."""
+        """Return how many quote requests placing *request* makes to the venue."""
+        ...
+
+    def quotes_for_account(self) -> int:
+        """Return how many quote requests reading the account makes to the venue."""
         ...
 
 

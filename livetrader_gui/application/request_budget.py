@@ -30,7 +30,7 @@ from livetrader_gui.application.ports import (
     ConnectionState,
     IBrokerGateway,
     IPushesOrders,
-    IQuotesToPlace,
+    IReadsQuotes,
 )
 from livetrader_gui.domain import (
     Account,
@@ -44,6 +44,7 @@ from livetrader_gui.domain import (
 _T = TypeVar("_T")
 # The longest hold a request waits out rather than being refused (seconds of real time).
 SHORT_HOLD = 1.0
+HOLD_MARGIN = 0.01  # past the hold's end: a timer may wake a hair early
 
 
 class RequestGroup(IntEnum):
@@ -178,10 +179,13 @@ class RequestBudget:
         A hold that ends within ``SHORT_HOLD`` (a venue's "this second is spent") is waited
         out; a longer one raises ``BrokerRateLimitError`` (``sent=False``) at once.
         """
-        left = self.held_for(group)
-        if 0 < left <= SHORT_HOLD:
-            # One wait, not a retry: an order dropped for half a second would be a missed trade.
-            await self._timer.wait(asyncio.Event(), left)
+        # Waited out, not retried: an order dropped for half a second would be a missed trade.
+        # (A hold renewed meanwhile is waited out too, three times at most.)
+        for _ in range(3):
+            left = self.held_for(group)
+            if not 0 < left <= SHORT_HOLD:
+                break
+            await self._timer.wait(asyncio.Event(), left + HOLD_MARGIN)
         ticket = _Ticket(group, cost, next(self._numbers))
         self._waiting.append(ticket)
         try:
@@ -345,13 +349,16 @@ class BudgetedGateway:
         )
 
     async def place_order(self, request: OrderRequest) -> BrokerOrderState:
-        if isinstance(self._gateway, IQuotesToPlace):
+        if isinstance(self._gateway, IReadsQuotes):
             # The quote read to place it is a market-data request of the venue's: paid first.
-            for _ in range(self._gateway.quotes_to_place(request)):
-                await self._budget.acquire(
-                    RequestGroup.MARKET_DATA, self._budget.weight("get_latest_quote")
-                )
+            await self._quotes(self._gateway.quotes_to_place(request))
         return await self._spend("place_order", lambda: self._gateway.place_order(request))
+
+    async def _quotes(self, requests: int) -> None:
+        for _ in range(requests):
+            await self._budget.acquire(
+                RequestGroup.MARKET_DATA, self._budget.weight("get_latest_quote")
+            )
 
     async def cancel_order(
         self, client_order_id: str, *, symbol: str | None = None
@@ -383,4 +390,7 @@ class BudgetedGateway:
         return await self._spend("get_positions", self._gateway.get_positions)
 
     async def get_account(self) -> Account:
+        if isinstance(self._gateway, IReadsQuotes):
+            # The last prices it is valued at are a market-data request of the venue's.
+            await self._quotes(self._gateway.quotes_for_account())
         return await self._spend("get_account", self._gateway.get_account)

@@ -300,7 +300,7 @@ async def test_a_hold_that_ends_within_a_second_is_waited_out_and_the_order_goes
     placing = asyncio.ensure_future(gateway.place_order(buy))
     await clock.settle()
     assert not placing.done(), "it waits for the second to renew"
-    clock.advance(0.4)
+    clock.advance(0.5)  # the hold's end, and a hair past it
     placed = await placing
 
     assert placed.status is OrderStatus.FILLED
@@ -329,6 +329,9 @@ class BandingBroker(FakeBroker):
     def quotes_to_place(self, request: OrderRequest) -> int:
         return 1 if request.direction is TradeDirection.BUY else 0
 
+    def quotes_for_account(self) -> int:
+        return 1
+
 
 async def test_the_quote_a_market_buy_reads_is_paid_from_the_market_data_budget() -> None:
     clock = FakeClock(T0)
@@ -353,5 +356,7 @@ async def test_the_quote_a_market_buy_reads_is_paid_from_the_market_data_budget(
 
     assert spent == 1
     assert not refused.value.sent
+    with pytest.raises(BrokerRateLimitError):
+        await gateway.get_account()  # valued at the last prices: a quote too
     assert [r.client_order_id for r in broker.placed] == ["LT-1", "LT-3"], "a sale reads none"
     assert sold.status is OrderStatus.FILLED

@@ -566,8 +566,13 @@ class CcxtGateway:
             )
         return None
 
+    def quotes_for_account(self) -> int:
+        """Return how many quote requests reading the account makes (``IReadsQuotes``): one,
+        for the last prices of every coin held, on a venue whose limits count it apart."""
+        return 1 if self._profile.groups.get("get_latest_quote") else 0
+
     def quotes_to_place(self, request: OrderRequest) -> int:
-        """Return how many quotes placing *request* reads (``IQuotesToPlace``): a market buy on
+        """Return how many quotes placing *request* reads (``IReadsQuotes``): a market buy on
         a venue that takes it as a limit order bounded by a band reads one."""
         banded = self._profile.market_buy_band is not None
         market_buy = (
@@ -727,7 +732,10 @@ class CcxtGateway:
         equity = total
         if held:
             symbols = [self._markets[p.symbol]["symbol"] for p in held]
-            tickers = await self._call("get_account", lambda: self._exchange.fetch_tickers(symbols))
+            # A market-data request of the venue's, paced and held as one.
+            tickers = await self._call(
+                "get_latest_quote", lambda: self._exchange.fetch_tickers(symbols)
+            )
             for position in held:
                 ticker = tickers.get(self._markets[position.symbol]["symbol"]) or {}
                 last = optional_number(ticker.get("last"), f"{position.symbol} last price")
