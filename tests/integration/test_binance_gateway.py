@@ -426,9 +426,7 @@ async def test_a_venue_that_goes_away_disconnects_the_gateway_and_its_orders_are
 
 async def test_binances_weights_already_count_the_prices_a_call_reads() -> None:
     async with binance_gateway(FakeClock(START)) as (_, gateway, _base):
-        buy = OrderRequest(
-            "LT-1", "ETHUSDT", TradeDirection.BUY, OrderType.MARKET, Decimal("0.01")
-        )
+        buy = OrderRequest("LT-1", "ETHUSDT", TradeDirection.BUY, OrderType.MARKET, Decimal("0.01"))
 
         # A market order goes as one; the account's weight counts its prices (``venue_budgets``).
         assert (gateway.quotes_to_place(buy), gateway.quotes_for_account()) == (0, 0)
