@@ -45,6 +45,9 @@ _T = TypeVar("_T")
 # The longest hold a request waits out rather than being refused (seconds of real time).
 SHORT_HOLD = 1.0
 HOLD_MARGIN = 0.01  # past the hold's end: a timer may wake a hair early
+# How long the quote an order needs waits out a hold on market data (an order answers within
+# the runner's broker timeout, ten seconds, wait included).
+ORDER_QUOTE_PATIENCE = 5.0
 
 
 class RequestGroup(IntEnum):
@@ -173,17 +176,20 @@ class RequestBudget:
             self._held[held] = max(until, self._held.get(held, until))
         self._notify()
 
-    async def acquire(self, group: RequestGroup, cost: int = 1) -> None:
+    async def acquire(
+        self, group: RequestGroup, cost: int = 1, *, patience: float = SHORT_HOLD
+    ) -> None:
         """Wait for *group*'s turn to send one request of weight *cost*.
 
-        A hold that ends within ``SHORT_HOLD`` (a venue's "this second is spent") is waited
-        out; a longer one raises ``BrokerRateLimitError`` (``sent=False``) at once.
+        A hold that ends within *patience* seconds (by default ``SHORT_HOLD``: a venue's "this
+        second is spent") is waited out; a longer one raises ``BrokerRateLimitError``
+        (``sent=False``) at once.
         """
         # Waited out, not retried: an order dropped for half a second would be a missed trade.
         # (A hold renewed meanwhile is waited out too, three times at most.)
         for _ in range(3):
             left = self.held_for(group)
-            if not 0 < left <= SHORT_HOLD:
+            if not 0 < left <= patience:
                 break
             await self._timer.wait(asyncio.Event(), left + HOLD_MARGIN)
         ticket = _Ticket(group, cost, next(self._numbers))
@@ -350,14 +356,17 @@ class BudgetedGateway:
 
     async def place_order(self, request: OrderRequest) -> BrokerOrderState:
         if isinstance(self._gateway, IReadsQuotes):
-            # The quote read to place it is a market-data request of the venue's: paid first.
-            await self._quotes(self._gateway.quotes_to_place(request))
+            # The quote read to place it is a market-data request of the venue's: paid first,
+            # and worth a few seconds' wait while quotes are held (an order goes first).
+            await self._quotes(self._gateway.quotes_to_place(request), ORDER_QUOTE_PATIENCE)
         return await self._spend("place_order", lambda: self._gateway.place_order(request))
 
-    async def _quotes(self, requests: int) -> None:
+    async def _quotes(self, requests: int, patience: float = SHORT_HOLD) -> None:
         for _ in range(requests):
             await self._budget.acquire(
-                RequestGroup.MARKET_DATA, self._budget.weight("get_latest_quote")
+                RequestGroup.MARKET_DATA,
+                self._budget.weight("get_latest_quote"),
+                patience=patience,
             )
 
     async def cancel_order(

@@ -360,3 +360,24 @@ async def test_the_quote_a_market_buy_reads_is_paid_from_the_market_data_budget(
         await gateway.get_account()  # valued at the last prices: a quote too
     assert [r.client_order_id for r in broker.placed] == ["LT-1", "LT-3"], "a sale reads none"
     assert sold.status is OrderStatus.FILLED
+
+
+async def test_the_quote_an_order_needs_waits_out_a_hold_of_a_few_seconds() -> None:
+    clock = FakeClock(T0)
+    broker = BandingBroker(clock, broker_id="UPBIT")
+    broker.set_price(SAMSUNG, 1000)
+    gateway = within_budget(broker, clock)
+    assert isinstance(gateway, BudgetedGateway)
+    gateway.budget.hold(MARKET_DATA, 3)  # quotes held after a 429: the buy still goes, later
+    buy = OrderRequest("LT-1", SAMSUNG, TradeDirection.BUY, OrderType.MARKET, Decimal(1))
+
+    placing = asyncio.ensure_future(gateway.place_order(buy))
+    await clock.settle()
+    assert not placing.done()
+    clock.advance(3.1)
+    placed = await placing
+
+    assert placed.status is OrderStatus.FILLED
+    gateway.budget.hold(MARKET_DATA, 3)
+    with pytest.raises(BrokerRateLimitError):
+        await gateway.get_latest_quote(SAMSUNG)  # a quote alone is not worth the wait
