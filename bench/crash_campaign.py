@@ -24,11 +24,15 @@ recorded; it is then stopped in order and the database is compared with the venu
 - ``lost_fills``: venue fills that the database does not hold (by the venue's fill id);
 - ``phantom_fills``: database fills the venue never made;
 - ``position_mismatches``: coins whose quantity differs between the venue and the database;
+- ``oversold``: sessions that sold more of a coin than they held (a second exit for one
+  position, which sells another session's coins), and ``sells_refused_for_want_of_coin``
+  (the venue refused a sale: the coin was gone);
 - ``longest_restart_to_reconciled_s``: from starting the process to its start-up reconciliation.
 
-Goals (issue 23): duplicates, orphans, lost fills, phantom fills and position mismatches all 0,
-and every kill point reached. One JSON line is printed; the exit status is 0 when the campaign
-ran (its goals are in ``goals_met``), 1 when it could not run.
+Goals (issue 23): duplicates, orphans, lost fills, phantom fills, position mismatches, oversold
+sessions and sells refused for want of coin all 0, and every kill point reached. One JSON line
+is printed; the exit status is 0 when the campaign ran (its goals are in ``goals_met``), 1 when
+it could not run.
 
 Usage: ``python bench/crash_campaign.py [--kills 50] [--seed 1] [--hooks persisted,sent,fill_seen]``
 """
@@ -340,6 +344,18 @@ def compare(campaign: Campaign) -> dict[str, object]:
         executed = [
             r[0] for r in db.execute("SELECT status_detail FROM signals WHERE status = 'EXECUTED'")
         ]
+        session_fills = db.execute(
+            "SELECT o.session_id, f.symbol, f.direction, f.quantity, f.fee_quantity FROM fills f "
+            "JOIN orders o ON o.client_order_id = f.client_order_id "
+            "WHERE f.broker_id = ? AND f.excluded IS NULL AND o.session_id IS NOT NULL "
+            "ORDER BY f.seq",
+            (BROKER,),
+        ).fetchall()
+        refused_sells = db.execute(
+            "SELECT COUNT(*) FROM orders WHERE broker_id = ? AND direction = 'SELL' AND "
+            "reject_reason LIKE 'not enough of the coin%'",
+            (BROKER,),
+        ).fetchone()[0]
     problems: list[str] = []
     identifiers = Counter(o.get("identifier") for o in state["orders"])
     duplicates = sum(n - 1 for n in identifiers.values() if n > 1)
@@ -374,6 +390,17 @@ def compare(campaign: Campaign) -> dict[str, object]:
         f"{c}: the database holds {held.get(c, 0)}, the venue {at_venue.get(c, 0)}"
         for c in mismatches
     ]
+    # A session that ever sold more than it held sold another session's coins (or the venue
+    # refused it): a second exit for one position.
+    running: dict[tuple[str, str], Decimal] = {}
+    oversold: set[tuple[str, str]] = set()
+    for session_id, symbol, direction, quantity, fee_quantity in session_fills:
+        change = Decimal(quantity) - Decimal(fee_quantity or 0)
+        key = (session_id, symbol)
+        running[key] = running.get(key, Decimal(0)) + (change if direction == "BUY" else -change)
+        if running[key] < 0:
+            oversold.add(key)
+    problems += [f"session {s} sold more {y} than it held" for s, y in sorted(oversold)]
     return {
         "venue_orders": len(state["orders"]),
         "database_orders": len(orders),
@@ -386,6 +413,8 @@ def compare(campaign: Campaign) -> dict[str, object]:
         "lost_fills": len(lost),
         "phantom_fills": len(phantom),
         "position_mismatches": len(mismatches),
+        "oversold": len(oversold),
+        "sells_refused_for_want_of_coin": refused_sells,
         "mismatch_details": problems,
     }
 
@@ -417,7 +446,8 @@ async def campaign_run(args: argparse.Namespace, folder: Path) -> dict[str, obje
     killed = [r for r in campaign.runs if r.ended_by in ("campaign", "kill point")]
     goals = (
         all(figures[k] == 0 for k in
-            ("duplicates", "orphans", "lost_fills", "phantom_fills", "position_mismatches"))
+            ("duplicates", "orphans", "lost_fills", "phantom_fills", "position_mismatches",
+             "oversold", "sells_refused_for_want_of_coin"))
         and all(reached.values()) and len(reached) == len(hooks)
         and not campaign.problems
     )  # fmt: skip

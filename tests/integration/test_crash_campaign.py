@@ -39,6 +39,8 @@ def test_five_random_kills_and_one_at_each_kill_point_double_lose_and_change_not
     assert report["lost_fills"] == 0, report["mismatch_details"]
     assert report["phantom_fills"] == 0, report["mismatch_details"]
     assert report["position_mismatches"] == 0, report["mismatch_details"]
+    assert report["oversold"] == 0, report["mismatch_details"]
+    assert report["sells_refused_for_want_of_coin"] == 0
     assert report["problems"] == []
     assert report["goals_met"] is True
     assert report["database_fills"] == report["venue_fills"]

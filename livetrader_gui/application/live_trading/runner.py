@@ -509,6 +509,7 @@ class LiveTradingRunner:
         verdicts: list[bool] = []
         failures: list[str] = []
         carrying: list[asyncio.Future[str | None]] = []
+        mine: list[str] = []  # the symbols this tick carries a decision out for
         try:
             for state, fetched in zip(states, fetching, strict=True):
                 quote = await fetched
@@ -516,6 +517,12 @@ class LiveTradingRunner:
                     failures.append(quote)
                     continue
                 if quote is None:
+                    continue
+                if state.symbol in self._busy:
+                    # A pushed fact decided while this tick fetched, and its order may be in
+                    # flight (the book learns of it with the broker's answer): one decision
+                    # at a time per symbol, or a position would be sold twice.
+                    verdicts.append(True)
                     continue
                 try:
                     fresh, proposal = self._decide(state, quote, now, in_session, view)
@@ -526,10 +533,12 @@ class LiveTradingRunner:
                 verdicts.append(fresh)
                 if proposal is not None:
                     self._busy.add(state.symbol)
+                    mine.append(state.symbol)
                     carrying.append(eager(self._guarded(self._flow.carry_out(proposal), state)))
         finally:
             settled = await settle([*fetching, *carrying])
-            self._busy.difference_update(s.symbol for s in states)
+            # Only its own: a symbol a pushed fact made busy stays so until its order is done.
+            self._busy.difference_update(mine)
         lost = next((o for o in settled if isinstance(o, BrokerConnectionError)), None)
         if lost is not None:
             raise lost

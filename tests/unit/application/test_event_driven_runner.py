@@ -318,3 +318,38 @@ async def test_a_broker_whose_requests_fail_while_its_stream_flows_is_connected_
         assert paused is SessionStatus.PAUSED
         assert h.broker.connected, "the session's link connected the broker again"
         assert h.session.status is SessionStatus.RUNNING
+
+
+async def test_a_tick_that_fills_a_gap_sends_no_second_exit_while_the_first_is_in_flight(
+    xkrx: ExchangeTradingCalendar,
+) -> None:
+    # Seen in the crash campaign, just after a restart: the warm-up tick and a pushed quote
+    # each sent an exit for one position, 0.4 s apart.
+    h = Harness(xkrx, strategy=always_in(stop_loss_pct=Decimal(2)), streaming=True)
+    await warmed(h)
+    async with running(h):
+        asked: list[OrderRequest] = []
+        answer = asyncio.Event()
+        place = h.broker.place_order
+
+        async def answered_later(request: OrderRequest) -> BrokerOrderState:
+            asked.append(request)
+            await answer.wait()
+            return await place(request)
+
+        h.broker.place_order = answered_later  # type: ignore[method-assign]
+        pushed(h, 97)  # through the stop: the exit goes out, its answer held back
+        await turn()
+        assert [r.direction for r in asked] == [TradeDirection.SELL]
+
+        last = h.broker.candles[SYMBOL][-1]
+        late = replace(last, start=last.start + timedelta(minutes=3))
+        h.feed.send(late)  # a candle after a gap: a tick runs at once to fill it
+        await turn()
+        pushed(h, 96)  # and the next quote, still through the stop
+        await turn()
+        answer.set()
+        await turn()
+
+        assert [r.direction for r in asked] == [TradeDirection.SELL], "one exit, one position"
+        assert h.runner.book.held(SYMBOL) == 0
