@@ -338,16 +338,24 @@ class IPushesOrders(Protocol):
 
 @runtime_checkable
 class IReadsQuotes(Protocol):
-    """A gateway that reads quotes inside other calls (a market buy it bounds by a price
-    band, an account valued at the last prices): those reads count against the venue's
-    market-data limits too."""
+    """A gateway whose calls can each make several market-data requests of the venue (a quote
+    read as a ticker and a book, candles read in pages, a market buy it bounds by a price band,
+    an account valued at the last prices): the venue counts every one of them."""
 
     def quotes_to_place(self, request: OrderRequest) -> int:
-        """Return how many quote requests placing *request* makes to the venue."""
+        """Return how many market-data requests placing *request* makes."""
         ...
 
     def quotes_for_account(self) -> int:
-        """Return how many quote requests reading the account makes to the venue."""
+        """Return how many market-data requests reading the account makes."""
+        ...
+
+    def requests_for_quote(self) -> int:
+        """Return how many requests reading one quote makes."""
+        ...
+
+    def requests_for_candles(self, minutes: int) -> int:
+        """Return how many requests reading *minutes* one-minute candles makes."""
         ...
 
 

@@ -339,9 +339,13 @@ class BudgetedGateway:
         return await self._spend("get_instrument", lambda: self._gateway.get_instrument(symbol))
 
     async def get_latest_quote(self, symbol: str) -> Quote | None:
+        if isinstance(self._gateway, IReadsQuotes):
+            await self._quotes(self._gateway.requests_for_quote() - 1)  # the rest: paid below
         return await self._spend("get_latest_quote", lambda: self._gateway.get_latest_quote(symbol))
 
     async def get_recent_candles(self, symbol: str, limit: int) -> list[Candle]:
+        if isinstance(self._gateway, IReadsQuotes):
+            await self._quotes(self._gateway.requests_for_candles(limit) - 1)  # its pages
         return await self._spend(
             "get_recent_candles", lambda: self._gateway.get_recent_candles(symbol, limit)
         )
@@ -349,6 +353,9 @@ class BudgetedGateway:
     async def get_historical_candles(
         self, symbol: str, start: datetime, end: datetime
     ) -> list[Candle]:
+        if isinstance(self._gateway, IReadsQuotes):
+            minutes = max(1, math.ceil((end - start).total_seconds() / 60))
+            await self._quotes(self._gateway.requests_for_candles(minutes) - 1)  # its pages
         return await self._spend(
             "get_historical_candles",
             lambda: self._gateway.get_historical_candles(symbol, start, end),
@@ -362,6 +369,7 @@ class BudgetedGateway:
         return await self._spend("place_order", lambda: self._gateway.place_order(request))
 
     async def _quotes(self, requests: int, patience: float = SHORT_HOLD) -> None:
+        """Pay *requests* market-data requests a call makes beyond the one it is paid for."""
         for _ in range(requests):
             await self._budget.acquire(
                 RequestGroup.MARKET_DATA,

@@ -430,3 +430,4 @@ async def test_binances_weights_already_count_the_prices_a_call_reads() -> None:
 
         # A market order goes as one; the account's weight counts its prices (``venue_budgets``).
         assert (gateway.quotes_to_place(buy), gateway.quotes_for_account()) == (0, 0)
+        assert gateway.requests_for_quote() == 1, "Binance's ticker has the bid and ask"

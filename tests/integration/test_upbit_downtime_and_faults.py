@@ -239,7 +239,7 @@ async def test_a_venue_that_goes_away_mid_session_pauses_it_and_it_resumes_once_
     assert len(orders) == len(venue_orders(tmp_path)) == 1, "nothing lost, nothing doubled"
 
 
-@pytest.mark.timeout(240)
+@pytest.mark.timeout(300)
 async def test_a_storm_of_429s_slows_the_session_and_nothing_is_lost_or_doubled(
     tmp_path: Path,
 ) -> None:
@@ -252,11 +252,12 @@ async def test_a_storm_of_429s_slows_the_session_and_nothing_is_lost_or_doubled(
         try:
             await workspace.strategies.save(buyer := eth_buyer())
             # From the session's first requests on: each 429 after another makes the gateway
-            # wait four times as long (1, 4, 16 s ...).
-            await switch(venue, "rate_limit", times=5)
+            # wait twice as long (1, 2, 4 s ...). A minute's entry that meets one is not sent
+            # (recorded, refused unsent); the next minute's goes.
+            await switch(venue, "rate_limit", times=3)
             session = await workspace.desk.start_session(auto(buyer))
             orders = await first_fill(
-                workspace, session.session_id, "the buy fills after all", seconds=150
+                workspace, session.session_id, "the buy fills after all", seconds=200
             )
             status = only_session(workspace).status
         finally:

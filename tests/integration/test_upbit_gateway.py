@@ -129,8 +129,10 @@ async def test_a_429_on_the_price_a_market_buy_is_bounded_by_says_the_buy_was_ne
     assert "429" in str(refused.value)
     assert venue.orders == {}
     sell = replace(buy, client_order_id="LT-sell", direction=TradeDirection.SELL)
-    assert (gateway.quotes_to_place(buy), gateway.quotes_to_place(sell)) == (1, 0)
+    assert (gateway.quotes_to_place(buy), gateway.quotes_to_place(sell)) == (2, 0), "a quote: 2"
+
     assert gateway.quotes_for_account() == 1, "Upbit counts quotes apart from the account"
+    assert (gateway.requests_for_quote(), gateway.requests_for_candles(650)) == (2, 4)
 
 
 async def test_a_418_ban_stops_the_venue_until_it_ends_and_says_so() -> None:

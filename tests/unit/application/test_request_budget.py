@@ -4,6 +4,7 @@ venue's limit, and not at all while the venue has asked for a pause (issue 21)."
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -332,6 +333,12 @@ class BandingBroker(FakeBroker):
     def quotes_for_account(self) -> int:
         return 1
 
+    def requests_for_quote(self) -> int:
+        return 1
+
+    def requests_for_candles(self, minutes: int) -> int:
+        return 1
+
 
 async def test_the_quote_a_market_buy_reads_is_paid_from_the_market_data_budget() -> None:
     clock = FakeClock(T0)
@@ -381,3 +388,38 @@ async def test_the_quote_an_order_needs_waits_out_a_hold_of_a_few_seconds() -> N
     gateway.budget.hold(MARKET_DATA, 3)
     with pytest.raises(BrokerRateLimitError):
         await gateway.get_latest_quote(SAMSUNG)  # a quote alone is not worth the wait
+
+
+class PagingBroker(BandingBroker):
+    """A broker whose quote is a ticker and a book, and whose candles come 200 a page."""
+
+    def requests_for_quote(self) -> int:
+        return 2
+
+    def requests_for_candles(self, minutes: int) -> int:
+        return -(-minutes // 200)
+
+
+async def test_every_request_a_call_makes_of_the_venue_is_paid_for() -> None:
+    # Seen in the crash campaign: a warm-up of 650 candles was paid as one request and sent
+    # four, and the venue's ten a second were met at every start.
+    clock = FakeClock(T0)
+    broker = PagingBroker(clock, broker_id="UPBIT")
+    broker.set_price(SAMSUNG, 1000)
+    gateway = within_budget(broker, clock)
+    assert isinstance(gateway, BudgetedGateway)
+    granted = gateway.budget.granted
+
+    async def paid(call: Awaitable[object]) -> int:
+        before = granted[MARKET_DATA]
+        task = asyncio.ensure_future(call)
+        for _ in range(10):  # the budget refills with time: let it
+            for _ in range(50):
+                await asyncio.sleep(0)
+            clock.advance(1)
+        await task
+        return granted[MARKET_DATA] - before
+
+    assert await paid(gateway.get_latest_quote(SAMSUNG)) == 2
+    assert await paid(gateway.get_recent_candles(SAMSUNG, 650)) == 4
+    assert await paid(gateway.get_historical_candles(SAMSUNG, T0, T0 + timedelta(minutes=201))) == 2

@@ -571,14 +571,23 @@ class CcxtGateway:
         for the last prices of every coin held, on a venue whose limits count it apart."""
         return 1 if self._profile.groups.get("get_latest_quote") else 0
 
+    def requests_for_quote(self) -> int:
+        """Return how many requests one quote takes (``IReadsQuotes``)."""
+        return self._profile.quote_requests
+
+    def requests_for_candles(self, minutes: int) -> int:
+        """Return how many pages reading *minutes* candles takes (``IReadsQuotes``)."""
+        return max(1, -(-minutes // CANDLES_PER_REQUEST))
+
     def quotes_to_place(self, request: OrderRequest) -> int:
-        """Return how many quotes placing *request* reads (``IReadsQuotes``): a market buy on
-        a venue that takes it as a limit order bounded by a band reads one."""
+        """Return how many market-data requests placing *request* makes (``IReadsQuotes``):
+        a market buy on a venue that takes it as a limit order bounded by a band reads a
+        quote."""
         banded = self._profile.market_buy_band is not None
         market_buy = (
             request.order_type is OrderType.MARKET and request.direction is TradeDirection.BUY
         )
-        return 1 if banded and market_buy else 0
+        return self.requests_for_quote() if banded and market_buy else 0
 
     async def _order_terms(
         self, request: OrderRequest, market: dict[str, Any]

@@ -68,6 +68,8 @@ class VenueProfile:
     # in a row doubles it.
     first_ban: float = 60.0
     testnet: bool = False  # ccxt's sandbox mode: the venue's test network
+    # Requests one quote takes: the ticker, and the book where the ticker has no bid and ask.
+    quote_requests: int = 1
     weight_per_minute: int | None = None  # request weight a minute, where the venue counts it
     # ccxt options the venue needs (e.g. which market types to load)
     options: dict[str, Any] = field(default_factory=dict)
@@ -98,6 +100,7 @@ UPBIT = VenueProfile(
         "BTC": QuoteMarket(UPBIT_BTC_TICKS, Decimal("0.00005")),
     },
     market_buy_band=Decimal("0.01"),
+    quote_requests=2,  # Upbit's ticker has no bid and ask: its book is read too
     fee_rate=Decimal("0.0005"),  # 0.05 % on the KRW market
     cash_currency="KRW",
     not_found=frozenset({"order_not_found"}),
