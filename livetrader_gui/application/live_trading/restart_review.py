@@ -59,6 +59,10 @@ class ReviewKind(StrEnum):
     NOT_RECONCILED = "broker not reconciled"
 
 
+# Why an adoption's adjustment was recorded, in the journal.
+ADOPTED = "to match the broker (adopted by the trader after the restart; no order sent)"
+
+
 class ReviewPendingError(LiveTradingError):
     """A session may not resume while a line of the review after the restart waits."""
 
@@ -238,8 +242,10 @@ class ReviewDecisions:
         ours, theirs, broker_price = line.gap
         change = theirs - ours
         owner = self._runner(line.session_id)
+        if decision is Decision.ADOPT and change < 0:
+            return await self._give_up(line, -change, theirs)
         if decision is Decision.ADOPT:
-            price = broker_price if change > 0 and broker_price else None
+            price = broker_price or None
             if price is None and owner is not None:
                 position = owner.book.positions.get(line.symbol)
                 price = position.average_price if position is not None else None
@@ -253,7 +259,7 @@ class ReviewDecisions:
                 self.journal,
                 self.gateway.clock.now(),
                 Adjustment(line.session_id, line.broker_id, line.symbol, change, price),
-                "to match the broker (adopted by the trader after the restart; no order sent)",
+                ADOPTED,
             )
             if owner is not None:
                 await owner.take_adjustment(order, fill)
@@ -278,6 +284,36 @@ class ReviewDecisions:
             f"sold {plain(extra)} at market (order {order.client_order_id}, "
             f"{order.status.value}, {plain(order.filled_quantity)} filled)"
         )
+
+    async def _give_up(self, line: ReviewLine, short: Decimal, theirs: Decimal) -> str:
+        """Record that the broker holds *short* less than the records: each restored session
+        trading the symbol gives up what it holds, in turn (none more than it holds), and the
+        account itself the rest (what stopped sessions or earlier adoptions recorded)."""
+        symbol, now = line.symbol, self.gateway.clock.now()
+        given: list[str] = []
+        for runner in sorted(self.runners, key=lambda r: r.session.id):
+            position = runner.book.positions.get(symbol)
+            held = runner.book.held(symbol)
+            if short == 0 or position is None or held <= 0:
+                continue
+            part = min(held, short)
+            adjustment = Adjustment(
+                runner.session.id, line.broker_id, symbol, -part, position.average_price
+            )
+            order, fill = await record_adjustment(
+                self.orders, self.journal, now, adjustment, ADOPTED
+            )
+            await runner.take_adjustment(order, fill)
+            given.append(f"session {runner.session.id} gave up {plain(part)}")
+            short -= part
+        if short > 0:
+            quote = await self.gateway.get_latest_quote(symbol)
+            if quote is None:
+                raise LiveTradingError(f"{symbol}: no price is known to adopt it at")
+            adjustment = Adjustment(None, line.broker_id, symbol, -short, quote.last)
+            await record_adjustment(self.orders, self.journal, now, adjustment, ADOPTED)
+            given.append(f"the account gave up {plain(short)}")
+        return f"the records now hold {plain(theirs)} ({'; '.join(given)})"
 
     async def _cancel_foreign(self, line: ReviewLine) -> str:
         assert line.order is not None

@@ -21,7 +21,7 @@ from livetrader_gui.domain import (
     SessionStatus,
     TradeDirection,
 )
-from tests.world import World, left_resting_at_a_restart, started_with_a_position
+from tests.world import World, left_resting_at_a_restart, started_with_a_position, trade
 
 HYNIX = "000660"
 BY_HAND = "Fake broker (FAKE)"
@@ -167,3 +167,37 @@ async def test_a_fill_made_while_down_is_adopted_listed_and_can_still_be_sold(
     assert restarted.runner(session_id).book.held(resting.symbol) == 0
     await restarted.resume_session(session_id)
     await restarted.stop_session(session_id)
+
+
+async def test_adopting_less_than_two_sessions_hold_takes_it_from_each_in_turn(
+    world: World,
+) -> None:
+    first = await world.manager.start_session(
+        world.config(skip_prerequisites=True, tick_interval=3_600)
+    )
+    second = await world.manager.start_session(
+        world.config(skip_prerequisites=True, tick_interval=3_600)
+    )
+    for close in (100, 100, 100, 110):
+        await trade(world, first.id, s005930=close, s000660=100)
+        if not world.streaming:  # a tick of the other session too
+            await world.manager.runner(second.id).run_once()
+    held = {s: world.manager.runner(s).book.held("005930") for s in (first.id, second.id)}
+    await world.manager.shutdown()
+    total = sum(held.values())
+    assert all(q > 0 for q in held.values())
+    world.h.broker.holdings["005930"] = total - max(held.values()) - 1  # sold by hand
+    restarted = world.restarted()
+    await restarted.restore_sessions()
+    (line,) = restarted.restart_review
+
+    decided = await restarted.decide(line.number, Decision.ADOPT)
+
+    after = {s: restarted.runner(s).book.held("005930") for s in (first.id, second.id)}
+    records = await world.h.orders.net_positions("FAKE")
+    assert records["005930"] == world.h.broker.holdings["005930"]
+    assert sum(after.values()) == world.h.broker.holdings["005930"]
+    assert all(q >= 0 for q in after.values()), "no session gives up more than it holds"
+    assert decided.outcome.startswith(f"the records now hold {total - max(held.values()) - 1}")
+    for session_id in (first.id, second.id):
+        await restarted.stop_session(session_id)
